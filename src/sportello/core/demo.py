@@ -1,0 +1,183 @@
+"""Demo data for the embedded default: agents, queues, customers and a few tickets.
+
+Created once (idempotent); the generated passwords are kept in
+``$SPORTELLO_HOME/demo-credentials.json`` so every start can print them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sportello.accounts.models import Group, User
+from sportello.core.actor import Actor
+from sportello.customers.models import CustomerCompany, CustomerUser
+from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
+from sportello.queues.services import ensure_queue
+from sportello.tickets import actions
+from sportello.tickets.articles import ArticleInput
+from sportello.tickets.models import Channel, SenderType
+from sportello.tickets.selectors import priority_by_name, state_by_name
+
+AGENTS = [
+    ("admin", "Ada", "Admin", True),
+    ("anna", "Anna", "Berger", False),
+    ("marco", "Marco", "Rossi", False),
+]
+QUEUES = [
+    ("IT::Network::WLAN", "wlan@helpdesk.example.org", "WLAN Support"),
+    ("IT::Network::VoIP", "voip@helpdesk.example.org", "VoIP Support"),
+    ("IT::Web", "web@helpdesk.example.org", "Web Support"),
+    ("Segreteria Studenti", "segreteria@helpdesk.example.org", "Segreteria Studenti"),
+]
+CUSTOMERS = [
+    ("mmuster", "max.muster@fau.example.org", "Max", "Mustermann", "FAU", "de"),
+    ("lbianchi", "laura.bianchi@unimi.example.org", "Laura", "Bianchi", "UNIMI", "it"),
+    ("jsmith", "john.smith@example.com", "John", "Smith", "", "en"),
+]
+TICKETS = [
+    (
+        "IT::Network::WLAN",
+        "mmuster",
+        "WLAN eduroam verbindet nicht",
+        "Hallo,\n\nseit heute Morgen kann ich mich im Hörsaal H4 nicht mehr mit eduroam "
+        "verbinden. Das Passwort ist sicher richtig.\n\nViele Grüße\nMax Mustermann",
+    ),
+    (
+        "Segreteria Studenti",
+        "lbianchi",
+        "Richiesta certificato di iscrizione",
+        "Buongiorno,\n\nvorrei ricevere un certificato di iscrizione in lingua inglese "
+        "per una borsa di studio all'estero.\n\nCordiali saluti\nLaura Bianchi",
+    ),
+    (
+        "IT::Web",
+        "jsmith",
+        "Institute website shows an error 500",
+        "Hello,\n\nour institute's website returns an internal server error since the "
+        "update last night.\n\nBest regards\nJohn Smith",
+    ),
+    (
+        "IT::Network::VoIP",
+        "mmuster",
+        "Telefon im Büro 02.034 ohne Freizeichen",
+        "Guten Tag,\n\nmein Tischtelefon hat kein Freizeichen mehr.\n\nMax Mustermann",
+    ),
+]
+
+
+def credentials_path() -> Path:
+    return Path(settings.SPORTELLO_HOME) / "demo-credentials.json"
+
+
+def load_credentials() -> dict[str, str]:
+    path = credentials_path()
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+@transaction.atomic
+def create_demo_data() -> dict[str, str]:
+    """Create the demo data unless it exists; return ``{login: password}``."""
+    if User.objects.filter(username="admin").exists():
+        return load_credentials()
+    credentials: dict[str, str] = {}
+    agents: list[User] = []
+    for login, first, last, is_admin in AGENTS:
+        password = secrets.token_urlsafe(9)
+        agent = User.objects.create_user(
+            login,
+            email=f"{login}@helpdesk.example.org",
+            password=password,
+            first_name=first,
+            last_name=last,
+            is_staff=is_admin,
+            is_superuser=is_admin,
+        )
+        agents.append(agent)
+        credentials[login] = password
+    group, _ = Group.objects.get_or_create(name="it", defaults={"comment": "IT services"})
+    for full_name, email, display in QUEUES:
+        queue = ensure_queue(
+            full_name,
+            group=group,
+            unlock_timeout=4 * 8 * 60,
+            follow_up_policy=FollowUpPolicy.REOPEN,
+        )
+        address = SystemAddress.objects.create(email=email, display_name=display, queue=queue)
+        raw = Queue.objects.get(full_name="Raw")
+        queue.system_address = address
+        queue.salutation, queue.signature = raw.salutation, raw.signature
+        queue.save()
+    companies = {
+        code: CustomerCompany.objects.create(customer_id=code, name=name)
+        for code, name in [
+            ("FAU", "Friedrich-Alexander-Universität"),
+            ("UNIMI", "Università degli Studi di Milano"),
+        ]
+    }
+    for login, email, first, last, company, language in CUSTOMERS:
+        CustomerUser.objects.create(
+            login=login,
+            email=email,
+            first_name=first,
+            last_name=last,
+            company=companies.get(company),
+            language=language,
+        )
+    _create_demo_tickets(agents)
+    path = credentials_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(credentials, indent=2))
+    path.chmod(0o600)
+    return credentials
+
+
+def _create_demo_tickets(agents: list[User]) -> None:
+    mail = Actor.system(channel="mail")
+    anna = Actor(user=agents[1])
+    for index, (queue_name, login, title, body) in enumerate(TICKETS):
+        customer = CustomerUser.objects.select_related("company").get(login=login)
+        queue = Queue.objects.get(full_name=queue_name)
+        ticket = actions.create_ticket(
+            title=title,
+            queue=queue,
+            actor=mail,
+            customer_user_id=customer.login,
+            customer_company_id=customer.company.customer_id if customer.company else "",
+            article=ArticleInput(
+                channel=Channel.EMAIL,
+                sender_type=SenderType.CUSTOMER,
+                visible_for_customer=True,
+                from_address=str(customer),
+                to_address=str(queue.system_address),
+                subject=title,
+                body=body,
+            ),
+        )
+        if index == 0:
+            ticket = actions.lock(ticket, actor=anna)
+            actions.add_article(
+                ticket,
+                ArticleInput(
+                    channel=Channel.INTERNAL,
+                    sender_type=SenderType.AGENT,
+                    subject="Notiz",
+                    body="Access Point H4 prüfen, Controller-Log ansehen.",
+                ),
+                actor=anna,
+            )
+            actions.set_state(ticket, state_by_name("open"), actor=anna)
+        elif index == 2:
+            actions.set_priority(ticket, priority_by_name("4 high"), actor=anna)
+            actions.set_state(
+                ticket,
+                state_by_name("pending reminder"),
+                actor=anna,
+                pending_until=timezone.now() + timedelta(days=2),
+            )

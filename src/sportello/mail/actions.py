@@ -1,0 +1,161 @@
+"""Mail-out actions: answers, forwards and bounces leave as email articles via the outbox.
+
+Each writes the article and its outbox entry in one transaction (the message goes out only
+if the article is stored, and is stored only if it will go out).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+from sportello.accounts import permissions
+from sportello.core.actor import Actor
+from sportello.core.errors import Conflict, InvalidInput
+from sportello.mail import outbox
+from sportello.mail.compose import (
+    OutgoingAttachment,
+    answer_subject,
+    build_message,
+    new_message_id,
+    quote,
+    render_text,
+)
+from sportello.mail.context import customer_language, template_context
+from sportello.mail.models import OutboxKind
+from sportello.queues.models import Queue
+from sportello.tickets import actions
+from sportello.tickets.articles import ArticleInput, AttachmentInput
+from sportello.tickets.history_types import HistoryType
+from sportello.tickets.models import Article, Channel, SenderType, State, StateType, Ticket
+from sportello.tickets.selectors import state_by_name
+
+
+def sender_of(queue: Queue) -> tuple[str, str]:
+    address = queue.system_address
+    if address is None or not address.valid:
+        raise InvalidInput(_("Queue %(name)s has no valid sender address."), name=queue.full_name)
+    return address.display_name, address.email
+
+
+def _clean_addresses(addresses: Sequence[str]) -> list[str]:
+    cleaned = [a.strip() for a in addresses if a and a.strip()]
+    for address in cleaned:
+        if "@" not in address or any(c in address for c in "\r\n"):
+            raise InvalidInput(_("Invalid email address: %(address)s"), address=address)
+    return cleaned
+
+
+def compose_body(
+    ticket: Ticket, text: str, *, agent_actor: Actor, quoted: Article | None = None
+) -> str:
+    """Salutation + the agent's text + signature, rendered in the customer's language."""
+    queue = ticket.queue
+    context = template_context(ticket, agent=agent_actor.user)
+    with override(customer_language(ticket)):
+        parts = []
+        if queue.salutation and queue.salutation.valid:
+            parts.append(render_text(queue.salutation.text, context).rstrip())
+        parts.append(render_text(text, context).rstrip())
+        if queue.signature and queue.signature.valid:
+            parts.append(render_text(queue.signature.text, context).rstrip())
+        if quoted is not None:
+            when = formats.date_format(timezone.localtime(quoted.created), "DATETIME_FORMAT")
+            parts.append(quote(quoted.body, author=quoted.from_address, date=when).rstrip())
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def send_answer(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    text: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    subject: str | None = None,
+    reply_to: Article | None = None,
+    attachments: Sequence[OutgoingAttachment] = (),
+    next_state: State | None = None,
+    pending_until: datetime | None = None,
+    history_type: HistoryType = HistoryType.SEND_ANSWER,
+    kind: str = OutboxKind.ARTICLE,
+) -> Article:
+    """Answer the customer: takes the lock as OTRS does, composes with salutation and
+    signature, threads with ``reply_to``, queues the mail; a new ticket becomes open."""
+    recipients = _clean_addresses([*to, *cc])
+    if not _clean_addresses(to):
+        raise InvalidInput(_("An answer needs a recipient."))
+    if not text.strip():
+        raise InvalidInput(_("The answer is empty."))
+    with transaction.atomic():
+        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        permissions.require(actor.user, "rw", current.queue)
+        if current.is_locked and current.owner_id != actor.user.pk and not actor.user.is_system:
+            raise Conflict(
+                _("Ticket %(number)s is locked by %(owner)s."),
+                number=current.number,
+                owner=current.owner.display_name,
+            )
+        if not current.is_locked and not actor.user.is_system:
+            current = actions.lock(current, actor=actor)
+        display_name, sender = sender_of(current.queue)
+        body = compose_body(current, text, agent_actor=actor, quoted=reply_to)
+        subject = subject or answer_subject(current.number, current.title)
+        message_id = new_message_id()
+        in_reply_to = reply_to.message_id if reply_to else ""
+        references = (
+            " ".join(filter(None, [reply_to.references, reply_to.message_id])) if (reply_to) else ""
+        )
+        raw = build_message(
+            sender=(display_name, sender),
+            to=_clean_addresses(to),
+            cc=_clean_addresses(cc),
+            subject=subject,
+            body=body,
+            message_id=message_id,
+            in_reply_to=in_reply_to,
+            references=references,
+            attachments=attachments,
+        )
+        article = actions.add_article(
+            current,
+            ArticleInput(
+                channel=Channel.EMAIL,
+                sender_type=SenderType.AGENT if not actor.user.is_system else SenderType.SYSTEM,
+                visible_for_customer=True,
+                from_address=f"{display_name} <{sender}>" if display_name else sender,
+                to_address=", ".join(_clean_addresses(to)),
+                cc_address=", ".join(_clean_addresses(cc)),
+                subject=subject,
+                body=body,
+                message_id=message_id,
+                in_reply_to=in_reply_to,
+                references=references,
+                raw_source=raw,
+                attachments=[
+                    AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
+                ],
+                history_type=history_type,
+            ),
+            actor=actor,
+        )
+        outbox.enqueue(
+            kind=kind,
+            raw=raw,
+            envelope_from=sender,
+            recipients=recipients,
+            message_id=message_id,
+            article=article,
+            created_by=actor.user,
+        )
+        if next_state is not None:
+            actions.set_state(current, next_state, actor=actor, pending_until=pending_until)
+        elif current.state.type == StateType.NEW and not actor.user.is_system:
+            # "new" means: no agent has written to the customer yet.
+            actions.set_state(current, state_by_name("open"), actor=actor)
+    return article

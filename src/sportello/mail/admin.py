@@ -1,0 +1,120 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from sportello.mail.models import (
+    AutoResponse,
+    FailedMail,
+    MailAccount,
+    OutboxMessage,
+    OutboxStatus,
+    PostmasterFilter,
+    StandardTemplate,
+    TemplateAttachment,
+)
+from sportello.mail.outbox import retry_now
+from sportello.mail.retry import retry_failed_mail
+
+
+@admin.register(MailAccount)
+class MailAccountAdmin(admin.ModelAdmin[MailAccount]):
+    list_display = ("name", "type", "host", "username", "queue", "valid", "last_fetch")
+    list_filter = ("type", "valid")
+    readonly_fields = ("last_fetch", "last_error")
+
+
+@admin.register(PostmasterFilter)
+class PostmasterFilterAdmin(admin.ModelAdmin[PostmasterFilter]):
+    list_display = ("name", "order", "stop", "valid")
+    list_editable = ("order", "valid")
+    list_display_links = ("name",)
+
+
+@admin.register(FailedMail)
+class FailedMailAdmin(admin.ModelAdmin[FailedMail]):
+    list_display = ("received", "status", "from_address", "subject", "size", "attempts", "source")
+    list_filter = ("status",)
+    search_fields = ("from_address", "subject", "message_id")
+    readonly_fields = [f.name for f in FailedMail._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Retry the selected messages"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[FailedMail]) -> None:
+        done = sum(1 for failed in queryset if retry_failed_mail(failed) is not None)
+        failed = queryset.count() - done
+        self.message_user(
+            request,
+            ngettext("%(count)d message filed.", "%(count)d messages filed.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )
+        if failed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d message failed again.", "%(count)d messages failed again.", failed
+                )
+                % {"count": failed},
+                messages.WARNING,
+            )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        obj.raw.delete(save=False)
+        super().delete_model(request, obj)
+
+
+class TemplateAttachmentInline(admin.TabularInline[TemplateAttachment, StandardTemplate]):
+    model = TemplateAttachment
+    extra = 0
+
+
+@admin.register(StandardTemplate)
+class StandardTemplateAdmin(admin.ModelAdmin[StandardTemplate]):
+    list_display = ("name", "type", "valid")
+    list_filter = ("type", "valid")
+    filter_horizontal = ("queues",)
+    inlines = [TemplateAttachmentInline]
+
+
+@admin.register(AutoResponse)
+class AutoResponseAdmin(admin.ModelAdmin[AutoResponse]):
+    list_display = ("name", "type", "language", "valid")
+    list_filter = ("type", "language", "valid")
+    filter_horizontal = ("queues",)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin[OutboxMessage]):
+    list_display = (
+        "created",
+        "kind",
+        "primary_recipient",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    )
+    list_filter = ("status", "kind")
+    search_fields = ("primary_recipient", "message_id")
+    exclude = ("raw",)
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name != "raw"]
+    actions = ["retry"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected messages again now"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
+        for message in queryset.exclude(status=OutboxStatus.SENT):
+            retry_now(message)
+        self.message_user(request, _("Queued for sending."), messages.SUCCESS)

@@ -1,0 +1,135 @@
+"""Composing outgoing mail: sandboxed variables, subjects with the ticket hook, MIME bytes.
+
+Salutations, signatures, templates and auto-responses are admin-written text with
+variables such as ``{{ customer.first_name }}``, rendered by Jinja2's sandbox so a text can
+read the documented variables and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from jinja2 import ChainableUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from sportello.core.errors import InvalidInput
+
+_environment = SandboxedEnvironment(
+    undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True
+)
+_REPLY_PREFIX = re.compile(
+    r"^\s*((re|aw|r|antw|sv|vs|fwd?|wg|i|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
+
+
+def render_text(text: str, context: Mapping[str, Any]) -> str:
+    """Render admin-written text; a broken or unsafe template is a clear input error."""
+    try:
+        return _environment.from_string(text).render(**context)
+    except TemplateError as error:
+        raise InvalidInput(_("The text cannot be rendered: %(error)s"), error=str(error)) from None
+
+
+def person(
+    first_name: str = "", last_name: str = "", email: str = "", login: str = ""
+) -> dict[str, str]:
+    full_name = f"{first_name} {last_name}".strip()
+    return {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "login": login,
+        "full_name": full_name or email,
+    }
+
+
+def strip_reply_prefixes(subject: str) -> str:
+    return _REPLY_PREFIX.sub("", subject).strip()
+
+
+def strip_ticket_hook(subject: str, number: str) -> str:
+    hook = re.escape(settings.SPORTELLO_TICKET_HOOK)
+    pattern = rf"\[?\s*{hook}\s*:?\s*{re.escape(number)}\s*\]?\s*"
+    return re.sub(pattern, "", subject, flags=re.IGNORECASE).strip()
+
+
+def answer_subject(number: str, title: str, *, prefix: str = "Re: ") -> str:
+    """OTRS style: ``[Ticket#<number>] Re: <title>`` (the mail-in side finds the number)."""
+    title = strip_reply_prefixes(strip_ticket_hook(title, number))
+    return f"[{settings.SPORTELLO_TICKET_HOOK}{number}] {prefix}{title}".rstrip()
+
+
+def quote(text: str, *, author: str, date: str) -> str:
+    quoted = "\n".join("> " + line if line else ">" for line in text.splitlines())
+    return f"{date} {author}:\n{quoted}\n"
+
+
+def new_message_id() -> str:
+    """Short enough to stay on one header line (some parsers mishandle a folded ID)."""
+    stamp = format(int(time.time() * 1000), "x")
+    return f"<{stamp}.{secrets.token_hex(8)}@{settings.SPORTELLO_MAIL_DOMAIN}>"
+
+
+@dataclass
+class OutgoingAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _address(display_name: str, email: str) -> Address:
+    local, _, domain = email.rpartition("@")
+    return Address(display_name=display_name, username=local, domain=domain)
+
+
+def build_message(
+    *,
+    sender: tuple[str, str],
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    message_id: str,
+    cc: Sequence[str] = (),
+    in_reply_to: str = "",
+    references: str = "",
+    headers: Mapping[str, str] | None = None,
+    attachments: Sequence[OutgoingAttachment] = (),
+) -> bytes:
+    """The message's bytes as they go over SMTP (RFC 2047/2231 encoding by ``email``)."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = _address(*sender)
+    message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(timezone.now())
+    message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    if references:
+        message["References"] = references
+    message["X-Loop"] = settings.SPORTELLO_LOOP_ID
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(body)
+    for item in attachments:
+        maintype, _, subtype = item.content_type.partition("/")
+        message.add_attachment(
+            item.content,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=item.filename,
+        )
+    return message.as_bytes()

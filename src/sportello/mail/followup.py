@@ -1,0 +1,69 @@
+"""Follow-up detection: which existing ticket does an incoming mail belong to?
+
+In this order: the ticket number after the ticket hook in the subject (any reply prefix,
+brackets or not), then In-Reply-To / References matching a stored Message-ID. A merged
+ticket hands its follow-ups to the ticket it was merged into.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from django.conf import settings
+
+from sportello.mail.parsing import ParsedMessage
+from sportello.tickets.models import Article, Ticket
+from sportello.tickets.numbers import is_valid_number
+
+MAX_MERGE_HOPS = 10
+
+
+@lru_cache(maxsize=8)
+def _subject_pattern(hook: str) -> re.Pattern[str]:
+    return re.compile(re.escape(hook) + r"\s*:?\s*(\d{10,40})", re.IGNORECASE)
+
+
+def numbers_in_subject(subject: str) -> list[str]:
+    found = _subject_pattern(settings.SPORTELLO_TICKET_HOOK).findall(subject)
+    return [number for number in found if is_valid_number(number)]
+
+
+def _by_subject(message: ParsedMessage) -> Ticket | None:
+    numbers = numbers_in_subject(message.subject)
+    if not numbers:
+        return None
+    tickets = {t.number: t for t in Ticket.objects.filter(number__in=numbers)}
+    return next((tickets[n] for n in numbers if n in tickets), None)
+
+
+def _by_references(message: ParsedMessage) -> Ticket | None:
+    # The newest reference first: In-Reply-To, then References from the end.
+    ids = list(dict.fromkeys([*message.in_reply_to, *reversed(message.references)]))
+    ids = [i for i in ids if i and len(i) <= 998][:50]
+    if not ids:
+        return None
+    rows = dict(
+        Article.objects.filter(message_id__in=ids)
+        .order_by("id")
+        .values_list("message_id", "ticket_id")
+    )
+    ticket_id = next((rows[i] for i in ids if i in rows), None)
+    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+
+
+def follow_merges(ticket: Ticket) -> Ticket:
+    for _ in range(MAX_MERGE_HOPS):
+        if ticket.merged_into_id is None:
+            break
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+    return ticket
+
+
+def find_ticket(message: ParsedMessage) -> Ticket | None:
+    ticket = None
+    if settings.SPORTELLO_FOLLOWUP_BY_SUBJECT:
+        ticket = _by_subject(message)
+    if ticket is None and settings.SPORTELLO_FOLLOWUP_BY_REFERENCES:
+        ticket = _by_references(message)
+    return follow_merges(ticket) if ticket is not None else None

@@ -1,0 +1,339 @@
+"""Incoming mail: every message becomes a new ticket, a follow-up, or a spool entry.
+
+``ingest_message`` returns only when the message is durably stored: its ticket and article
+committed, or the raw bytes kept in the failed-mail spool. Processing is idempotent: the
+same raw message (same Message-ID and content) is stored once and reported "duplicate".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import traceback
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
+
+from sportello.core.actor import Actor
+from sportello.core.events import publish
+from sportello.customers.models import CustomerUser
+from sportello.mail import followup
+from sportello.mail.events import MailFiled, MailTooLarge
+from sportello.mail.filters import Decision, decide
+from sportello.mail.models import AutoResponseType, FailedMailStatus
+from sportello.mail.parsing import Address, ParsedMessage, parse_message
+from sportello.mail.spool import spool_to_database, spool_to_files
+from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
+from sportello.tickets import actions, selectors
+from sportello.tickets.articles import ArticleInput, AttachmentInput
+from sportello.tickets.history_types import HistoryType
+from sportello.tickets.models import Article, Channel, LinkType, SenderType, StateType, Ticket
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_QUEUE = "Raw"
+JUNK_QUEUE = "Junk"
+RESULTS = ("new", "followup", "duplicate", "ignored", "spooled")
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; nothing was stored (the MTA should retry)."""
+
+
+@dataclass
+class IngestResult:
+    result: str
+    ticket: str = ""
+    article: int | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def ensure_database() -> None:
+    try:
+        connection.ensure_connection()
+    except (OperationalError, InterfaceError) as error:
+        raise DatabaseUnavailable(str(error)) from error
+
+
+def ingest_message(
+    raw: bytes,
+    *,
+    source: str = "stdin",
+    queue_name: str | None = None,
+    trusted: bool = False,
+    _spool_failures: bool = True,
+) -> IngestResult:
+    """File one raw message. ``_spool_failures=False`` is for retrying the spool itself:
+    a failure then reports "spooled" without writing a second spool entry."""
+    ensure_database()
+    if len(raw) > settings.SPORTELLO_MAIL_MAX_SIZE and _spool_failures:
+        return _spool_too_large(raw, source=source)
+    try:
+        return _process(raw, queue_name=queue_name, trusted=trusted)
+    except Exception as error:
+        logger.exception("incoming mail from %s could not be processed", source)
+        if not _spool_failures:
+            return IngestResult("spooled")
+        return _spool(raw, error=error, source=source)
+
+
+def _spool(raw: bytes, *, error: BaseException, source: str) -> IngestResult:
+    details = "".join(traceback.format_exception(error))
+    try:
+        meta = _summary(raw)
+        with transaction.atomic():
+            spool_to_database(raw, error=details, source=source, **meta)
+    except (DatabaseError, OSError):
+        # The database went away too: keep the message in files until it is back.
+        logger.exception("failed-mail spool unavailable, writing to files")
+        spool_to_files(raw, error=details, source=source)
+    return IngestResult("spooled")
+
+
+def _summary(raw: bytes) -> dict[str, str]:
+    try:
+        message = parse_message(raw)
+    except Exception:
+        return {}
+    sender = message.from_.email if message.from_ else ""
+    return {"message_id": message.message_id, "from_address": sender, "subject": message.subject}
+
+
+def _spool_too_large(raw: bytes, *, source: str) -> IngestResult:
+    meta = _summary(raw[: 256 * 1024])  # the headers are enough to answer the sender
+    error = f"message of {len(raw)} bytes exceeds the limit of {settings.SPORTELLO_MAIL_MAX_SIZE}"
+    with transaction.atomic():
+        failed = spool_to_database(
+            raw, error=error, source=source, status=FailedMailStatus.TOO_LARGE, **meta
+        )
+        publish(
+            MailTooLarge(
+                ticket_id=None,
+                actor_id=None,
+                channel="mail",
+                failed_mail_id=failed.pk,
+                sender=meta.get("from_address", ""),
+                subject=meta.get("subject", ""),
+                size=len(raw),
+            )
+        )
+    return IngestResult("spooled")
+
+
+def _addresses(addresses: list[Address]) -> str:
+    return ", ".join(str(a) for a in addresses)
+
+
+def _article_input(message: ParsedMessage, *, is_automatic: bool) -> ArticleInput:
+    return ArticleInput(
+        channel=Channel.EMAIL,
+        sender_type=SenderType.CUSTOMER,
+        visible_for_customer=True,
+        from_address=str(message.from_) if message.from_ else "",
+        to_address=_addresses(message.to),
+        cc_address=_addresses(message.cc),
+        reply_to=_addresses(message.reply_to),
+        subject=message.subject,
+        body=message.body_text,
+        body_html=message.body_html,
+        message_id=message.message_id,
+        in_reply_to=" ".join(message.in_reply_to),
+        references=" ".join(message.references),
+        raw_source=message.raw,
+        content_hash=message.content_hash,
+        is_automatic=is_automatic,
+        attachments=[
+            AttachmentInput(
+                filename=part.filename,
+                content_type=part.content_type,
+                content=part.payload(),
+                content_id=part.content_id,
+                inline=part.inline,
+            )
+            for part in message.attachments
+        ],
+    )
+
+
+def _is_automatic(message: ParsedMessage) -> bool:
+    loop_id = settings.SPORTELLO_LOOP_ID.lower()
+    return bool(message.auto_submitted_reason) or any(
+        loop_id == value.strip().lower() for value in message.x_loop
+    )
+
+
+def _duplicate(message: ParsedMessage) -> IngestResult | None:
+    article = (
+        Article.objects.filter(content_hash=message.content_hash)
+        .select_related("ticket")
+        .only("number", "ticket__number")
+        .first()
+    )
+    return IngestResult("duplicate", article.ticket.number, article.number) if article else None
+
+
+def _process(raw: bytes, *, queue_name: str | None, trusted: bool) -> IngestResult:
+    message = parse_message(raw)
+    duplicate = _duplicate(message)
+    if duplicate is not None:
+        return duplicate
+    trusted = trusted or settings.SPORTELLO_MAIL_TRUST_HEADERS
+    decision, _applied = decide(message, trusted=trusted)
+    is_automatic = _is_automatic(message)
+    try:
+        with transaction.atomic():
+            ticket = followup.find_ticket(message)
+            if ticket is not None:
+                return _follow_up(ticket, message, decision, is_automatic=is_automatic)
+            return _new_ticket(message, decision, queue_name, is_automatic=is_automatic)
+    except IntegrityError:
+        # A parallel delivery of the same message won the race on the unique hash.
+        duplicate = _duplicate(message)
+        if duplicate is not None:
+            return duplicate
+        raise
+
+
+def _customer(message: ParsedMessage, decision: Decision) -> tuple[str, str]:
+    if decision.customer_user:
+        return decision.customer_user, decision.customer_company
+    sender = message.from_.email if message.from_ else ""
+    if not sender:
+        return "", decision.customer_company
+    customer = (
+        CustomerUser.objects.filter(email__iexact=sender, valid=True)
+        .select_related("company")
+        .first()
+    )
+    if customer is None:
+        return sender, decision.customer_company
+    company = customer.company.customer_id if customer.company else ""
+    return customer.login, decision.customer_company or company
+
+
+def _route(message: ParsedMessage, decision: Decision, queue_name: str | None) -> Queue:
+    wanted = queue_name or (JUNK_QUEUE if decision.ignore else "") or decision.queue
+    if wanted:
+        queue = Queue.objects.filter(full_name=wanted, valid=True).first()
+        if queue is not None:
+            return queue
+        logger.warning("queue %r from mail routing does not exist; routing by recipient", wanted)
+    recipients = message.recipients
+    if recipients:
+        addresses = {
+            a.email.lower(): a
+            for a in SystemAddress.objects.filter(
+                email__in=recipients, valid=True, queue__valid=True
+            ).select_related("queue")
+        }
+        for recipient in recipients:
+            if recipient in addresses and addresses[recipient].queue is not None:
+                return addresses[recipient].queue  # type: ignore[return-value]
+    return Queue.objects.get(full_name=DEFAULT_QUEUE)
+
+
+def _new_ticket(
+    message: ParsedMessage,
+    decision: Decision,
+    queue_name: str | None,
+    *,
+    is_automatic: bool,
+    auto_response: str = AutoResponseType.NEW_TICKET,
+    linked_to: Ticket | None = None,
+) -> IngestResult:
+    actor = Actor.system(channel="mail", name=_sender_label(message))
+    queue = _route(message, decision, queue_name)
+    customer_user, customer_company = _customer(message, decision)
+    state = selectors.state_by_name(decision.state) if decision.state else None
+    if state is not None and (state.is_pending or state.type == StateType.MERGED):
+        state = None  # a pending or merged state needs more than a mail can say
+    ticket = actions.create_ticket(
+        title=decision.title or message.subject,
+        queue=queue,
+        actor=actor,
+        state=state,
+        priority=selectors.priority_by_name(decision.priority) if decision.priority else None,
+        type=selectors.ticket_type_by_name(decision.type) if decision.type else None,
+        customer_user_id=customer_user,
+        customer_company_id=customer_company,
+        article=_article_input(message, is_automatic=is_automatic),
+        quiet=decision.ignore,
+    )
+    if linked_to is not None:
+        actions.link(linked_to, ticket, actor=actor, type=LinkType.NORMAL)
+    article = ticket.articles.get(number=1)
+    _publish_filed(
+        ticket,
+        article,
+        actor,
+        "ignored" if decision.ignore else "new",
+        "" if is_automatic or decision.ignore else auto_response,
+    )
+    return IngestResult("ignored" if decision.ignore else "new", ticket.number, 1)
+
+
+def _follow_up(
+    ticket: Ticket, message: ParsedMessage, decision: Decision, *, is_automatic: bool
+) -> IngestResult:
+    actor = Actor.system(channel="mail", name=_sender_label(message))
+    state_type = ticket.state.type
+    auto_response = AutoResponseType.FOLLOW_UP
+    if state_type == StateType.CLOSED:
+        policy = ticket.queue.follow_up_policy
+        if policy == FollowUpPolicy.NEW_TICKET:
+            return _new_ticket(
+                message,
+                decision,
+                ticket.queue.full_name,
+                is_automatic=is_automatic,
+                auto_response=AutoResponseType.NEW_AFTER_CLOSED,
+                linked_to=ticket,
+            )
+        if policy == FollowUpPolicy.REJECT:
+            auto_response = AutoResponseType.REJECT
+    data = _article_input(message, is_automatic=is_automatic)
+    data.history_type = HistoryType.FOLLOW_UP
+    article = actions.add_article(ticket, data, actor=actor)
+    reopen = (
+        state_type == StateType.CLOSED
+        and ticket.queue.follow_up_policy == FollowUpPolicy.REOPEN
+        and not is_automatic  # an auto-reply or bounce never reopens a closed ticket
+    ) or state_type in (StateType.PENDING_REMINDER, StateType.PENDING_AUTO)
+    if reopen:
+        ticket = actions.set_state(ticket, selectors.state_by_name("open"), actor=actor)
+    _publish_filed(ticket, article, actor, "followup", "" if is_automatic else auto_response)
+    return IngestResult("followup", ticket.number, article.number)
+
+
+def _sender_label(message: ParsedMessage) -> str:
+    return message.from_.email if message.from_ and message.from_.email else "mail"
+
+
+def _publish_filed(
+    ticket: Ticket, article: Article, actor: Actor, result: str, auto_response: str
+) -> None:
+    publish(
+        MailFiled(
+            ticket_id=ticket.pk,
+            actor_id=actor.user.pk,
+            channel="mail",
+            article_id=article.pk,
+            result=result,
+            auto_response=auto_response,
+            quiet=result == "ignored",
+        )
+    )
+
+
+def content_hash(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()

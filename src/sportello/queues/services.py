@@ -1,0 +1,59 @@
+"""Queue administration: creating nested queues by full name, renaming subtrees."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts.models import Group
+from sportello.core.errors import InvalidInput, NotFound
+from sportello.queues.models import QUEUE_SEPARATOR, Queue
+
+
+def split_full_name(full_name: str) -> list[str]:
+    parts = [part.strip() for part in full_name.split(QUEUE_SEPARATOR)]
+    if not full_name.strip() or any(not part for part in parts):
+        raise InvalidInput(_("Invalid queue name: %(name)s"), name=full_name)
+    return parts
+
+
+def get_queue(full_name: str) -> Queue:
+    try:
+        return Queue.objects.get(full_name=full_name)
+    except Queue.DoesNotExist:
+        raise NotFound(_("Unknown queue: %(name)s"), name=full_name) from None
+
+
+@transaction.atomic
+def ensure_queue(full_name: str, *, group: Group, **attributes: object) -> Queue:
+    """Create the queue and any missing parents (``IT::Network::WLAN``); idempotent.
+    ``attributes`` apply to the leaf only."""
+    parent: Queue | None = None
+    parts = split_full_name(full_name)
+    for depth, name in enumerate(parts, start=1):
+        path = QUEUE_SEPARATOR.join(parts[:depth])
+        queue = Queue.objects.filter(full_name=path).first()
+        if queue is None:
+            queue = Queue(name=name, parent=parent, group=group)
+            if depth == len(parts):
+                for key, value in attributes.items():
+                    setattr(queue, key, value)
+            queue.save()
+        parent = queue
+    assert parent is not None
+    return parent
+
+
+@transaction.atomic
+def rename_queue(queue: Queue, new_name: str) -> Queue:
+    """Rename one level; every descendant's full name follows."""
+    if not new_name.strip() or QUEUE_SEPARATOR in new_name:
+        raise InvalidInput(_("Invalid queue name: %(name)s"), name=new_name)
+    queue.name = new_name.strip()
+    queue.save()
+    pending = list(queue.children.all())
+    while pending:
+        child = pending.pop()
+        child.save()
+        pending.extend(child.children.all())
+    return queue

@@ -1,0 +1,263 @@
+"""Django settings, read only from environment variables (12-factor).
+
+Secure by default: DEBUG is off and SECRET_KEY is required unless SPORTELLO_DEMO=1,
+where a key is generated once under $SPORTELLO_HOME so the embedded default just runs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+import django_stubs_ext
+from django.utils.translation import gettext_lazy as _
+
+# Generic admin classes (ModelAdmin[Model]) at run time, as the type checker sees them.
+django_stubs_ext.monkeypatch()
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SPORTELLO_HOME = Path(os.environ.get("SPORTELLO_HOME", "var")).resolve()
+DEMO = env_bool("SPORTELLO_DEMO")
+TESTING = "PYTEST_VERSION" in os.environ
+DEBUG = env_bool("SPORTELLO_DEBUG")
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SPORTELLO_SECRET_KEY", "")
+    if key:
+        return key
+    if TESTING:
+        return "test-only-" + "k" * 50
+    if not DEMO:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SPORTELLO_SECRET_KEY must be set (or SPORTELLO_DEMO=1 for a local demo)."
+        )
+    # Demo: one generated key, kept so sessions survive restarts.
+    key_file = SPORTELLO_HOME / "secret_key"
+    if not key_file.exists():
+        SPORTELLO_HOME.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("SPORTELLO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("SPORTELLO_CSRF_TRUSTED_ORIGINS")
+
+# Behind a TLS-terminating proxy, cookies are Secure and HTTP redirects to HTTPS.
+SECURE_TLS = env_bool("SPORTELLO_TLS", default=not (DEMO or DEBUG or TESTING))
+SESSION_COOKIE_SECURE = SECURE_TLS
+CSRF_COOKIE_SECURE = SECURE_TLS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if SECURE_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SPORTELLO_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SPORTELLO_HSTS_SECONDS", "31536000"))
+
+INSTALLED_APPS = [
+    "sportello.core",
+    "sportello.accounts",
+    "sportello.customers",
+    "sportello.queues",
+    "sportello.tickets",
+    "sportello.mail",
+    "sportello.notifications",
+    "sportello.web",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "csp",
+    "huey.contrib.djhuey",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+ROOT_URLCONF = "sportello.urls"
+WSGI_APPLICATION = "sportello.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def _databases() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        SPORTELLO_HOME.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{SPORTELLO_HOME / 'sportello.sqlite3'}"
+    config = dj_database_url.parse(url, conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
+        # BEGIN so two writers queue on busy_timeout instead of failing on upgrade.
+        config["CONN_MAX_AGE"] = 0 if TESTING else config["CONN_MAX_AGE"]
+        config["OPTIONS"] = {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=30000;"
+            ),
+        }
+    return {"default": config}
+
+
+DATABASES = _databases()
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = os.environ.get("SPORTELLO_LANGUAGE", "en")
+LANGUAGES = [("en", _("English")), ("de", _("German")), ("it", _("Italian"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = os.environ.get("SPORTELLO_TIME_ZONE", "Europe/Berlin")
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = SPORTELLO_HOME / "static"
+MEDIA_ROOT = SPORTELLO_HOME / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+if TESTING or DEBUG:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+# A strict policy on every page: no inline script, nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Background jobs: SQLite-backed Huey embedded, Redis when REDIS_URL is set.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+HUEY: dict[str, Any]
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": "sportello",
+        "url": REDIS_URL,
+        "immediate": False,
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "sportello",
+        "filename": str(SPORTELLO_HOME / "huey.sqlite3"),
+        "immediate": False,
+    }
+if TESTING:
+    HUEY = {"huey_class": "huey.MemoryHuey", "name": "sportello-test", "immediate": True}
+HUEY.setdefault("consumer", {"workers": int(os.environ.get("SPORTELLO_WORKERS", "2"))})
+
+# Domain configuration.
+SPORTELLO_SYSTEM_ID = os.environ.get("SPORTELLO_SYSTEM_ID", "10")
+SPORTELLO_TICKET_HOOK = os.environ.get("SPORTELLO_TICKET_HOOK", "Ticket#")
+SPORTELLO_BASE_URL = os.environ.get("SPORTELLO_BASE_URL", "http://127.0.0.1:8000")
+
+# Incoming mail.
+SPORTELLO_MAIL_MAX_SIZE = int(os.environ.get("SPORTELLO_MAIL_MAX_SIZE", str(50 * 1024 * 1024)))
+# Follow-up detection: the ticket number after the hook in the subject, and/or the
+# In-Reply-To / References headers matching a stored Message-ID.
+SPORTELLO_FOLLOWUP_BY_SUBJECT = env_bool("SPORTELLO_FOLLOWUP_BY_SUBJECT", default=True)
+SPORTELLO_FOLLOWUP_BY_REFERENCES = env_bool("SPORTELLO_FOLLOWUP_BY_REFERENCES", default=True)
+# X-Sportello-* headers are honoured from trusted sources only: mail accounts marked
+# trusted, and ``ingest_mail --trusted`` (e.g. a local MTA pipe that strips them).
+SPORTELLO_MAIL_TRUST_HEADERS = env_bool("SPORTELLO_MAIL_TRUST_HEADERS", default=False)
+# Outgoing mail: SMTP when SPORTELLO_SMTP_HOST is set, else .eml files under
+# $SPORTELLO_HOME/outbox-sent so a demo shows what would have gone out.
+SPORTELLO_SMTP_HOST = os.environ.get("SPORTELLO_SMTP_HOST", "")
+SPORTELLO_SMTP_PORT = int(os.environ.get("SPORTELLO_SMTP_PORT", "25"))
+SPORTELLO_SMTP_SECURITY = os.environ.get("SPORTELLO_SMTP_SECURITY", "none")  # none|tls|starttls
+SPORTELLO_SMTP_USER = os.environ.get("SPORTELLO_SMTP_USER", "")
+SPORTELLO_SMTP_PASSWORD = os.environ.get("SPORTELLO_SMTP_PASSWORD", "")
+SPORTELLO_SMTP_TIMEOUT = float(os.environ.get("SPORTELLO_SMTP_TIMEOUT", "30"))
+# Temporary failures are retried with exponential backoff for this long, then given up.
+SPORTELLO_SMTP_RETRY_HOURS = float(os.environ.get("SPORTELLO_SMTP_RETRY_HOURS", "48"))
+SPORTELLO_MAIL_DOMAIN = os.environ.get("SPORTELLO_MAIL_DOMAIN", "sportello.localhost")
+SPORTELLO_AUTO_RESPONSES_PER_DAY = int(os.environ.get("SPORTELLO_AUTO_RESPONSES_PER_DAY", "10"))
+# Our own X-Loop value; mail carrying it is never answered automatically.
+SPORTELLO_LOOP_ID = os.environ.get("SPORTELLO_LOOP_ID", "sportello")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SPORTELLO_LOG_LEVEL", "INFO")},
+    "loggers": {"huey": {"level": "WARNING"}},
+}

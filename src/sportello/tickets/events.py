@@ -1,0 +1,67 @@
+"""Events the tickets domain publishes after commit (see sportello.core.events)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sportello.core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketCreated(DomainEvent):
+    queue_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ArticleAdded(DomainEvent):
+    article_id: int
+    article_channel: str
+    sender_type: str
+    visible_for_customer: bool
+    is_automatic: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketAttributeChanged(DomainEvent):
+    """An attribute changed; ``old`` and ``new`` are the values as history records them."""
+
+    attribute: str
+    old: str
+    new: str
+
+
+# One subclass per attribute so subscribers choose what they hear.
+class TicketMoved(TicketAttributeChanged): ...
+
+
+class TicketStateChanged(TicketAttributeChanged): ...
+
+
+class TicketPriorityChanged(TicketAttributeChanged): ...
+
+
+class TicketTypeChanged(TicketAttributeChanged): ...
+
+
+class TicketTitleChanged(TicketAttributeChanged): ...
+
+
+class TicketLockChanged(TicketAttributeChanged): ...
+
+
+class TicketOwnerChanged(TicketAttributeChanged): ...
+
+
+class TicketResponsibleChanged(TicketAttributeChanged): ...
+
+
+class TicketCustomerChanged(TicketAttributeChanged): ...
+
+
+class TicketPendingTimeChanged(TicketAttributeChanged): ...
+
+
+class TicketLinked(TicketAttributeChanged): ...
+
+
+class TicketWatchChanged(TicketAttributeChanged): ...

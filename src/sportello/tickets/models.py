@@ -1,0 +1,373 @@
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from sportello.tickets.history_types import HistoryType
+
+
+class StateType(models.TextChoices):
+    NEW = "new", _("new")
+    OPEN = "open", _("open")
+    CLOSED = "closed", _("closed")
+    PENDING_REMINDER = "pending reminder", _("pending reminder")
+    PENDING_AUTO = "pending auto", _("pending auto")
+    MERGED = "merged", _("merged")
+    REMOVED = "removed", _("removed")
+
+
+PENDING_STATE_TYPES = (StateType.PENDING_REMINDER, StateType.PENDING_AUTO)
+
+
+class State(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    type = models.CharField(_("state type"), max_length=30, choices=StateType.choices)
+    comment = models.CharField(_("comment"), max_length=250, blank=True)
+    valid = models.BooleanField(_("valid"), default=True)
+
+    class Meta:
+        verbose_name = _("state")
+        verbose_name_plural = _("states")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        # Names are stored in English and translated when shown (see tickets/labels.py).
+        return gettext(self.name)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.type in PENDING_STATE_TYPES
+
+
+class Priority(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    color = models.CharField(_("colour"), max_length=7, default="#cdcdcd")
+    valid = models.BooleanField(_("valid"), default=True)
+
+    class Meta:
+        verbose_name = _("priority")
+        verbose_name_plural = _("priorities")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class TicketType(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    valid = models.BooleanField(_("valid"), default=True)
+
+    class Meta:
+        verbose_name = _("ticket type")
+        verbose_name_plural = _("ticket types")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class Lock(models.TextChoices):
+    LOCK = "lock", _("locked")
+    UNLOCK = "unlock", _("unlocked")
+
+
+TITLE_MAX_LENGTH = 255
+
+
+class Ticket(models.Model):
+    number = models.CharField(_("ticket number"), max_length=50, unique=True)
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH, blank=True)
+    queue = models.ForeignKey(
+        "queues.Queue", verbose_name=_("queue"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    state = models.ForeignKey(State, verbose_name=_("state"), on_delete=models.PROTECT)
+    priority = models.ForeignKey(Priority, verbose_name=_("priority"), on_delete=models.PROTECT)
+    type = models.ForeignKey(TicketType, verbose_name=_("type"), on_delete=models.PROTECT)
+    lock = models.CharField(_("lock"), max_length=10, choices=Lock.choices, default=Lock.UNLOCK)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="owned_tickets",
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_tickets",
+    )
+    # Logins or plain addresses, as in OTRS: the customer backend (database, LDAP)
+    # resolves them; an unknown sender is recorded by address.
+    customer_user_id = models.CharField(_("customer user"), max_length=250, blank=True)
+    customer_company_id = models.CharField(_("customer company"), max_length=150, blank=True)
+    pending_until = models.DateTimeField(_("pending until"), null=True, blank=True)
+    # Set by merging: later mail to this ticket goes to the target.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    archived = models.BooleanField(_("archived"), default=False)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    changed = models.DateTimeField(_("changed"), default=timezone.now)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["queue", "state"], name="ticket_queue_state"),
+            models.Index(fields=["state", "changed"], name="ticket_state_changed"),
+            models.Index(fields=["owner", "lock"], name="ticket_owner_lock"),
+            models.Index(fields=["responsible"], name="ticket_responsible"),
+            models.Index(fields=["customer_user_id"], name="ticket_customer_user"),
+            models.Index(fields=["customer_company_id"], name="ticket_customer_company"),
+            models.Index(fields=["created"], name="ticket_created"),
+            models.Index(fields=["pending_until"], name="ticket_pending_until"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        # Agents never delete tickets; the history that refers to them is evidence.
+        raise models.ProtectedError(gettext("Tickets cannot be deleted."), {self})
+
+    @property
+    def is_locked(self) -> bool:
+        return self.lock == Lock.LOCK
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("email")
+    PHONE = "phone", _("phone")
+    INTERNAL = "internal", _("internal")
+    WEB = "web", _("web")
+
+
+class SenderType(models.TextChoices):
+    AGENT = "agent", _("agent")
+    CUSTOMER = "customer", _("customer")
+    SYSTEM = "system", _("system")
+
+
+class Article(models.Model):
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="articles"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    sender_type = models.CharField(_("sender type"), max_length=20, choices=SenderType.choices)
+    visible_for_customer = models.BooleanField(_("visible for customer"), default=False)
+    from_address = models.TextField(_("from"), blank=True)
+    to_address = models.TextField(_("to"), blank=True)
+    cc_address = models.TextField(_("cc"), blank=True)
+    reply_to = models.TextField(_("reply to"), blank=True)
+    subject = models.TextField(_("subject"), blank=True)
+    body = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML text"), blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=998, blank=True, db_index=True)
+    in_reply_to = models.TextField(_("In-Reply-To"), blank=True)
+    references = models.TextField(_("References"), blank=True)
+    raw_source = models.FileField(_("raw source"), upload_to="raw/%Y/%m/%d", blank=True)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
+    is_automatic = models.BooleanField(
+        _("automatic message"),
+        default=False,
+        help_text=_("Auto-reply, bulk, list or bounce: never auto-answered."),
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        ordering = ["ticket", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "number"], name="article_ticket_number"),
+            # The same raw message is stored once, whichever way it arrives again.
+            models.UniqueConstraint(
+                fields=["content_hash"],
+                condition=~models.Q(content_hash=""),
+                name="article_content_hash_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.subject[:80]}"
+
+
+class Attachment(models.Model):
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    filename = models.CharField(_("filename"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_id = models.CharField(_("content ID"), max_length=255, blank=True)
+    inline = models.BooleanField(_("inline"), default=False)
+    file = models.FileField(_("file"), upload_to="attachments/%Y/%m/%d")
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["article", "id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class LinkType(models.TextChoices):
+    NORMAL = "normal", _("related")
+    PARENT_CHILD = "parent_child", _("parent / child")
+
+
+class TicketLink(models.Model):
+    """A link between two tickets; for parent/child, ``source`` is the parent."""
+
+    source = models.ForeignKey(
+        Ticket, verbose_name=_("source"), on_delete=models.PROTECT, related_name="links_out"
+    )
+    target = models.ForeignKey(
+        Ticket, verbose_name=_("target"), on_delete=models.PROTECT, related_name="links_in"
+    )
+    type = models.CharField(_("link type"), max_length=20, choices=LinkType.choices)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket link")
+        verbose_name_plural = _("ticket links")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "type"], name="ticket_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.type} {self.target_id}"
+
+
+class TicketWatch(models.Model):
+    """An agent watching a ticket: told of every event, marker for news."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="watchers"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.CASCADE,
+        related_name="watched",
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("watcher")
+        verbose_name_plural = _("watchers")
+        constraints = [models.UniqueConstraint(fields=["ticket", "agent"], name="ticket_watch")]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} watches {self.ticket_id}"
+
+
+class TicketCounter(models.Model):
+    """Daily counter behind the DateChecksum ticket numbers, one row per system id and day."""
+
+    system_id = models.CharField(max_length=10)
+    day = models.CharField(max_length=8)
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["system_id", "day"], name="ticket_counter_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system_id}/{self.day}: {self.value}"
+
+
+class HistoryQuerySet(models.QuerySet["History"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise PermissionError("ticket history is append-only")
+
+    def delete(self) -> NoReturn:
+        raise PermissionError("ticket history is append-only")
+
+
+class History(models.Model):
+    """One row per change of a ticket. Append-only: the model refuses update and delete,
+    and database triggers refuse them too (migration 0002)."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="history"
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    type = models.CharField(_("type"), max_length=40, choices=HistoryType.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Snapshot of who acted, kept even if the account is renamed later; for customers
+    # and the system this is their address or name.
+    actor_name = models.CharField(_("actor name"), max_length=300)
+    channel = models.CharField(_("channel"), max_length=10)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    # Ids at the time of the change, for statistics and SLA reports.
+    queue_id_at = models.BigIntegerField(null=True)
+    state_id_at = models.BigIntegerField(null=True)
+    created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["ticket", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.ticket_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None or kwargs.get("force_update"):
+            raise PermissionError("ticket history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PermissionError("ticket history is append-only")
+
+    @property
+    def text(self) -> str:
+        from sportello.tickets.history_types import render
+
+        return render(self.type, self.old_value, self.new_value, self.comment)
