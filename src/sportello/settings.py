@@ -125,6 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "sportello.web.context_processors.unread_notifications",
             ],
         },
     },
@@ -215,6 +216,7 @@ if REDIS_URL:
         "immediate": False,
     }
 else:
+    SPORTELLO_HOME.mkdir(parents=True, exist_ok=True)
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "sportello",

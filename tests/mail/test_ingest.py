@@ -346,3 +346,29 @@ def test_too_large_message_is_spooled_and_reported(
     assert not Ticket.objects.exists()
     settings.SPORTELLO_MAIL_MAX_SIZE = 10_000_000
     assert retry_spool().processed == 1
+
+
+def test_long_subject_emoji_and_big_attachment_are_stored(wlan: Queue) -> None:
+    subject = "🖨 Drucker " + "kaputt " * 800
+    data = b"\x00\x01binary" * (10 * 2**20 // 8)
+    result = ingest_message(
+        mail(subject=subject, attachments=[("scan.pdf", "application/pdf", data)])
+    )
+    ticket = Ticket.objects.get(number=result.ticket)
+    assert len(ticket.title) == Ticket._meta.get_field("title").max_length
+    assert ticket.title.startswith("🖨 Drucker kaputt") and ticket.title.endswith("…")
+    article = ticket.articles.get()
+    assert article.subject == subject.strip()
+    (attachment,) = article.attachments.all()
+    assert attachment.size == len(data)
+    with attachment.file.open("rb") as handle:
+        assert handle.read() == data
+
+
+def test_message_without_sender_date_or_id_becomes_a_ticket(wlan: Queue) -> None:
+    raw = b"To: wlan@helpdesk.example.org\r\nSubject: anonym\r\n\r\nHallo\x00 Welt\r\n"
+    result = ingest_message(raw)
+    assert result.result == "new"
+    article = Article.objects.get(ticket__number=result.ticket)
+    assert article.body == "Hallo Welt\n" and article.from_address == ""
+    assert ingest_message(raw).result == "duplicate"

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import base64
 import os
+import quopri
 from pathlib import Path
 
 import pytest
@@ -256,3 +258,65 @@ def test_corpus_known_messages() -> None:
     assert [a.filename for a in message.attachments] == ["Documentación.pdf"]
     message = parse_message(_corpus("otobo/EmailParser/PostMaster-Test3.box"))
     assert message.subject == "UTF-8 Test äöü 顧客コンタクト管理"
+
+
+def test_encoded_words_in_addresses_and_any_charset() -> None:
+    raw = (
+        b"From: =?iso-8859-1?q?J=FCrgen_M=FCller?= <jm@example.org>\r\n"
+        b"To: =?utf-8?b?w4dlbGlr?= <wlan@helpdesk.example.org>, "
+        b"=?koi8-r?b?8NLJ18XU?= <ru@example.org>\r\n"
+        b"Subject: =?windows-1252?q?=80_und_=96?= =?utf-8?q?=F0=9F=96=A8?=\r\n\r\nx\r\n"
+    )
+    message = parse_message(raw)
+    assert message.from_ is not None and message.from_.name == "Jürgen Müller"
+    assert [(a.name, a.email) for a in message.to] == [
+        ("Çelik", "wlan@helpdesk.example.org"),
+        ("Привет", "ru@example.org"),
+    ]
+    assert message.subject == "€ und \u2013🖨"
+
+
+def test_eight_bit_headers_use_the_body_charset() -> None:
+    raw = (
+        b"From: J\xfcrgen <j@example.org>\r\nSubject: Gr\xfc\xdfe\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n\r\nK\xe4se\r\n"
+    )
+    message = parse_message(raw)
+    assert message.subject == "Grüße"
+    assert message.from_ is not None and message.from_.name == "Jürgen"
+    assert message.body_text == "Käse\n"
+
+
+@pytest.mark.parametrize("encoding", ["quoted-printable", "base64"])
+def test_transfer_encodings(encoding: str) -> None:
+    text = "Zeile mit Ümlaut und einer sehr langen Zeile " + "x" * 200 + " 🖨\n"
+    data = text.encode("utf-8")
+    body = (
+        quopri.encodestring(data) if encoding == "quoted-printable" else (base64.encodebytes(data))
+    )
+    raw = (
+        b"From: a@example.org\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        + f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode()
+        + body
+    )
+    assert parse_message(raw).body_text == text
+
+
+def test_missing_from_date_and_message_id() -> None:
+    message = parse_message(b"Subject: only a subject\r\n\r\nbody\r\n")
+    assert message.from_ is None and message.date is None and message.message_id == ""
+    assert message.subject == "only a subject" and message.body_text == "body\n"
+    assert len(message.content_hash) == 64
+
+
+def test_long_subject_and_emoji_are_kept() -> None:
+    subject = "🖨 Drucker " + "sehr " * 1000
+    message = parse_message(mail(subject=subject))
+    assert message.subject == subject.strip()
+
+
+def test_big_attachment_is_decoded_once() -> None:
+    data = bytes(range(256)) * (11 * 4096)  # 11 MiB
+    message = parse_message(mail(attachments=[("big.bin", "application/octet-stream", data)]))
+    (attachment,) = message.attachments
+    assert attachment.size == len(data) and attachment.payload() == data

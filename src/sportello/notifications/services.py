@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.translation import gettext, override
+from django.utils.translation import gettext, gettext_noop, override
 
 from sportello.accounts import permissions
 from sportello.accounts.models import User
@@ -23,20 +23,34 @@ from sportello.tickets.models import Ticket
 from sportello.tickets.selectors import ticket_url
 
 TEXTS = {
-    NotificationType.NEW_TICKET: "New ticket %(number)s in queue %(queue)s: %(title)s",
-    NotificationType.FOLLOW_UP: "Follow-up from the customer on ticket %(number)s: %(title)s",
-    NotificationType.LOCK_TIMEOUT: "Ticket %(number)s was unlocked after the lock timeout.",
-    NotificationType.OWNER_UPDATE: "You are now the owner of ticket %(number)s: %(title)s",
-    NotificationType.RESPONSIBLE_UPDATE: (
-        "You are now responsible for ticket %(number)s: %(title)s"
+    NotificationType.NEW_TICKET: gettext_noop(
+        "New ticket %(number)s in queue %(queue)s: %(title)s"
     ),
-    NotificationType.NEW_NOTE: "New note on ticket %(number)s: %(title)s",
-    NotificationType.MOVE: "Ticket %(number)s was moved into queue %(queue)s: %(title)s",
-    NotificationType.ESCALATION_WARNING: "Ticket %(number)s will escalate soon: %(title)s",
-    NotificationType.ESCALATION: "Ticket %(number)s has escalated: %(title)s",
-    NotificationType.PENDING_REMINDER: "Reminder for ticket %(number)s: %(title)s",
-    NotificationType.DELIVERY_FAILED: "A message on ticket %(number)s could not be delivered.",
-    NotificationType.WATCHED: "Activity on watched ticket %(number)s: %(title)s",
+    NotificationType.FOLLOW_UP: gettext_noop(
+        "Follow-up from the customer on ticket %(number)s: %(title)s"
+    ),
+    NotificationType.LOCK_TIMEOUT: gettext_noop(
+        "Ticket %(number)s was unlocked after the lock timeout."
+    ),
+    NotificationType.OWNER_UPDATE: gettext_noop(
+        "You are now the owner of ticket %(number)s: %(title)s"
+    ),
+    NotificationType.RESPONSIBLE_UPDATE: (
+        gettext_noop("You are now responsible for ticket %(number)s: %(title)s")
+    ),
+    NotificationType.NEW_NOTE: gettext_noop("New note on ticket %(number)s: %(title)s"),
+    NotificationType.MOVE: gettext_noop(
+        "Ticket %(number)s was moved into queue %(queue)s: %(title)s"
+    ),
+    NotificationType.ESCALATION_WARNING: gettext_noop(
+        "Ticket %(number)s will escalate soon: %(title)s"
+    ),
+    NotificationType.ESCALATION: gettext_noop("Ticket %(number)s has escalated: %(title)s"),
+    NotificationType.PENDING_REMINDER: gettext_noop("Reminder for ticket %(number)s: %(title)s"),
+    NotificationType.DELIVERY_FAILED: gettext_noop(
+        "A message on ticket %(number)s could not be delivered."
+    ),
+    NotificationType.WATCHED: gettext_noop("Activity on watched ticket %(number)s: %(title)s"),
 }
 
 
@@ -125,3 +139,17 @@ def _email(agent: User, ticket: Ticket, text: str) -> None:
         message_id=message_id,
         ticket=ticket,
     )
+
+
+def mark_read(agent: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the agent's notifications read (all unread ones when ``ids`` is None)."""
+    from django.utils import timezone
+
+    unread = Notification.objects.filter(agent=agent, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())
+
+
+def unread_count(agent: User) -> int:
+    return Notification.objects.filter(agent=agent, read_at__isnull=True).count()

@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts.models import User
+from sportello.accounts.services import TRANSPORTS, selectable_queues
+from sportello.notifications.models import NotificationType
+from sportello.queues.models import Queue
 
 
 class AnswerForm(forms.Form):
@@ -14,3 +21,45 @@ class AnswerForm(forms.Form):
     def addresses(self, field: str) -> list[str]:
         value: str = self.cleaned_data.get(field, "")
         return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+class PreferencesForm(forms.Form):
+    """My Queues, absence and, per notification type, email and in-app switches."""
+
+    my_queues = forms.ModelMultipleChoiceField(
+        label=_("My Queues"), queryset=Queue.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    out_of_office_start = forms.DateField(
+        label=_("Out of office from"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    out_of_office_end = forms.DateField(
+        label=_("Out of office until"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        queues = selectable_queues(agent)
+        field = self.fields["my_queues"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Queue.objects.filter(pk__in=[q.pk for q in queues]).order_by("full_name")
+        for kind, label in NotificationType.choices:
+            for transport in TRANSPORTS:
+                self.fields[f"notify_{kind}_{transport}"] = forms.BooleanField(
+                    label=label, required=False, initial=agent.wants(kind, transport)
+                )
+
+    def notification_rows(self) -> list[tuple[Any, Any, Any]]:
+        return [
+            (label, self[f"notify_{kind}_email"], self[f"notify_{kind}_app"])
+            for kind, label in NotificationType.choices
+        ]
+
+    def notifications(self) -> dict[str, dict[str, bool]]:
+        data = self.cleaned_data
+        return {
+            kind: {t: bool(data.get(f"notify_{kind}_{t}")) for t in TRANSPORTS}
+            for kind, _label in NotificationType.choices
+        }

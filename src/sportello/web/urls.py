@@ -11,4 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ticket/<str:number>/", views.ticket_zoom, name="ticket"),
     path("ticket/<str:number>/answer/", views.ticket_answer, name="ticket-answer"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notifications-read"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

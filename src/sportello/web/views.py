@@ -15,13 +15,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.accounts import permissions
+from sportello.accounts.services import update_preferences
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError, NotFound
 from sportello.mail.actions import send_answer
 from sportello.mail.context import customer_address
+from sportello.notifications import services as notifications
+from sportello.notifications.models import Notification
 from sportello.tickets import selectors
 from sportello.tickets.models import Ticket
-from sportello.web.forms import AnswerForm
+from sportello.web.forms import AnswerForm, PreferencesForm
 
 View = Callable[..., HttpResponse]
 
@@ -98,3 +101,48 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
         return _zoom(request, ticket, form, status=400)
     messages.success(request, _("The answer was queued for sending."))
     return redirect("web:ticket", number=ticket.number)
+
+
+@agent_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    items = (
+        Notification.objects.filter(agent=request.user)  # type: ignore[misc]
+        .select_related("ticket")
+        .order_by("read_at", "-created")[:200]
+    )
+    return render(request, "web/notifications.html", {"notifications": items})
+
+
+@agent_required
+@require_POST
+def notification_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+    notifications.mark_read(request.user, ids or None)  # type: ignore[arg-type]
+    return redirect("web:notifications")
+
+
+@agent_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    agent = request.user
+    initial = {
+        "my_queues": list(agent.my_queues.all()),  # type: ignore[union-attr]
+        "out_of_office_start": agent.out_of_office_start,  # type: ignore[union-attr]
+        "out_of_office_end": agent.out_of_office_end,  # type: ignore[union-attr]
+    }
+    form = PreferencesForm(request.POST or None, agent=agent, initial=initial)  # type: ignore[arg-type]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update_preferences(
+                agent,  # type: ignore[arg-type]
+                my_queues=data["my_queues"],
+                out_of_office=(data["out_of_office_start"], data["out_of_office_end"]),
+                notifications=form.notifications(),
+            )
+        except DomainError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your preferences were saved."))
+            return redirect("web:preferences")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "web/preferences.html", {"form": form}, status=status)

@@ -1,0 +1,48 @@
+"""Changes an agent makes to their own account (preferences)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts import permissions
+from sportello.accounts.models import User
+from sportello.core.errors import InvalidInput
+from sportello.queues.models import Queue
+
+TRANSPORTS = ("email", "app")
+
+
+def selectable_queues(agent: User) -> list[Queue]:
+    """Queues an agent may put in My Queues: those whose tickets they may see."""
+    queues = Queue.objects.filter(valid=True).select_related("group").order_by("full_name")
+    return [queue for queue in queues if permissions.may(agent, "ro", queue)]
+
+
+@transaction.atomic
+def update_preferences(
+    agent: User,
+    *,
+    my_queues: Iterable[Queue],
+    out_of_office: tuple[date | None, date | None],
+    notifications: Mapping[str, Mapping[str, bool]],
+) -> User:
+    start, end = out_of_office
+    if (start is None) != (end is None):
+        raise InvalidInput(_("Give both the first and the last day of absence, or neither."))
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(_("The last day of absence is before the first."))
+    queues = list(my_queues)
+    for queue in queues:
+        permissions.require(agent, "ro", queue)
+    agent.out_of_office_start, agent.out_of_office_end = start, end
+    agent.notification_settings = {
+        kind: {transport: bool(flags.get(transport, True)) for transport in TRANSPORTS}
+        for kind, flags in notifications.items()
+    }
+    agent.save(update_fields=["out_of_office_start", "out_of_office_end", "notification_settings"])
+    agent.my_queues.set(queues)
+    return agent
