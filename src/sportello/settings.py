@@ -225,7 +225,16 @@ else:
     }
 if TESTING:
     HUEY = {"huey_class": "huey.MemoryHuey", "name": "sportello-test", "immediate": True}
-HUEY.setdefault("consumer", {"workers": int(os.environ.get("SPORTELLO_WORKERS", "2"))})
+# Poll at least once a second: an answer should leave within a second of its commit.
+HUEY.setdefault(
+    "consumer",
+    {
+        "workers": int(os.environ.get("SPORTELLO_WORKERS", "2")),
+        "initial_delay": 0.1,
+        "backoff": 1.15,
+        "max_delay": 1.0,
+    },
+)
 
 # Domain configuration.
 SPORTELLO_SYSTEM_ID = os.environ.get("SPORTELLO_SYSTEM_ID", "10")

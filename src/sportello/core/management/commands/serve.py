@@ -52,7 +52,8 @@ class Command(BaseCommand):
             ],
         ]
         if not options["no_jobs"]:
-            commands.append([sys.executable, "-m", "sportello", "run_huey"])
+            # --quiet: the consumer's own INFO lines would repeat every job every minute.
+            commands.append([sys.executable, "-m", "sportello", "run_huey", "--quiet"])
         children = [subprocess.Popen(command) for command in commands]
         self._banner(bind, credentials)
         stop = False
