@@ -7,6 +7,7 @@ read the documented variables and nothing else.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import time
@@ -21,23 +22,31 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from jinja2 import ChainableUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 
 from sportello.core.errors import InvalidInput
 
-_environment = SandboxedEnvironment(
-    undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True
-)
 _REPLY_PREFIX = re.compile(
     r"^\s*((re|aw|r|antw|sv|vs|fwd?|wg|i|tr)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE
 )
 
 
+@functools.cache
+def _environment() -> Any:
+    # Imported on first use: the mail pipe starts a process per message.
+    from jinja2 import ChainableUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return SandboxedEnvironment(
+        undefined=ChainableUndefined, autoescape=False, keep_trailing_newline=True
+    )
+
+
 def render_text(text: str, context: Mapping[str, Any]) -> str:
     """Render admin-written text; a broken or unsafe template is a clear input error."""
+    from jinja2 import TemplateError
+
     try:
-        return _environment.from_string(text).render(**context)
+        return _environment().from_string(text).render(**context)
     except TemplateError as error:
         raise InvalidInput(_("The text cannot be rendered: %(error)s"), error=str(error)) from None
 

@@ -22,8 +22,6 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
-from charset_normalizer import from_bytes
-
 from sportello.mail.html_text import html_to_text
 
 logger = logging.getLogger(__name__)
@@ -129,6 +127,8 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
     if len(data) < SHORT_TEXT:
         # Detection is guesswork on a few bytes; Western mail is by far the most common.
         return data.decode("cp1252", errors="replace")
+    from charset_normalizer import from_bytes  # only for the rare undeclared 8-bit text
+
     best = from_bytes(data[:200_000]).best()
     if best is not None:
         try:

@@ -23,6 +23,8 @@ EX_TEMPFAIL = 75
 
 class Command(BaseCommand):
     help = "File incoming mail as tickets or follow-ups."
+    # Called once per message by the MTA: the system checks would only cost start-up time.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         source = parser.add_mutually_exclusive_group()
