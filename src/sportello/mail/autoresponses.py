@@ -101,6 +101,9 @@ def on_mail_filed(event: MailFiled) -> None:
     if not event.auto_response or event.quiet or event.ticket_id is None:
         return
     ticket = Ticket.objects.select_related("queue__system_address").get(pk=event.ticket_id)
+    offered = AutoResponse.objects.filter(type=event.auto_response, valid=True, queues=ticket.queue)
+    if not offered.exists():
+        return  # most queues answer nothing: skip the sender and customer lookups
     article = Article.objects.get(pk=event.article_id)
     send_auto_response(ticket, article, event.auto_response)
 

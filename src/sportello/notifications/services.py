@@ -101,9 +101,12 @@ def notify(
     *,
     actor_id: int | None = None,
 ) -> list[Notification]:
-    sent = []
+    sent: list[Notification] = []
+    chosen = recipients(ticket, candidates, exclude_id=actor_id)
+    if not chosen:
+        return sent  # no empty transaction (on SQLite it would take the write lock)
     with transaction.atomic():
-        for agent in recipients(ticket, candidates, exclude_id=actor_id):
+        for agent in chosen:
             with override(agent.language or settings.LANGUAGE_CODE):
                 text = _text(notification_type, ticket)
                 if agent.wants(notification_type, "app"):
