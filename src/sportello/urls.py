@@ -8,5 +8,8 @@ admin.site.site_title = _("Sportello administration")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("portal/", include("sportello.portal.urls")),
+    path("search/", include("sportello.search.urls")),
+    path("", include("sportello.web.action_urls")),
     path("", include("sportello.web.urls")),
 ]

@@ -6,7 +6,7 @@ per group: ro, move_into, create, note, owner, priority, rw (rw includes all oth
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -40,3 +40,21 @@ def require(user: User, permission: str, queue: Queue) -> None:
             permission=permission,
             queue=queue.full_name,
         )
+
+
+def readable_queues(user: User) -> Any:
+    """The queues whose tickets ``user`` may see (``ro``), as a queryset.
+
+    Lists, counts, search and exports filter through this, so a ticket in a queue
+    without read permission never shows up anywhere.
+    """
+    from sportello.queues.models import Queue
+
+    if user.is_system or user.is_active:
+        return Queue.objects.all()
+    return Queue.objects.none()
+
+
+def visible_tickets(user: User, queryset: Any) -> Any:
+    """``queryset`` of tickets narrowed to those ``user`` may see."""
+    return queryset.filter(queue__in=readable_queues(user))
