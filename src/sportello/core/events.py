@@ -9,8 +9,10 @@ rather than do it inline: the bus runs them in the publishing process.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -35,6 +37,9 @@ class DomainEvent:
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Any], None]
 _subscribers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+# Called before each dispatch (e.g. to check that cached configuration is current).
+_before_dispatch: list[Callable[[], None]] = []
+_local = threading.local()
 
 
 def subscribe(event_type: type[E]) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
@@ -53,9 +58,19 @@ def unsubscribe(event_type: type[DomainEvent], handler: Handler) -> None:
         _subscribers[event_type].remove(handler)
 
 
+def before_dispatch(callback: Callable[[], None]) -> None:
+    if callback not in _before_dispatch:
+        _before_dispatch.append(callback)
+
+
 def dispatch(event: DomainEvent) -> None:
     """Deliver one event now. A failing subscriber is logged and does not stop the others:
     the change it reports is already committed."""
+    for callback in _before_dispatch:
+        try:
+            callback()
+        except Exception:
+            logger.exception("before-dispatch hook %r failed", callback)
     for event_type in type(event).__mro__:
         for handler in list(_subscribers.get(event_type, ())):
             try:
@@ -66,4 +81,20 @@ def dispatch(event: DomainEvent) -> None:
 
 def publish(event: DomainEvent) -> None:
     """Publish after the surrounding transaction commits (at once outside a transaction)."""
+    for collected in getattr(_local, "collectors", ()):
+        collected.append(event)
     transaction.on_commit(lambda: dispatch(event), robust=True)
+
+
+@contextmanager
+def collect() -> Iterator[list[DomainEvent]]:
+    """The events published in this thread inside the block (e.g. the ids of rows an
+    action created), in order; they are dispatched as usual."""
+    collected: list[DomainEvent] = []
+    stack: list[list[DomainEvent]] = getattr(_local, "collectors", [])
+    _local.collectors = stack
+    stack.append(collected)
+    try:
+        yield collected
+    finally:
+        stack.remove(collected)

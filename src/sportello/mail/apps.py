@@ -7,5 +7,10 @@ class MailConfig(AppConfig):
     verbose_name = _("Mail")
 
     def ready(self) -> None:
-        # Subscribers register on import.
-        from sportello.mail import autoresponses, outbox_tasks  # noqa: F401
+        # Subscribers register on import; Huey's tasks are found through mail.tasks,
+        # so a process that never queues a task does not import Huey (the MTA pipe).
+        from sportello.core import events
+        from sportello.mail import autoresponses, cache, signals  # noqa: F401
+
+        signals.connect()
+        events.before_dispatch(cache.refresh_before_dispatch)

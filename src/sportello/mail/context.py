@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
@@ -14,13 +15,21 @@ from sportello.tickets.selectors import ticket_url
 
 
 def customer_of(ticket: Ticket) -> CustomerUser | None:
+    """The customer user of the ticket (by login, else by address); remembered on the
+    ticket instance, since composing one mail asks several times."""
     login = ticket.customer_user_id
     if not login:
         return None
-    return (
-        CustomerUser.objects.filter(login=login).first()
-        or CustomerUser.objects.filter(email__iexact=login).first()
+    remembered = ticket.__dict__.get("_customer_of")
+    if remembered is not None and remembered[0] == login:
+        found: CustomerUser | None = remembered[1]
+        return found
+    candidates = list(
+        CustomerUser.objects.filter(Q(login=login) | Q(email__iexact=login)).order_by("pk")[:10]
     )
+    found = next((c for c in candidates if c.login == login), None) or next(iter(candidates), None)
+    ticket.__dict__["_customer_of"] = (login, found)
+    return found
 
 
 def customer_address(ticket: Ticket) -> str:

@@ -15,6 +15,8 @@ class MailFiled(DomainEvent):
     result: str
     # Which auto-response this mail calls for; "" when none may be sent (automatic mail).
     auto_response: str
+    # The ticket's queue when filed (lets subscribers decide without reading the ticket).
+    queue_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -87,7 +87,7 @@ def _matches(message: ParsedMessage, rules: list[dict[str, Any]]) -> bool:
 def decide(message: ParsedMessage, *, trusted: bool) -> tuple[Decision, list[str]]:
     """Apply trusted headers first, then the ordered filters (later ones win).
     Returns the decision and the names of the filters that matched."""
-    from sportello.mail.models import PostmasterFilter
+    from sportello.mail.config import postmaster_filters
 
     decision = Decision()
     if trusted:
@@ -95,7 +95,7 @@ def decide(message: ParsedMessage, *, trusted: bool) -> tuple[Decision, list[str
             {key: message.header(HEADER_PREFIX + name) for key, name in HEADER_NAMES.items()}
         )
     applied: list[str] = []
-    for rule in PostmasterFilter.objects.filter(valid=True).order_by("order", "name"):
+    for rule in postmaster_filters():
         try:
             if not _matches(message, rule.matches):
                 continue

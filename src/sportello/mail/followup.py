@@ -11,12 +11,18 @@ import re
 from functools import lru_cache
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from sportello.mail.parsing import ParsedMessage
 from sportello.tickets.models import Article, Ticket
 from sportello.tickets.numbers import is_valid_number
 
 MAX_MERGE_HOPS = 10
+
+
+def _tickets() -> QuerySet[Ticket]:
+    # What filing a follow-up reads next: the state (closed?) and the queue (policy).
+    return Ticket.objects.select_related("state", "queue")
 
 
 @lru_cache(maxsize=8)
@@ -33,7 +39,7 @@ def _by_subject(message: ParsedMessage) -> Ticket | None:
     numbers = numbers_in_subject(message.subject)
     if not numbers:
         return None
-    tickets = {t.number: t for t in Ticket.objects.filter(number__in=numbers)}
+    tickets = {t.number: t for t in _tickets().filter(number__in=numbers)}
     return next((tickets[n] for n in numbers if n in tickets), None)
 
 
@@ -43,20 +49,24 @@ def _by_references(message: ParsedMessage) -> Ticket | None:
     ids = [i for i in ids if i and len(i) <= 998][:50]
     if not ids:
         return None
-    rows = dict(
+    # One query: each referenced Message-ID with its (first) article's ticket.
+    found: dict[str, Ticket] = {}
+    articles = (
         Article.objects.filter(message_id__in=ids)
+        .select_related("ticket__state", "ticket__queue")
+        .only("message_id", "ticket")
         .order_by("id")
-        .values_list("message_id", "ticket_id")
     )
-    ticket_id = next((rows[i] for i in ids if i in rows), None)
-    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+    for article in articles:
+        found[article.message_id] = article.ticket  # the newest article wins, as before
+    return next((found[i] for i in ids if i in found), None)
 
 
 def follow_merges(ticket: Ticket) -> Ticket:
     for _ in range(MAX_MERGE_HOPS):
         if ticket.merged_into_id is None:
             break
-        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+        ticket = _tickets().get(pk=ticket.merged_into_id)
     return ticket
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import traceback
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -23,16 +24,17 @@ from django.db import (
 )
 
 from sportello.core.actor import Actor
-from sportello.core.events import publish
+from sportello.core.events import collect, publish
 from sportello.customers.models import CustomerUser
-from sportello.mail import followup
+from sportello.mail import cache, config, followup
 from sportello.mail.events import MailFiled, MailTooLarge
 from sportello.mail.filters import Decision, decide
 from sportello.mail.models import AutoResponseType, FailedMailStatus
 from sportello.mail.parsing import Address, ParsedMessage, parse_message
 from sportello.mail.spool import spool_to_database, spool_to_files
-from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
-from sportello.tickets import actions, selectors
+from sportello.queues.models import FollowUpPolicy, Queue
+from sportello.tickets import actions
+from sportello.tickets import events as ticket_events
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Channel, LinkType, SenderType, StateType, Ticket
@@ -79,6 +81,7 @@ def ingest_message(
     if len(raw) > settings.SPORTELLO_MAIL_MAX_SIZE and _spool_failures:
         return _spool_too_large(raw, source=source)
     try:
+        cache.refresh()  # configuration changed by another process since the last message?
         return _process(raw, queue_name=queue_name, trusted=trusted)
     except Exception as error:
         logger.exception("incoming mail from %s could not be processed", source)
@@ -191,11 +194,12 @@ def _process(raw: bytes, *, queue_name: str | None, trusted: bool) -> IngestResu
     decision, _applied = decide(message, trusted=trusted)
     is_automatic = _is_automatic(message)
     try:
-        with transaction.atomic():
-            ticket = followup.find_ticket(message)
-            if ticket is not None:
-                return _follow_up(ticket, message, decision, is_automatic=is_automatic)
-            return _new_ticket(message, decision, queue_name, is_automatic=is_automatic)
+        # Reads only: whatever writes opens its own transaction (one per message; two
+        # actions that must stand or fall together share one, below).
+        ticket = followup.find_ticket(message)
+        if ticket is not None:
+            return _follow_up(ticket, message, decision, is_automatic=is_automatic)
+        return _new_ticket(message, decision, queue_name, is_automatic=is_automatic)
     except IntegrityError:
         # A parallel delivery of the same message won the race on the unique hash.
         duplicate = _duplicate(message)
@@ -224,22 +228,15 @@ def _customer(message: ParsedMessage, decision: Decision) -> tuple[str, str]:
 def _route(message: ParsedMessage, decision: Decision, queue_name: str | None) -> Queue:
     wanted = queue_name or (JUNK_QUEUE if decision.ignore else "") or decision.queue
     if wanted:
-        queue = Queue.objects.filter(full_name=wanted, valid=True).first()
+        queue = config.queue_by_name(wanted)
         if queue is not None:
             return queue
         logger.warning("queue %r from mail routing does not exist; routing by recipient", wanted)
-    recipients = message.recipients
-    if recipients:
-        addresses = {
-            a.email.lower(): a
-            for a in SystemAddress.objects.filter(
-                email__in=recipients, valid=True, queue__valid=True
-            ).select_related("queue")
-        }
-        for recipient in recipients:
-            if recipient in addresses and addresses[recipient].queue is not None:
-                return addresses[recipient].queue  # type: ignore[return-value]
-    return Queue.objects.get(full_name=DEFAULT_QUEUE)
+    for recipient in message.recipients:
+        queue = config.queue_for_address(recipient)
+        if queue is not None:
+            return queue
+    return config.queue_by_name(DEFAULT_QUEUE) or Queue.objects.get(full_name=DEFAULT_QUEUE)
 
 
 def _new_ticket(
@@ -251,41 +248,58 @@ def _new_ticket(
     auto_response: str = AutoResponseType.NEW_TICKET,
     linked_to: Ticket | None = None,
 ) -> IngestResult:
-    actor = Actor.system(channel="mail", name=_sender_label(message))
+    actor = _actor(message)
     queue = _route(message, decision, queue_name)
     customer_user, customer_company = _customer(message, decision)
-    state = selectors.state_by_name(decision.state) if decision.state else None
+    state = config.state_by_name(decision.state) if decision.state else None
     if state is not None and (state.is_pending or state.type == StateType.MERGED):
         state = None  # a pending or merged state needs more than a mail can say
-    ticket = actions.create_ticket(
-        title=decision.title or message.subject,
-        queue=queue,
-        actor=actor,
-        state=state,
-        priority=selectors.priority_by_name(decision.priority) if decision.priority else None,
-        type=selectors.ticket_type_by_name(decision.type) if decision.type else None,
-        customer_user_id=customer_user,
-        customer_company_id=customer_company,
-        article=_article_input(message, is_automatic=is_automatic),
-        quiet=decision.ignore,
-    )
-    if linked_to is not None:
-        actions.link(linked_to, ticket, actor=actor, type=LinkType.NORMAL)
-    article = ticket.articles.get(number=1)
-    _publish_filed(
-        ticket,
-        article,
-        actor,
-        "ignored" if decision.ignore else "new",
-        "" if is_automatic or decision.ignore else auto_response,
-    )
+    # A linked ticket is created and linked in one transaction; a plain one needs only
+    # create_ticket's own.
+    with (
+        transaction.atomic() if linked_to is not None else nullcontext(),
+        collect() as published,
+    ):
+        ticket = actions.create_ticket(
+            title=decision.title or message.subject,
+            queue=queue,
+            actor=actor,
+            state=state or config.default_state(),
+            priority=(
+                config.priority_by_name(decision.priority)
+                if decision.priority
+                else config.default_priority()
+            ),
+            type=(
+                config.ticket_type_by_name(decision.type)
+                if decision.type
+                else config.default_ticket_type()
+            ),
+            customer_user_id=customer_user,
+            customer_company_id=customer_company,
+            article=_article_input(message, is_automatic=is_automatic),
+            quiet=decision.ignore,
+        )
+        if linked_to is not None:
+            actions.link(linked_to, ticket, actor=actor, type=LinkType.NORMAL)
+        # The first article's id, from its event: no need to read the row back.
+        article_id = next(
+            e.article_id for e in published if isinstance(e, ticket_events.ArticleAdded)
+        )
+        _publish_filed(
+            ticket,
+            article_id,
+            actor,
+            "ignored" if decision.ignore else "new",
+            "" if is_automatic or decision.ignore else auto_response,
+        )
     return IngestResult("ignored" if decision.ignore else "new", ticket.number, 1)
 
 
 def _follow_up(
     ticket: Ticket, message: ParsedMessage, decision: Decision, *, is_automatic: bool
 ) -> IngestResult:
-    actor = Actor.system(channel="mail", name=_sender_label(message))
+    actor = _actor(message)
     state_type = ticket.state.type
     auto_response = AutoResponseType.FOLLOW_UP
     if state_type == StateType.CLOSED:
@@ -303,15 +317,17 @@ def _follow_up(
             auto_response = AutoResponseType.REJECT
     data = _article_input(message, is_automatic=is_automatic)
     data.history_type = HistoryType.FOLLOW_UP
-    article = actions.add_article(ticket, data, actor=actor)
     reopen = (
         state_type == StateType.CLOSED
         and ticket.queue.follow_up_policy == FollowUpPolicy.REOPEN
         and not is_automatic  # an auto-reply or bounce never reopens a closed ticket
     ) or state_type in (StateType.PENDING_REMINDER, StateType.PENDING_AUTO)
-    if reopen:
-        ticket = actions.set_state(ticket, selectors.state_by_name("open"), actor=actor)
-    _publish_filed(ticket, article, actor, "followup", "" if is_automatic else auto_response)
+    # Article and reopening stand or fall together; a plain follow-up is one action.
+    with transaction.atomic() if reopen else nullcontext():
+        article = actions.add_article(ticket, data, actor=actor)
+        if reopen:
+            ticket = actions.set_state(ticket, config.state_by_name("open"), actor=actor)
+        _publish_filed(ticket, article.pk, actor, "followup", "" if is_automatic else auto_response)
     return IngestResult("followup", ticket.number, article.number)
 
 
@@ -319,15 +335,20 @@ def _sender_label(message: ParsedMessage) -> str:
     return message.from_.email if message.from_ and message.from_.email else "mail"
 
 
+def _actor(message: ParsedMessage) -> Actor:
+    return Actor(user=config.system_user(), channel="mail", name=_sender_label(message))
+
+
 def _publish_filed(
-    ticket: Ticket, article: Article, actor: Actor, result: str, auto_response: str
+    ticket: Ticket, article_id: int, actor: Actor, result: str, auto_response: str
 ) -> None:
     publish(
         MailFiled(
             ticket_id=ticket.pk,
             actor_id=actor.user.pk,
             channel="mail",
-            article_id=article.pk,
+            article_id=article_id,
+            queue_id=ticket.queue_id,
             result=result,
             auto_response=auto_response,
             quiet=result == "ignored",

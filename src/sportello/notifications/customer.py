@@ -4,10 +4,14 @@ ticket and type, in the customer's language where known."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.utils.translation import override
 
 from sportello.accounts.models import User
+from sportello.core.errors import InvalidInput
 from sportello.core.events import DomainEvent
+from sportello.mail import config
 from sportello.mail.compose import answer_subject, render_text
 from sportello.mail.context import customer_address, customer_language, template_context
 from sportello.mail.models import OutboxKind
@@ -15,24 +19,30 @@ from sportello.mail.system_mail import send_system_mail
 from sportello.notifications.models import CustomerNotification, CustomerNotificationType
 from sportello.tickets import events
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Channel, SenderType, State, StateType, Ticket
+from sportello.tickets.models import Channel, SenderType, StateType, Ticket
+
+TicketLoader = Callable[[], Ticket | None]
 
 
-def _type_for(event: DomainEvent, ticket: Ticket) -> str | None:
+def _type_for(event: DomainEvent, load: TicketLoader) -> str | None:
+    """The notification the event calls for, if any (reads no row for most events)."""
     if isinstance(event, events.ArticleAdded):
+        if event.article_channel != Channel.WEB or event.sender_type != SenderType.CUSTOMER:
+            return None
+        ticket = load()
         first_web_request = (
-            event.article_channel == Channel.WEB
-            and event.sender_type == SenderType.CUSTOMER
+            ticket is not None
             and not ticket.articles.filter(number__lt=2).exclude(pk=event.article_id).exists()
         )
         return CustomerNotificationType.RECEIPT if first_web_request else None
     if isinstance(event, events.TicketLockChanged) and event.new == "lock":
         return CustomerNotificationType.TAKEN_IN_CHARGE
-    if isinstance(event, events.TicketOwnerChanged) and not ticket.owner.is_system:
+    if isinstance(event, events.TicketOwnerChanged) and event.new != config.system_user().username:
         return CustomerNotificationType.TAKEN_IN_CHARGE
     if isinstance(event, events.TicketStateChanged):
-        state = State.objects.filter(name=event.new).first()
-        if state is None:
+        try:
+            state = config.state_by_name(event.new)
+        except InvalidInput:
             return None
         if state.type == StateType.PENDING_REMINDER:
             return CustomerNotificationType.PENDING_INFO
@@ -57,10 +67,16 @@ def _already_sent(ticket: Ticket, notification_type: str) -> bool:
     ).exists()
 
 
-def notify_customer_on(event: DomainEvent, ticket: Ticket) -> None:
-    notification_type = _type_for(event, ticket)
-    if notification_type is None:
+def notify_customer_on(event: DomainEvent, load: TicketLoader) -> None:
+    """``load`` returns the event's ticket; called only when a queue may want a mail."""
+    notification_type = _type_for(event, load)
+    if notification_type is None or not config.offers_customer_notification_type(notification_type):
         return
+    ticket = load()
+    if ticket is None or not config.offers_customer_notification(
+        ticket.queue_id, notification_type
+    ):
+        return  # switched off for this queue
     recipient = customer_address(ticket)
     if not recipient:
         return

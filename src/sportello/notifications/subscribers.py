@@ -1,47 +1,102 @@
-"""Which domain events tell which agents (and customers) what."""
+"""Which domain events tell which agents (and customers) what.
+
+Every event of every ticket comes through here, in the request or the mail delivery that
+caused it, so the common case must be cheap: whether anybody could be told is decided
+from cached configuration (queues with subscribers, customer notifications switched on)
+and the ticket is read once, only when somebody may be.
+"""
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
+
 from sportello.accounts.models import User
 from sportello.core.events import subscribe
+from sportello.mail import config
 from sportello.mail.events import DeliveryFailed
 from sportello.notifications.customer import notify_customer_on
 from sportello.notifications.models import NotificationType
 from sportello.notifications.services import notify, queue_subscribers, stakeholders, watchers
 from sportello.tickets import events
-from sportello.tickets.models import Channel, SenderType, Ticket
+from sportello.tickets.models import Article, Channel, SenderType, Ticket, TicketWatch
 
 
-def _ticket(ticket_id: int | None) -> Ticket | None:
-    if ticket_id is None:
-        return None
-    return (
-        Ticket.objects.select_related("queue__system_address", "owner", "responsible", "state")
-        .filter(pk=ticket_id)
-        .first()
-    )
+class LazyTicket:
+    """The event's ticket, read at most once, with what the subscribers look at."""
+
+    def __init__(self, ticket_id: int | None) -> None:
+        self.ticket_id = ticket_id
+        self._ticket: Ticket | None = None
+        self._loaded = False
+
+    def __call__(self) -> Ticket | None:
+        if not self._loaded and self.ticket_id is not None:
+            self._ticket = (
+                Ticket.objects.select_related(
+                    "queue__system_address", "owner", "responsible", "state"
+                )
+                .annotate(
+                    has_watchers=Exists(TicketWatch.objects.filter(ticket=OuterRef("pk"))),
+                    # More than one article (numbers run from 1): a follow-up.
+                    has_followups=Exists(
+                        Article.objects.filter(ticket=OuterRef("pk"), number__gt=1)
+                    ),
+                )
+                .filter(pk=self.ticket_id)
+                .first()
+            )
+            self._loaded = True
+        return self._ticket
+
+
+def _watchers(ticket: Ticket) -> list[User]:
+    return watchers(ticket) if getattr(ticket, "has_watchers", True) else []
+
+
+def _stakeholders(ticket: Ticket) -> list[User]:
+    """``services.stakeholders`` without the queries that cannot find anybody."""
+    people: list[User] = []
+    owner = ticket.owner
+    if ticket.is_locked and not owner.is_system and not owner.is_out_of_office():
+        people.append(owner)
+    elif config.may_have_subscribers(ticket.queue_id):
+        people.extend(queue_subscribers(ticket))
+    if ticket.responsible is not None:
+        people.append(ticket.responsible)
+    return people + _watchers(ticket)
 
 
 @subscribe(events.TicketCreated)
 def on_created(event: events.TicketCreated) -> None:
-    ticket = _ticket(event.ticket_id)
-    if ticket is None or event.quiet:
+    if event.quiet or not config.may_have_subscribers(event.queue_id):
+        return  # only the queue's subscribers hear of a new ticket
+    ticket = LazyTicket(event.ticket_id)()
+    if ticket is None:
         return
     notify(ticket, NotificationType.NEW_TICKET, queue_subscribers(ticket), actor_id=event.actor_id)
 
 
 @subscribe(events.ArticleAdded)
 def on_article(event: events.ArticleAdded) -> None:
-    ticket = _ticket(event.ticket_id)
-    if ticket is None or event.quiet:
+    if event.quiet or event.ticket_id is None:
         return
-    notify_customer_on(event, ticket)
-    if event.sender_type == SenderType.CUSTOMER and ticket.articles.count() > 1:
-        notify(ticket, NotificationType.FOLLOW_UP, stakeholders(ticket), actor_id=event.actor_id)
+    if (
+        event.article_number == 1
+        and event.sender_type == SenderType.CUSTOMER
+        and event.article_channel != Channel.WEB
+    ):
+        return  # a customer's first article: the new ticket is news enough (on_created)
+    load = LazyTicket(event.ticket_id)
+    notify_customer_on(event, load)
+    ticket = load()
+    if ticket is None:
+        return
+    if event.sender_type == SenderType.CUSTOMER and getattr(ticket, "has_followups", True):
+        notify(ticket, NotificationType.FOLLOW_UP, _stakeholders(ticket), actor_id=event.actor_id)
     elif event.article_channel == Channel.INTERNAL:
-        notify(ticket, NotificationType.NEW_NOTE, stakeholders(ticket), actor_id=event.actor_id)
+        notify(ticket, NotificationType.NEW_NOTE, _stakeholders(ticket), actor_id=event.actor_id)
     elif event.sender_type == SenderType.AGENT:
-        notify(ticket, NotificationType.WATCHED, watchers(ticket), actor_id=event.actor_id)
+        notify(ticket, NotificationType.WATCHED, _watchers(ticket), actor_id=event.actor_id)
 
 
 def _agent(username: str) -> list[User]:
@@ -50,25 +105,37 @@ def _agent(username: str) -> list[User]:
 
 @subscribe(events.TicketAttributeChanged)
 def on_change(event: events.TicketAttributeChanged) -> None:
-    ticket = _ticket(event.ticket_id)
-    if ticket is None or event.quiet:
+    if event.quiet or event.ticket_id is None:
         return
-    notify_customer_on(event, ticket)
-    if isinstance(event, events.TicketOwnerChanged):
-        notify(ticket, NotificationType.OWNER_UPDATE, _agent(event.new), actor_id=event.actor_id)
-    elif isinstance(event, events.TicketResponsibleChanged):
-        notify(
-            ticket, NotificationType.RESPONSIBLE_UPDATE, _agent(event.new), actor_id=event.actor_id
-        )
+    load = LazyTicket(event.ticket_id)
+    notify_customer_on(event, load)
+    told: list[tuple[str, list[User]]] = []
+    if isinstance(event, events.TicketOwnerChanged | events.TicketResponsibleChanged):
+        agents = [a for a in _agent(event.new) if a.pk != event.actor_id]
+        if isinstance(event, events.TicketOwnerChanged):
+            told.append((NotificationType.OWNER_UPDATE, agents))
+        else:
+            told.append((NotificationType.RESPONSIBLE_UPDATE, agents))
     elif isinstance(event, events.TicketMoved):
-        notify(ticket, NotificationType.MOVE, queue_subscribers(ticket), actor_id=event.actor_id)
+        ticket = load()
+        if ticket is not None and config.may_have_subscribers(ticket.queue_id):
+            told.append((NotificationType.MOVE, queue_subscribers(ticket)))
+    for notification_type, agents in told:
+        ticket = load() if agents else None
+        if ticket is not None:
+            notify(ticket, notification_type, agents, actor_id=event.actor_id)
     if not isinstance(event, events.TicketWatchChanged):
-        notify(ticket, NotificationType.WATCHED, watchers(ticket), actor_id=event.actor_id)
+        ticket = load()
+        if ticket is not None:
+            notify(ticket, NotificationType.WATCHED, _watchers(ticket), actor_id=event.actor_id)
 
 
 @subscribe(DeliveryFailed)
 def on_delivery_failed(event: DeliveryFailed) -> None:
-    ticket = _ticket(event.ticket_id)
+    ticket = LazyTicket(event.ticket_id)()
     if ticket is None or event.author_id is None:
         return
     notify(ticket, NotificationType.DELIVERY_FAILED, User.objects.filter(pk=event.author_id))
+
+
+__all__ = ["LazyTicket", "on_article", "on_change", "on_created", "stakeholders"]

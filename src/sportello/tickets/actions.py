@@ -72,7 +72,13 @@ def _fit_title(title: str) -> str:
 def _locked_ticket(ticket: Ticket) -> Ticket:
     """The current row, locked until the transaction ends (SQLite: the IMMEDIATE
     transaction already holds the write lock)."""
-    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # Queue and state come along (permission checks and preconditions read them); only
+    # the ticket row is locked.
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue", "state")
+        .get(pk=ticket.pk)
+    )
 
 
 def _touch(ticket: Ticket, actor: Actor, *fields: str) -> None:
@@ -238,6 +244,7 @@ def _add_article(
             sender_type=article.sender_type,
             visible_for_customer=article.visible_for_customer,
             is_automatic=article.is_automatic,
+            article_number=number,
             quiet=quiet,
         )
     )

@@ -19,6 +19,8 @@ class ArticleAdded(DomainEvent):
     sender_type: str
     visible_for_customer: bool
     is_automatic: bool = False
+    # The article's number in its ticket (1: the first); 0 when not known.
+    article_number: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

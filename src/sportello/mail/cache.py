@@ -1,0 +1,99 @@
+"""Per-process caches of configuration that mail and notifications read for every message.
+
+States, priorities, ticket types, the system user, postmaster filters, the routing table
+of system addresses and which queues offer auto-responses, customer notifications or have
+subscribers change rarely, yet were read from the database several times per message.
+
+Correctness across processes: every change to one of these models (saved or deleted
+through the ORM, or a change of a many-to-many set) writes a new random token into the one
+``ConfigVersion`` row, inside the transaction of the change. A process compares the token
+with the one its cache was filled under (``refresh``) and drops everything when they
+differ: ``ingest_message`` does this before every message, the event bus before the
+subscribers of a transaction run (at most once a second), so a committed change is seen
+by the next message. The process that makes the change also clears its own cache at once.
+Changes that bypass the ORM signals (``QuerySet.update``, raw SQL) must call ``bump``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db import transaction
+
+T = TypeVar("T")
+
+_values: dict[str, Any] = {}
+_token: str | None = None
+_checked_at = 0.0
+
+
+def _read_token() -> str:
+    from sportello.mail.models import ConfigVersion
+
+    token = (
+        ConfigVersion.objects.filter(pk=ConfigVersion.SINGLETON)
+        .values_list("token", flat=True)
+        .first()
+    )
+    return token or ""
+
+
+def refresh(max_age: float = 0.0) -> None:
+    """Drop the cache if the configuration changed since it was filled. ``max_age``:
+    skip the check when the last one is younger than that many seconds."""
+    global _token, _checked_at
+    now = time.monotonic()
+    if max_age and now - _checked_at < max_age and _token is not None:
+        return
+    token = _read_token()
+    _checked_at = now
+    if token != _token:
+        _values.clear()
+        _token = token
+
+
+def clear() -> None:
+    """Forget everything (the next read reloads); the token is read again too."""
+    global _token
+    _values.clear()
+    _token = None
+
+
+def get(key: str, load: Callable[[], T]) -> T:
+    if _token is None:
+        refresh()
+    if key not in _values:
+        _values[key] = load()
+    value: T = _values[key]
+    return value
+
+
+def bump() -> None:
+    """Record a configuration change: a new token in the caller's transaction, and this
+    process's cache cleared now and again after commit (or rollback: a new read)."""
+    from sportello.mail.models import ConfigVersion
+
+    token = secrets.token_hex(8)
+    updated = ConfigVersion.objects.filter(pk=ConfigVersion.SINGLETON).update(token=token)
+    if not updated:
+        ConfigVersion.objects.get_or_create(pk=ConfigVersion.SINGLETON, defaults={"token": token})
+    clear()
+    transaction.on_commit(clear, robust=True)
+
+
+def on_model_change(sender: Any, **kwargs: Any) -> None:
+    """Signal receiver (post_save, post_delete, m2m_changed) for the cached models."""
+    action = kwargs.get("action")
+    if action is not None and not str(action).startswith("post_"):
+        return  # m2m_changed: only after the change
+    if kwargs.get("raw"):
+        return  # loading fixtures: no database writes from receivers
+    bump()
+
+
+def refresh_before_dispatch() -> None:
+    """Subscribers of committed events read the cache too: check at most once a second."""
+    refresh(max_age=1.0)
