@@ -8,6 +8,11 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sportello.settings")
+    # One message on stdin from a mail server: a lean start (see sportello.mail.pipe).
+    from sportello.mail import pipe
+
+    if pipe.handles(argv if argv is not None else sys.argv):
+        sys.exit(pipe.main(argv if argv is not None else sys.argv))
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(argv if argv is not None else sys.argv)

@@ -17,7 +17,7 @@ from django.utils.translation import override
 from sportello.accounts import permissions
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput
-from sportello.mail import outbox
+from sportello.mail import config, outbox
 from sportello.mail.compose import (
     OutgoingAttachment,
     answer_subject,
@@ -33,7 +33,6 @@ from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Channel, SenderType, State, StateType, Ticket
-from sportello.tickets.selectors import state_by_name
 
 
 def sender_of(queue: Queue) -> tuple[str, str]:
@@ -93,7 +92,20 @@ def send_answer(
     if not text.strip():
         raise InvalidInput(_("The answer is empty."))
     with transaction.atomic():
-        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        # Everything composing reads comes with the locked row (only that row is locked).
+        current = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related(
+                "queue__system_address",
+                "queue__salutation",
+                "queue__signature",
+                "state",
+                "priority",
+                "type",
+                "owner",
+            )
+            .get(pk=ticket.pk)
+        )
         permissions.require(actor.user, "rw", current.queue)
         if current.is_locked and current.owner_id != actor.user.pk and not actor.user.is_system:
             raise Conflict(
@@ -102,7 +114,9 @@ def send_answer(
                 owner=current.owner.display_name,
             )
         if not current.is_locked and not actor.user.is_system:
-            current = actions.lock(current, actor=actor)
+            locked = actions.lock(current, actor=actor)
+            # What composing reads did not change but the lock and its owner.
+            current.lock, current.owner = locked.lock, locked.owner
         display_name, sender = sender_of(current.queue)
         body = compose_body(current, text, agent_actor=actor, quoted=reply_to)
         subject = subject or answer_subject(current.number, current.title)
@@ -157,5 +171,5 @@ def send_answer(
             actions.set_state(current, next_state, actor=actor, pending_until=pending_until)
         elif current.state.type == StateType.NEW and not actor.user.is_system:
             # "new" means: no agent has written to the customer yet.
-            actions.set_state(current, state_by_name("open"), actor=actor)
+            actions.set_state(current, config.state_by_name("open"), actor=actor)
     return article

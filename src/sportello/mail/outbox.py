@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from sportello.accounts.models import User
@@ -32,6 +32,8 @@ from sportello.tickets.models import Article, Ticket
 logger = logging.getLogger(__name__)
 
 CLAIM_FOR = timedelta(minutes=5)
+# Messages claimed (and marked sent) together by ``send_due``.
+BATCH = 100
 FIRST_RETRY = timedelta(minutes=1)
 MAX_RETRY_DELAY = timedelta(hours=1)
 
@@ -71,16 +73,38 @@ def _schedule(pk: int) -> None:
     send_outbox_message(pk)
 
 
-def _claim(pk: int) -> bool:
-    now = timezone.now()
-    claimable = Q(status__in=[OutboxStatus.QUEUED, OutboxStatus.RETRYING]) | Q(
+def _claimable(now: datetime) -> Q:
+    return Q(status__in=[OutboxStatus.QUEUED, OutboxStatus.RETRYING], next_attempt_at__lte=now) | Q(
         status=OutboxStatus.SENDING, claimed_until__lt=now
     )
+
+
+def _claim(pk: int) -> bool:
+    now = timezone.now()
     return bool(
-        OutboxMessage.objects.filter(claimable, pk=pk, next_attempt_at__lte=now).update(
+        OutboxMessage.objects.filter(_claimable(now), pk=pk).update(
             status=OutboxStatus.SENDING, claimed_until=now + CLAIM_FOR
         )
     )
+
+
+def _claim_batch(size: int) -> list[OutboxMessage]:
+    """Claim up to ``size`` due messages in one transaction; rows another worker holds
+    are skipped (PostgreSQL ``SKIP LOCKED``; SQLite has one writer at a time). The
+    bytes are read one message at a time when it is sent."""
+    now = timezone.now()
+    with transaction.atomic():
+        batch = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(_claimable(now))
+            .order_by("next_attempt_at", "pk")
+            .defer("raw")[:size]
+        )
+        if batch:
+            OutboxMessage.objects.filter(pk__in=[m.pk for m in batch]).update(
+                status=OutboxStatus.SENDING, claimed_until=now + CLAIM_FOR
+            )
+    return batch
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -95,22 +119,36 @@ def send_one(pk: int, transport: Transport | None = None) -> str | None:
     own_transport = transport is None
     transport = transport or get_transport()
     try:
+        status = _deliver(message, transport)
+    finally:
+        if own_transport:
+            transport.close()
+    if status == OutboxStatus.SENT:
+        _mark_sent([message])
+    return status
+
+
+def _deliver(message: OutboxMessage, transport: Transport) -> str:
+    """Hand the message to the transport; failures are recorded here, success by the
+    caller (``_mark_sent``)."""
+    try:
         transport.send(message.envelope_from, message.recipients, bytes(message.raw))
     except TemporaryFailure as error:
         return _failed_temporarily(message, str(error))
     except PermanentFailure as error:
         return _failed_permanently(message, str(error))
-    finally:
-        if own_transport:
-            transport.close()
-    OutboxMessage.objects.filter(pk=pk).update(
-        status=OutboxStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=message.attempts + 1,
-        claimed_until=None,
-        last_error="",
-    )
     return OutboxStatus.SENT
+
+
+def _mark_sent(messages: Sequence[OutboxMessage]) -> None:
+    if messages:
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).update(
+            status=OutboxStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            claimed_until=None,
+            last_error="",
+        )
 
 
 def _failed_temporarily(message: OutboxMessage, error: str) -> str:
@@ -159,31 +197,41 @@ class SendReport:
     failed: int = 0
 
 
-def send_due(limit: int = 500) -> SendReport:
-    """Send everything that is due (the sweep, and ``sportello send_outbox``)."""
-    now = timezone.now()
-    due = (
-        OutboxMessage.objects.filter(
-            Q(status__in=[OutboxStatus.QUEUED, OutboxStatus.RETRYING], next_attempt_at__lte=now)
-            | Q(status=OutboxStatus.SENDING, claimed_until__lt=now)
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+def send_due(limit: int = 500, *, batch: int = BATCH) -> SendReport:
+    """Send everything that is due (the sweep, and ``sportello send_outbox``): claimed in
+    batches, over one connection, marked sent once per batch. A crash between the
+    server's answer and that mark sends the batch's messages again after their claim
+    expires (at least once; the Message-ID shows the receiver it is the same mail)."""
     report = SendReport()
     transport = get_transport()
     try:
-        for pk in list(due):
-            status = send_one(pk, transport)
-            if status == OutboxStatus.SENT:
-                report.sent += 1
-            elif status == OutboxStatus.RETRYING:
-                report.retrying += 1
-            elif status == OutboxStatus.FAILED:
-                report.failed += 1
+        while report.sent + report.retrying + report.failed < limit:
+            claimed = _claim_batch(
+                min(batch, limit - report.sent - report.retrying - report.failed)
+            )
+            if not claimed:
+                break
+            sent: list[OutboxMessage] = []
+            for message in claimed:
+                message.raw = _raw(message.pk)
+                status = _deliver(message, transport)
+                message.raw = b""
+                if status == OutboxStatus.SENT:
+                    sent.append(message)
+                    report.sent += 1
+                elif status == OutboxStatus.RETRYING:
+                    report.retrying += 1
+                elif status == OutboxStatus.FAILED:
+                    report.failed += 1
+            _mark_sent(sent)
     finally:
         transport.close()
     return report
+
+
+def _raw(pk: int) -> bytes:
+    raw = OutboxMessage.objects.filter(pk=pk).values_list("raw", flat=True).get()
+    return bytes(raw)
 
 
 def retry_now(message: OutboxMessage) -> None:

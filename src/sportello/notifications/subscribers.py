@@ -18,7 +18,7 @@ from sportello.notifications.customer import notify_customer_on
 from sportello.notifications.models import NotificationType
 from sportello.notifications.services import notify, queue_subscribers, stakeholders, watchers
 from sportello.tickets import events
-from sportello.tickets.models import Article, Channel, SenderType, Ticket, TicketWatch
+from sportello.tickets.models import Channel, SenderType, Ticket, TicketWatch
 
 
 class LazyTicket:
@@ -32,16 +32,8 @@ class LazyTicket:
     def __call__(self) -> Ticket | None:
         if not self._loaded and self.ticket_id is not None:
             self._ticket = (
-                Ticket.objects.select_related(
-                    "queue__system_address", "owner", "responsible", "state"
-                )
-                .annotate(
-                    has_watchers=Exists(TicketWatch.objects.filter(ticket=OuterRef("pk"))),
-                    # More than one article (numbers run from 1): a follow-up.
-                    has_followups=Exists(
-                        Article.objects.filter(ticket=OuterRef("pk"), number__gt=1)
-                    ),
-                )
+                Ticket.objects.select_related("queue", "owner", "responsible")
+                .annotate(has_watchers=Exists(TicketWatch.objects.filter(ticket=OuterRef("pk"))))
                 .filter(pk=self.ticket_id)
                 .first()
             )
@@ -76,6 +68,12 @@ def on_created(event: events.TicketCreated) -> None:
     notify(ticket, NotificationType.NEW_TICKET, queue_subscribers(ticket), actor_id=event.actor_id)
 
 
+def _is_follow_up(event: events.ArticleAdded, ticket: Ticket) -> bool:
+    if event.article_number:
+        return event.article_number > 1
+    return ticket.articles.filter(number__gt=1).exists()  # an event from before the number
+
+
 @subscribe(events.ArticleAdded)
 def on_article(event: events.ArticleAdded) -> None:
     if event.quiet or event.ticket_id is None:
@@ -91,7 +89,7 @@ def on_article(event: events.ArticleAdded) -> None:
     ticket = load()
     if ticket is None:
         return
-    if event.sender_type == SenderType.CUSTOMER and getattr(ticket, "has_followups", True):
+    if event.sender_type == SenderType.CUSTOMER and _is_follow_up(event, ticket):
         notify(ticket, NotificationType.FOLLOW_UP, _stakeholders(ticket), actor_id=event.actor_id)
     elif event.article_channel == Channel.INTERNAL:
         notify(ticket, NotificationType.NEW_NOTE, _stakeholders(ticket), actor_id=event.actor_id)
@@ -103,6 +101,19 @@ def _agent(username: str) -> list[User]:
     return list(User.objects.filter(username=username)) if username else []
 
 
+def _changed_to(event: events.TicketAttributeChanged, load: LazyTicket) -> list[User]:
+    """The new owner or responsible: usually still on the ticket, read with it."""
+    ticket = load()
+    current = None
+    if ticket is not None:
+        current = (
+            ticket.owner if isinstance(event, events.TicketOwnerChanged) else ticket.responsible
+        )
+    if current is not None and current.username == event.new:
+        return [current]
+    return _agent(event.new)
+
+
 @subscribe(events.TicketAttributeChanged)
 def on_change(event: events.TicketAttributeChanged) -> None:
     if event.quiet or event.ticket_id is None:
@@ -111,7 +122,7 @@ def on_change(event: events.TicketAttributeChanged) -> None:
     notify_customer_on(event, load)
     told: list[tuple[str, list[User]]] = []
     if isinstance(event, events.TicketOwnerChanged | events.TicketResponsibleChanged):
-        agents = [a for a in _agent(event.new) if a.pk != event.actor_id]
+        agents = [a for a in _changed_to(event, load) if a.pk != event.actor_id]
         if isinstance(event, events.TicketOwnerChanged):
             told.append((NotificationType.OWNER_UPDATE, agents))
         else:

@@ -72,11 +72,11 @@ def _fit_title(title: str) -> str:
 def _locked_ticket(ticket: Ticket) -> Ticket:
     """The current row, locked until the transaction ends (SQLite: the IMMEDIATE
     transaction already holds the write lock)."""
-    # Queue and state come along (permission checks and preconditions read them); only
-    # the ticket row is locked.
+    # Queue, state and the agents come along (permission checks, preconditions and the
+    # history's old values read them); only the ticket row is locked.
     return (
         Ticket.objects.select_for_update(of=("self",))
-        .select_related("queue", "state")
+        .select_related("queue", "state", "owner", "responsible")
         .get(pk=ticket.pk)
     )
 
