@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,6 +44,8 @@ class CustomerUser(models.Model):
         verbose_name = _("customer user")
         verbose_name_plural = _("customer users")
         ordering = ["login"]
+        # Incoming mail finds its sender by address in any case (``sender_query``).
+        indexes = [models.Index(Lower("email"), name="customeruser_email_lower")]
 
     def __str__(self) -> str:
         name = f"{self.first_name} {self.last_name}".strip()

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 
 T = TypeVar("T")
 
@@ -33,12 +33,15 @@ _checked_at = 0.0
 def _read_token() -> str:
     from sportello.mail.models import ConfigVersion
 
-    token = (
-        ConfigVersion.objects.filter(pk=ConfigVersion.SINGLETON)
-        .values_list("token", flat=True)
-        .first()
-    )
-    return token or ""
+    # Plain SQL: this runs before every message, the ORM's compiling would cost more
+    # than the query.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT token FROM {ConfigVersion._meta.db_table} WHERE id = %s",  # noqa: S608
+            [ConfigVersion.SINGLETON],
+        )
+        row = cursor.fetchone()
+    return str(row[0]) if row else ""
 
 
 def refresh(max_age: float = 0.0) -> None:

@@ -5,13 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Lower
 
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
 from sportello.mail.compose import person
 from sportello.tickets.models import Ticket
 from sportello.tickets.selectors import ticket_url
+
+
+def by_address(address: str) -> QuerySet[CustomerUser]:
+    """Customer users with this address in any case (uses the index on LOWER(email))."""
+    return CustomerUser.objects.alias(email_lower=Lower("email")).filter(
+        email_lower=Lower(Value(address))
+    )
 
 
 def customer_of(ticket: Ticket) -> CustomerUser | None:
@@ -25,7 +33,9 @@ def customer_of(ticket: Ticket) -> CustomerUser | None:
         found: CustomerUser | None = remembered[1]
         return found
     candidates = list(
-        CustomerUser.objects.filter(Q(login=login) | Q(email__iexact=login)).order_by("pk")[:10]
+        CustomerUser.objects.alias(email_lower=Lower("email"))
+        .filter(Q(login=login) | Q(email_lower=Lower(Value(login))))
+        .order_by("pk")[:10]
     )
     found = next((c for c in candidates if c.login == login), None) or next(iter(candidates), None)
     ticket.__dict__["_customer_of"] = (login, found)

@@ -25,8 +25,8 @@ from django.db import (
 
 from sportello.core.actor import Actor
 from sportello.core.events import collect, publish
-from sportello.customers.models import CustomerUser
 from sportello.mail import cache, config, followup
+from sportello.mail.context import by_address
 from sportello.mail.events import MailFiled, MailTooLarge
 from sportello.mail.filters import Decision, decide
 from sportello.mail.models import AutoResponseType, FailedMailStatus
@@ -176,13 +176,14 @@ def _is_automatic(message: ParsedMessage) -> bool:
 
 
 def _duplicate(message: ParsedMessage) -> IngestResult | None:
-    article = (
+    # The condition of the partial unique index, spelled out so SQLite uses it too.
+    found = (
         Article.objects.filter(content_hash=message.content_hash)
-        .select_related("ticket")
-        .only("number", "ticket__number")
+        .exclude(content_hash="")
+        .values_list("ticket__number", "number")
         .first()
     )
-    return IngestResult("duplicate", article.ticket.number, article.number) if article else None
+    return IngestResult("duplicate", found[0], found[1]) if found else None
 
 
 def _process(raw: bytes, *, queue_name: str | None, trusted: bool) -> IngestResult:
@@ -214,11 +215,7 @@ def _customer(message: ParsedMessage, decision: Decision) -> tuple[str, str]:
     sender = message.from_.email if message.from_ else ""
     if not sender:
         return "", decision.customer_company
-    customer = (
-        CustomerUser.objects.filter(email__iexact=sender, valid=True)
-        .select_related("company")
-        .first()
-    )
+    customer = by_address(sender).filter(valid=True).select_related("company").first()
     if customer is None:
         return sender, decision.customer_company
     company = customer.company.customer_id if customer.company else ""
