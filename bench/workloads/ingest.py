@@ -56,12 +56,18 @@ class StreamResult:
     latencies: list[float] = field(default_factory=list)  # seconds per message
     input_bytes: int = 0
     seconds: float = 0.0
+    # CPU seconds of the ingesting process(es), and SQL statements they sent: the own
+    # cost, apart from waiting for the database or for other work on the machine.
+    cpu_seconds: float = 0.0
+    statements: int = 0
 
     def merge(self, other: StreamResult) -> None:
         self.results.update(other.results)
         self.tickets.update(other.tickets)
         self.latencies.extend(other.latencies)
         self.input_bytes += other.input_bytes
+        self.cpu_seconds += other.cpu_seconds
+        self.statements += other.statements
 
 
 @dataclass
@@ -108,6 +114,10 @@ class IngestReport:
             "mib_per_s": round(mib / stream.seconds, 2) if stream.seconds else 0.0,
             "ingest_ms_median": _ms(statistics.median(stream.latencies)),
             "ingest_ms_p95": _ms(percentile(stream.latencies, 95)),
+            "cpu_ms_per_message": _ms(stream.cpu_seconds / self.messages) if self.messages else 0.0,
+            "statements_per_message": (
+                round(stream.statements / self.messages, 1) if self.messages else 0.0
+            ),
             "new": results["new"],
             "followup": results["followup"],
             "duplicate": results["duplicate"],
@@ -163,10 +173,32 @@ def ingest_mails(
     mails: Sequence[GeneratedMail], blobs: Sequence[bytes], progress: Progress | None = None
 ) -> StreamResult:
     """File the messages in order, in this process."""
+    from django.db import connection
+
     from sportello.mail.ingest import ingest_message
 
     stream = StreamResult()
     step = max(len(mails) // 10, 1)
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        stream.statements += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        cpu = time.process_time()
+        _ingest(mails, blobs, stream, step, progress, ingest_message)
+        stream.cpu_seconds = time.process_time() - cpu
+    return stream
+
+
+def _ingest(
+    mails: Sequence[GeneratedMail],
+    blobs: Sequence[bytes],
+    stream: StreamResult,
+    step: int,
+    progress: Progress | None,
+    ingest_message: Callable[..., Any],
+) -> None:
     started = time.perf_counter()
     for done, mail in enumerate(mails, start=1):
         before = time.perf_counter()
@@ -180,7 +212,6 @@ def ingest_mails(
         if progress is not None and (done % step == 0 or done == len(mails)):
             progress(done, time.perf_counter() - started)
     stream.seconds = time.perf_counter() - started
-    return stream
 
 
 def ingest_in_processes(mailset: MailSet, processes: int) -> StreamResult:

@@ -98,6 +98,17 @@ def smtp_sink() -> Iterator[tuple[int, list[str]]]:
             process.terminate()
 
 
+class _StatementCounter:
+    """A database execute wrapper that counts the statements sent."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 @dataclass
 class OutboxReport:
     tickets: int
@@ -110,6 +121,11 @@ class OutboxReport:
     failed: int
     sink_received: int
     sink_answers: int  # of those, our answers (by Message-ID), each counted once
+    # CPU seconds of this process and SQL statements: per answer, and for the whole send.
+    answer_cpu_seconds: list[float]
+    answer_statements: list[int]
+    send_cpu_seconds: float
+    send_statements: int
 
     def figures(self) -> Figures:
         latencies = self.answer_seconds
@@ -119,10 +135,19 @@ class OutboxReport:
             "answer_ms_median": round(statistics.median(latencies) * 1000, 2),
             "answer_ms_p95": round(_percentile(latencies, 95) * 1000, 2),
             "answer_ms_max": round(max(latencies) * 1000, 2),
+            "answer_cpu_ms_median": round(statistics.median(self.answer_cpu_seconds) * 1000, 2),
+            "answer_statements_median": statistics.median(self.answer_statements),
+            "answer_statements_max": max(self.answer_statements),
             "queued_before_send": self.queued,
             "send_seconds": round(self.send_seconds, 2),
             "sent_per_s": round(self.sent / self.send_seconds, 1) if self.send_seconds else 0.0,
             "sent": self.sent,
+            "send_cpu_ms_per_message": (
+                round(self.send_cpu_seconds * 1000 / self.sent, 2) if self.sent else 0.0
+            ),
+            "send_statements_per_message": (
+                round(self.send_statements / self.sent, 2) if self.sent else 0.0
+            ),
             "retrying": self.retrying,
             "failed": self.failed,
             "sink_received": self.sink_received,
@@ -141,6 +166,7 @@ def run_outbox(
 ) -> OutboxReport:
     """``messages`` answers, ``per_ticket`` on each ticket (the first takes the lock and
     opens the ticket, as the first answer does), then send them all."""
+    from django.db import connection
     from django.test import override_settings
 
     from bench import texts
@@ -186,20 +212,26 @@ def run_outbox(
 
     before = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     latencies: list[float] = []
+    cpu: list[float] = []
+    statements: list[int] = []
+    counter = _StatementCounter()
     for round_ in range(per_ticket):
         for ticket, question, customer, agent, topic in tickets:
             if len(latencies) == messages:
                 break
             answer = rng.choice(LANGUAGES[customer.language].topics[topic].answers)
-            started = time.perf_counter()
-            send_answer(
-                ticket,
-                actor=Actor(user=agent, channel="web"),
-                text=answer[0].upper() + answer[1:],
-                to=[customer.email],
-                reply_to=question if round_ == 0 else None,
-            )
+            counted, started, cpu_started = counter.count, time.perf_counter(), time.process_time()
+            with connection.execute_wrapper(counter):
+                send_answer(
+                    ticket,
+                    actor=Actor(user=agent, channel="web"),
+                    text=answer[0].upper() + answer[1:],
+                    to=[customer.email],
+                    reply_to=question if round_ == 0 else None,
+                )
             latencies.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
+            statements.append(counter.count - counted)
     ours = OutboxMessage.objects.filter(pk__gt=before, kind=OutboxKind.ARTICLE)
     message_ids = set(ours.values_list("message_id", flat=True))
     queued = ours.filter(status=OutboxStatus.QUEUED).count()
@@ -212,10 +244,12 @@ def run_outbox(
             "SPORTELLO_SMTP_USER": "",
             "SPORTELLO_SMTP_TIMEOUT": 30,
         }
-        with override_settings(**smtp):
-            started = time.perf_counter()
+        with override_settings(**smtp), connection.execute_wrapper(counter):
+            counted, started, cpu_started = counter.count, time.perf_counter(), time.process_time()
             report = send_due(limit=SEND_LIMIT)
             send_seconds = time.perf_counter() - started
+            send_cpu = time.process_time() - cpu_started
+            send_statements = counter.count - counted
     return OutboxReport(
         tickets=len(tickets),
         answers=len(latencies),
@@ -227,6 +261,10 @@ def run_outbox(
         failed=report.failed,
         sink_received=len(received),
         sink_answers=len(message_ids.intersection(received)),
+        answer_cpu_seconds=cpu,
+        answer_statements=statements,
+        send_cpu_seconds=send_cpu,
+        send_statements=send_statements,
     )
 
 
