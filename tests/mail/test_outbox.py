@@ -214,3 +214,30 @@ def test_send_outbox_command(
     call_command("send_outbox")
     assert capsys.readouterr().out.strip() == '{"sent": 1, "retrying": 0, "failed": 0}'
     assert len(smtp_sink.received) == 1
+
+
+def test_the_sweep_sends_in_batches_each_message_once(
+    wlan: Queue,
+    actor: Actor,
+    customer: CustomerUser,
+    smtp_sink: SmtpSink,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    tickets = [make_ticket(wlan, actor, customer_user_id="jürgen") for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=False):  # no consumer: left queued
+        for ticket in tickets:
+            send_answer(ticket, actor=actor, text="Bitte neu starten.", to=[customer.email])
+    held = OutboxMessage.objects.order_by("id").first()
+    assert held is not None
+    # Another worker holds one of them: skipped, not sent twice.
+    OutboxMessage.objects.filter(pk=held.pk).update(
+        status=OutboxStatus.SENDING, claimed_until=timezone.now() + timedelta(minutes=5)
+    )
+    report = send_due(batch=2)
+    assert (report.sent, report.retrying, report.failed) == (4, 0, 0)
+    others = OutboxMessage.objects.exclude(pk=held.pk)
+    assert {(m.status, m.attempts) for m in others} == {(OutboxStatus.SENT, 1)}
+    assert all(m.sent_at is not None and m.claimed_until is None for m in others)
+    received = sorted(r.message["Message-ID"] for r in smtp_sink.received)
+    assert received == sorted(m.message_id for m in others)
+    assert send_due(batch=2).sent == 0

@@ -44,8 +44,11 @@ def handles(argv: Sequence[str]) -> bool:
 def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sportello.settings")
     import django
+    from django.apps import apps
     from django.conf import settings
 
+    if apps.ready:
+        return  # already set up (called from within a running process)
     settings.INSTALLED_APPS = [
         LEAN_APPS.get(app, app) for app in settings.INSTALLED_APPS if app not in SKIPPED_APPS
     ]

@@ -1,0 +1,61 @@
+"""The MTA pipe's lean start: the same result as the command, without the admin's and
+Huey's start-up work."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sportello.mail import pipe
+
+
+@pytest.mark.parametrize(
+    ("argv", "lean"),
+    [
+        (["sportello", "ingest_mail"], True),
+        (["sportello", "ingest_mail", "--queue", "Misc", "--trusted"], True),
+        (["sportello", "ingest_mail", "--mbox", "box"], False),
+        (["sportello", "ingest_mail", "--maildir=dir"], False),
+        (["sportello", "ingest_mail", "--retry-spool"], False),
+        (["sportello", "ingest_mail", "--help"], False),
+        (["sportello", "fetch_mail"], False),
+        (["sportello"], False),
+    ],
+)
+def test_which_command_lines_take_the_lean_path(argv: list[str], lean: bool) -> None:
+    assert pipe.handles(argv) is lean
+
+
+def test_the_lean_setup_leaves_out_admin_modules_and_huey(tmp_path: Path) -> None:
+    script = (
+        "import json, sys\n"
+        "from sportello.mail import pipe\n"
+        "pipe.setup()\n"
+        "from django.apps import apps\n"
+        "print(json.dumps({'ready': apps.ready, 'modules': sorted(sys.modules)}))\n"
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"PYTEST_VERSION", "DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+    }
+    env.update(
+        SPORTELLO_SECRET_KEY="pipe-test-" + "k" * 40,
+        SPORTELLO_HOME=str(tmp_path / "home"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        PYTHONPATH=os.pathsep.join(sys.path),
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, timeout=120, check=True
+    )
+    found = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    modules = set(found["modules"])
+    assert found["ready"]
+    assert "sportello.mail.admin" not in modules and "sportello.tickets.admin" not in modules
+    assert not {"huey.contrib.djhuey", "redis"} & modules
+    assert "sportello.notifications.subscribers" in modules  # subscribers still registered

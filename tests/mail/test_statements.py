@@ -1,0 +1,108 @@
+"""SQL statements per ingested message and per answer, pinned so they cannot creep back.
+
+Counted with the subscribers that run after commit (notifications, auto-responses), once
+the configuration cache is warm, as every message but a process's first finds it. Inside
+the test's transaction Django writes savepoints where production writes BEGIN/COMMIT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from sportello.accounts.models import Group, User
+from sportello.core.actor import Actor
+from sportello.customers.models import CustomerUser
+from sportello.mail.actions import send_answer
+from sportello.mail.ingest import ingest_message
+from sportello.mail.models import OutboxStatus
+from sportello.mail.outbox import send_one
+from sportello.queues.models import Queue, SystemAddress
+from sportello.queues.services import ensure_queue
+from sportello.tickets.models import Ticket
+from tests.mail.messages import mail
+
+pytestmark = pytest.mark.django_db
+
+# Statements per message: configuration token, duplicate check, customer, ticket
+# counter, ticket, two history rows, article (+ one per attachment), and the savepoint
+# pair of the transaction.
+NEW_TICKET = 10
+# Token, duplicate check, the ticket by number, its locked row, the article number, the
+# article, history, the ticket's change time, savepoints, and one read by the subscribers.
+FOLLOW_UP = 11
+# An answer on a ticket that is already the agent's: the locked ticket with what
+# composing reads, the customer, the article (locked row, number, insert, history,
+# change time), the outbox entry, two savepoint pairs (production: BEGIN/COMMIT and one
+# pair), and one read by the subscribers.
+ANSWER = 13
+SEND = 3
+
+
+@pytest.fixture
+def wlan(group: Group) -> Queue:
+    address = SystemAddress.objects.create(
+        email="wlan@helpdesk.example.org", display_name="WLAN Support"
+    )
+    queue = ensure_queue("IT::Network::WLAN", group=group, system_address=address)
+    address.queue = queue
+    address.save()
+    CustomerUser.objects.create(login="mmuster", email="Max@Example.org", first_name="Max")
+    return queue
+
+
+def statements(capture: Any, action: Callable[[], Any]) -> tuple[Any, list[str]]:
+    with CaptureQueriesContext(connection) as queries, capture(execute=True):
+        result = action()
+    return result, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_new_ticket_from_mail(wlan: Queue, django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_message(mail(subject="warm the cache"))
+    result, sql = statements(
+        django_capture_on_commit_callbacks, lambda: ingest_message(mail(subject="Hilfe"))
+    )
+    assert result.result == "new"
+    ticket = Ticket.objects.get(number=result.ticket)
+    assert ticket.queue == wlan and ticket.customer_user_id == "mmuster"
+    assert len(sql) <= NEW_TICKET, "\n".join(sql)
+
+
+def test_a_follow_up_by_ticket_number(wlan: Queue, django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        first = ingest_message(mail())
+    result, sql = statements(
+        django_capture_on_commit_callbacks,
+        lambda: ingest_message(mail(subject=f"Re: [Ticket#{first.ticket}] WLAN geht nicht")),
+    )
+    assert (result.result, result.ticket, result.article) == ("followup", first.ticket, 2)
+    assert len(sql) <= FOLLOW_UP, "\n".join(sql)
+
+
+def test_an_answer(
+    wlan: Queue, agent: User, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    # The Huey task that sends it runs in the consumer, not in the agent's request (tests
+    # run Huey immediately): counted on its own below.
+    scheduled: list[int] = []
+    monkeypatch.setattr("sportello.mail.outbox._schedule", scheduled.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = Ticket.objects.get(number=ingest_message(mail()).ticket)
+        # The first answer takes the lock and opens the ticket: more rows, once.
+        send_answer(ticket, actor=Actor(user=agent), text="Erster", to=["max@example.org"])
+    article, sql = statements(
+        django_capture_on_commit_callbacks,
+        lambda: send_answer(
+            ticket, actor=Actor(user=agent), text="Zweiter", to=["max@example.org"]
+        ),
+    )
+    assert article.number == 3 and article.outbox.count() == 1
+    assert len(sql) <= ANSWER, "\n".join(sql)
+    sent, sql = statements(django_capture_on_commit_callbacks, lambda: send_one(scheduled[-1]))
+    assert sent == OutboxStatus.SENT
+    assert len(sql) <= SEND, "\n".join(sql)  # claim, read, mark sent
