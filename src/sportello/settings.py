@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
-import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
 # Generic admin classes (ModelAdmin[Model]) at run time, as the type checker sees them.
-django_stubs_ext.monkeypatch()
+# The mail pipe's lean start (sportello.mail.pipe) patches only once such a module loads.
+if os.environ.get("SPORTELLO_LEAN_START") != "1":
+    import django_stubs_ext
+
+    django_stubs_ext.monkeypatch()
 
 
 def env_bool(name: str, default: bool = False) -> bool:

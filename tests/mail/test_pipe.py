@@ -39,6 +39,41 @@ def test_the_lean_setup_leaves_out_admin_modules_and_huey(tmp_path: Path) -> Non
         "from django.apps import apps\n"
         "print(json.dumps({'ready': apps.ready, 'modules': sorted(sys.modules)}))\n"
     )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=_env(tmp_path),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    found = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    modules = set(found["modules"])
+    assert found["ready"]
+    assert "sportello.mail.admin" not in modules and "sportello.tickets.admin" not in modules
+    assert not {"huey.contrib.djhuey", "redis"} & modules
+    assert "sportello.notifications.subscribers" in modules  # subscribers still registered
+    assert "django_stubs_ext" not in modules  # patched on demand, see the next test
+
+
+def test_urls_still_load_on_the_lean_path(tmp_path: Path) -> None:
+    """An auto-response renders the ticket's URL: the URLconf (views, forms, admin site)
+    loads then, with django-stubs-ext's run-time generics applied first."""
+    script = (
+        "import sys\n"
+        "from sportello.mail import pipe\n"
+        "pipe.setup()\n"
+        "from django.urls import reverse\n"
+        "from django.contrib.admin import ModelAdmin\n"
+        "print(reverse('web:ticket', args=['2026113010000016']), ModelAdmin[object])\n"
+    )
+    env = _env(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, timeout=120, check=True
+    )
+    assert done.stdout.decode().startswith("/ticket/2026113010000016/")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -50,12 +85,4 @@ def test_the_lean_setup_leaves_out_admin_modules_and_huey(tmp_path: Path) -> Non
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
         PYTHONPATH=os.pathsep.join(sys.path),
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, timeout=120, check=True
-    )
-    found = json.loads(done.stdout.decode().strip().splitlines()[-1])
-    modules = set(found["modules"])
-    assert found["ready"]
-    assert "sportello.mail.admin" not in modules and "sportello.tickets.admin" not in modules
-    assert not {"huey.contrib.djhuey", "redis"} & modules
-    assert "sportello.notifications.subscribers" in modules  # subscribers still registered
+    return env

@@ -11,10 +11,12 @@ command's: one JSON line, exit 0 once stored, 75 when the database is unreachabl
 from __future__ import annotations
 
 import argparse
+import importlib.abc
 import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 EX_TEMPFAIL = 75
 # Installed apps replaced or left out on this path (see the module docstring).
@@ -41,6 +43,28 @@ def handles(argv: Sequence[str]) -> bool:
     return not any(arg.split("=", 1)[0] in OTHER_OPTIONS for arg in argv[2:])
 
 
+class _PatchOnDemand(importlib.abc.MetaPathFinder):
+    """Applies django-stubs-ext's run-time generics (which import the admin and the form
+    machinery) just before the first module that may subscript them is imported: URLs,
+    views, forms, admin modules. Filing a plain message imports none of them."""
+
+    MODULES = ("sportello.urls",)
+    SUFFIXES = (".admin", ".forms", ".views", ".urls")
+
+    done = False
+
+    def find_spec(self, name: str, path: Any, target: Any = None) -> None:
+        if not self.done and (
+            name.startswith(self.MODULES)
+            or (name.startswith("sportello.") and name.endswith(self.SUFFIXES))
+        ):
+            self.done = True  # stays in sys.meta_path: removing it mid-search skips finders
+            import django_stubs_ext
+
+            django_stubs_ext.monkeypatch()
+        return None  # the regular finders import it
+
+
 def setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sportello.settings")
     import django
@@ -49,10 +73,14 @@ def setup() -> None:
 
     if apps.ready:
         return  # already set up (called from within a running process)
+    if "sportello.settings" not in sys.modules:
+        os.environ["SPORTELLO_LEAN_START"] = "1"
+        sys.meta_path.insert(0, _PatchOnDemand())
     settings.INSTALLED_APPS = [
         LEAN_APPS.get(app, app) for app in settings.INSTALLED_APPS if app not in SKIPPED_APPS
     ]
     django.setup()
+    os.environ.pop("SPORTELLO_LEAN_START", None)  # not for processes started from here
 
 
 def _parser() -> argparse.ArgumentParser:
