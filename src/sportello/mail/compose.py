@@ -41,12 +41,18 @@ def _environment() -> Any:
     )
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> Any:
+    # Salutations, signatures and notification texts repeat: compile each once.
+    return _environment().from_string(text)
+
+
 def render_text(text: str, context: Mapping[str, Any]) -> str:
     """Render admin-written text; a broken or unsafe template is a clear input error."""
     from jinja2 import TemplateError
 
     try:
-        return _environment().from_string(text).render(**context)
+        return _compiled(text).render(**context)
     except TemplateError as error:
         raise InvalidInput(_("The text cannot be rendered: %(error)s"), error=str(error)) from None
 
