@@ -32,7 +32,9 @@ class LazyTicket:
     def __call__(self) -> Ticket | None:
         if not self._loaded and self.ticket_id is not None:
             self._ticket = (
-                Ticket.objects.select_related("queue", "owner", "responsible")
+                # Only the queue joined: wide joins cost more to compile than the rare
+                # extra read of an owner or responsible when somebody is to be told.
+                Ticket.objects.select_related("queue")
                 .annotate(has_watchers=Exists(TicketWatch.objects.filter(ticket=OuterRef("pk"))))
                 .filter(pk=self.ticket_id)
                 .first()
@@ -48,8 +50,8 @@ def _watchers(ticket: Ticket) -> list[User]:
 def _stakeholders(ticket: Ticket) -> list[User]:
     """``services.stakeholders`` without the queries that cannot find anybody."""
     people: list[User] = []
-    owner = ticket.owner
-    if ticket.is_locked and not owner.is_system and not owner.is_out_of_office():
+    owner = ticket.owner if ticket.is_locked else None  # read only when it counts
+    if owner is not None and not owner.is_system and not owner.is_out_of_office():
         people.append(owner)
     elif config.may_have_subscribers(ticket.queue_id):
         people.extend(queue_subscribers(ticket))
