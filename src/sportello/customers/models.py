@@ -44,7 +44,7 @@ class CustomerUser(models.Model):
         verbose_name = _("customer user")
         verbose_name_plural = _("customer users")
         ordering = ["login"]
-        # Incoming mail finds its sender by address in any case (``sender_query``).
+        # Incoming mail finds its sender by address in any case (mail.context.by_address).
         indexes = [models.Index(Lower("email"), name="customeruser_email_lower")]
 
     def __str__(self) -> str:
