@@ -110,9 +110,7 @@ def test_service_and_sla_choose_the_clock_and_leave_history(
 ) -> None:
     calendar = Calendar.objects.create(name="Rome 24/7", time_zone="Europe/Rome")
     for weekday in range(7):
-        WorkingHours.objects.create(
-            calendar=calendar, weekday=weekday, start="00:00", end="00:00"
-        )
+        WorkingHours.objects.create(calendar=calendar, weekday=weekday, start="00:00", end="00:00")
     fast = SLA.objects.create(name="Fast", first_response_minutes=15, calendar=calendar)
     parent = Service.objects.create(name="Network")
     service = Service.objects.create(name="WLAN", parent=parent, sla=fast)

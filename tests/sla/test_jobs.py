@@ -241,3 +241,20 @@ def test_history_of_jobs_is_by_the_system_user(
         jobs.sweep_escalations(berlin(2026, 3, 2, 9, 45))
     row = History.objects.filter(ticket=ticket, type="EscalationWarning").get()
     assert row.actor is not None and row.actor.is_system and row.channel == "job"
+
+
+def test_a_consumer_with_a_stale_view_claims_nothing(
+    wlan: Queue, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The conditional UPDATE is the claim on SQLite too: a second consumer that read the
+    row before the first one moved it on fires nothing."""
+    from sportello.sla.services import RELATED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(wlan, Actor.system("mail"))
+    now = berlin(2026, 3, 2, 10, 5)
+    stale = list(Ticket.objects.select_related(*RELATED).filter(pk=ticket.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.sweep_escalations(now) == 2  # first response escalated, update warned
+    items, rows = jobs._claim_escalations(stale, now, Actor.system("job"))
+    assert (items, rows) == ([], [])
