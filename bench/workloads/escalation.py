@@ -200,9 +200,9 @@ def _explain(now: datetime) -> None:
 
     due = Ticket.objects.filter(escalation_next_at__lte=now).order_by("escalation_next_at")
     query = _skip_locked(due.select_related(*RELATED))[:BATCH_SIZE]
-    sql, params = query.query.sql_with_params()
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN "
     with transaction.atomic(), connection.cursor() as cursor:
+        sql, params = query.query.sql_with_params()
         cursor.execute(prefix + sql, params)
         plan = "\n".join(str(row[0]) if len(row) == 1 else str(row) for row in cursor.fetchall())
         transaction.set_rollback(True)

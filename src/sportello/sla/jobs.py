@@ -76,8 +76,7 @@ def sweep_escalations(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
 def _claim_escalations(
     rows: Iterable[Ticket], now: datetime, actor: Actor
 ) -> tuple[list[tuple[int, str]], list[History]]:
-    items: list[tuple[int, str]] = []
-    history: list[History] = []
+    planned: list[tuple[Ticket, int, int, datetime | None]] = []
     for ticket in rows:
         sla = effective_sla(ticket)
         current = plan(ticket, sla, sla_calendar(sla, ticket.queue), ticket.state.type)
@@ -87,16 +86,12 @@ def _claim_escalations(
                 reached |= threshold.bit
         fresh = reached & ~ticket.escalation_notified
         mask = ticket.escalation_notified | reached
-        # The claim: only the consumer that still sees the old mask moves it on.
-        claimed = (
-            Ticket.objects.filter(
-                pk=ticket.pk,
-                escalation_notified=ticket.escalation_notified,
-                escalation_next_at=ticket.escalation_next_at,
-            ).update(escalation_notified=mask, escalation_next_at=current.next_at(mask))
-            == 1
-        )
-        if not claimed or not fresh:
+        planned.append((ticket, fresh, mask, current.next_at(mask)))
+    claimed = _claim(planned)
+    items: list[tuple[int, str]] = []
+    history: list[History] = []
+    for ticket, fresh, _mask, _next in planned:
+        if ticket.pk not in claimed or not fresh:
             continue
         warned, escalated = [], []
         for clock in CLOCKS:
@@ -113,6 +108,47 @@ def _claim_escalations(
             items.append((ticket.pk, kind))
             history.extend(_history(ticket, history_type, clock, actor, now) for clock in clocks)
     return items, history
+
+
+def _claim(planned: list[tuple[Ticket, int, int, datetime | None]]) -> set[int]:
+    """Move each ticket's mask and next time on, only where they are still as read: the
+    ids returned are this consumer's. PostgreSQL: one UPDATE for the batch."""
+    if not planned:
+        return set()
+    if connection.vendor == "postgresql":
+        table = Ticket._meta.db_table
+        values = ", ".join(
+            ["(%s::bigint, %s::int, %s::timestamptz, %s::int, %s::timestamptz)"] * len(planned)
+        )
+        params: list[object] = []
+        for ticket, _fresh, mask, next_at in planned:
+            params += [
+                ticket.pk,
+                ticket.escalation_notified,
+                ticket.escalation_next_at,
+                mask,
+                next_at,
+            ]
+        sql = (
+            f"UPDATE {table} AS t SET escalation_notified = v.new_mask, "  # noqa: S608
+            "escalation_next_at = v.new_next "
+            f"FROM (VALUES {values}) AS v(id, old_mask, old_next, new_mask, new_next) "
+            "WHERE t.id = v.id AND t.escalation_notified = v.old_mask "
+            "AND t.escalation_next_at IS NOT DISTINCT FROM v.old_next RETURNING t.id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {row[0] for row in cursor.fetchall()}
+    claimed = set()
+    for ticket, _fresh, mask, next_at in planned:
+        updated = Ticket.objects.filter(
+            pk=ticket.pk,
+            escalation_notified=ticket.escalation_notified,
+            escalation_next_at=ticket.escalation_next_at,
+        ).update(escalation_notified=mask, escalation_next_at=next_at)
+        if updated:
+            claimed.add(ticket.pk)
+    return claimed
 
 
 def _history(
