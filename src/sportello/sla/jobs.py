@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
@@ -120,7 +121,7 @@ def _claim(planned: list[tuple[Ticket, int, int, datetime | None]]) -> set[int]:
         values = ", ".join(
             ["(%s::bigint, %s::int, %s::timestamptz, %s::int, %s::timestamptz)"] * len(planned)
         )
-        params: list[object] = []
+        params: list[Any] = []
         for ticket, _fresh, mask, next_at in planned:
             params += [
                 ticket.pk,
