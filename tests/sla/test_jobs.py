@@ -248,13 +248,14 @@ def test_a_consumer_with_a_stale_view_claims_nothing(
 ) -> None:
     """The conditional UPDATE is the claim on SQLite too: a second consumer that read the
     row before the first one moved it on fires nothing."""
-    from sportello.sla.services import RELATED
-
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(wlan, Actor.system("mail"))
     now = berlin(2026, 3, 2, 10, 5)
-    stale = list(Ticket.objects.select_related(*RELATED).filter(pk=ticket.pk))
+    read = Ticket.objects.filter(pk=ticket.pk).values_list(*jobs._DUE_COLUMNS)
+    stale = [jobs._Due(*row) for row in read]
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs.sweep_escalations(now) == 2  # first response escalated, update warned
-    items, rows = jobs._claim_escalations(stale, now, Actor.system("job"))
+    lookups = jobs._Lookups()
+    lookups.load(stale)
+    items, rows = jobs._claim_escalations(stale, now, lookups)
     assert (items, rows) == ([], [])

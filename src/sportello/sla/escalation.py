@@ -18,14 +18,28 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sportello.tickets.models import StateType
 
 if TYPE_CHECKING:
     from sportello.sla.models import SLA
     from sportello.sla.working_time import WorkingCalendar
-    from sportello.tickets.models import Ticket
+
+
+class Milestones(Protocol):
+    """What the clocks start from: a ticket, or the columns the sweep reads of one."""
+
+    @property
+    def created(self) -> datetime: ...
+    @property
+    def first_response_at(self) -> datetime | None: ...
+    @property
+    def update_start(self) -> datetime | None: ...
+    @property
+    def sla_paused_since(self) -> datetime | None: ...
+    @property
+    def sla_paused_minutes(self) -> float: ...
 
 
 class Clock(enum.StrEnum):
@@ -81,7 +95,7 @@ class Plan:
         return None
 
 
-def plan(ticket: Ticket, sla: SLA | None, calendar: WorkingCalendar, state_type: str) -> Plan:
+def plan(ticket: Milestones, sla: SLA | None, calendar: WorkingCalendar, state_type: str) -> Plan:
     """The due and warning times of ``ticket`` (its stored milestones) under ``sla``."""
     result = Plan()
     if sla is None or state_type in STOPPED_TYPES:

@@ -198,15 +198,32 @@ def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None
     """Load, refresh and store one ticket; ``change(ticket, now)`` first updates a
     milestone (the first response, the owner's last action)."""
     now = now or timezone.now()
+    # Most events change nothing here (no SLA, no lock): a plain read settles that
+    # without a write transaction.
+    ticket = Ticket.objects.select_related(*RELATED).filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    before = _sla_values(ticket)
+    if change is not None:
+        change(ticket, now)
+    refresh(ticket, now=now)
+    if _sla_values(ticket) == before:
+        return ticket
     with transaction.atomic():
         ticket = locked_for_refresh(ticket_id)
         if ticket is None:
             return None
+        before = _sla_values(ticket)
         if change is not None:
             change(ticket, now)
         refresh(ticket, now=now)
-        store(ticket)
+        if _sla_values(ticket) != before:
+            store(ticket)
     return ticket
+
+
+def _sla_values(ticket: Ticket) -> tuple[Any, ...]:
+    return tuple(getattr(ticket, name) for name in SLA_FIELDS)
 
 
 # -- what the ticket zoom shows ----------------------------------------------------------
