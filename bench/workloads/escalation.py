@@ -194,12 +194,11 @@ def _analyze() -> None:
 def _explain(now: datetime) -> None:
     from django.db import connection, transaction
 
-    from sportello.sla.jobs import BATCH_SIZE, _skip_locked
-    from sportello.sla.services import RELATED
+    from sportello.sla.jobs import _DUE_COLUMNS, BATCH_SIZE, _skip_locked
     from sportello.tickets.models import Ticket
 
     due = Ticket.objects.filter(escalation_next_at__lte=now).order_by("escalation_next_at")
-    query = _skip_locked(due.select_related(*RELATED))[:BATCH_SIZE]
+    query = _skip_locked(due).values_list(*_DUE_COLUMNS)[:BATCH_SIZE]
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if connection.vendor == "postgresql" else "EXPLAIN "
     with transaction.atomic(), connection.cursor() as cursor:
         sql, params = query.query.sql_with_params()

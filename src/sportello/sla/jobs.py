@@ -191,21 +191,24 @@ def _claim(planned: list[tuple[_Due, int, int, datetime | None]]) -> set[int]:
         return set()
     if connection.vendor == "postgresql":
         table = Ticket._meta.db_table
-        values = ", ".join(
-            ["(%s::bigint, %s::int, %s::timestamptz, %s::int, %s::timestamptz)"] * len(planned)
-        )
-        params: list[Any] = []
+        columns: list[list[Any]] = [[], [], [], [], []]
         for row, _fresh, mask, next_at in planned:
-            params += [row.pk, row.escalation_notified, row.escalation_next_at, mask, next_at]
+            for column, value in zip(
+                columns,
+                (row.pk, row.escalation_notified, row.escalation_next_at, mask, next_at),
+                strict=True,
+            ):
+                column.append(value)
         sql = (
             f"UPDATE {table} AS t SET escalation_notified = v.new_mask, "  # noqa: S608
-            "escalation_next_at = v.new_next "
-            f"FROM (VALUES {values}) AS v(id, old_mask, old_next, new_mask, new_next) "
+            "escalation_next_at = v.new_next FROM unnest(%s::bigint[], %s::int[], "
+            "%s::timestamptz[], %s::int[], %s::timestamptz[]) "
+            "AS v(id, old_mask, old_next, new_mask, new_next) "
             "WHERE t.id = v.id AND t.escalation_notified = v.old_mask "
             "AND t.escalation_next_at IS NOT DISTINCT FROM v.old_next RETURNING t.id"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, columns)
             return {found[0] for found in cursor.fetchall()}
     claimed = set()
     for row, _fresh, mask, next_at in planned:
