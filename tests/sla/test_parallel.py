@@ -48,7 +48,7 @@ def run_in_threads(function: Any, *args: Any, consumers: int = 3) -> list[Any]:
 
 
 @postgres_only
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_parallel_consumers_fire_each_threshold_once(
     wlan: Queue, subscriber: User, actor: Actor, clock: Any
 ) -> None:
