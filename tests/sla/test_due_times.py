@@ -163,3 +163,19 @@ def test_the_zoom_include_renders(
     assert 'class="sla-escalated"' in html and "30 min" in html
     assert 'class="sla-warning"' in html and "30 min (warning)" in html  # update
     assert 'class="sla-ok"' in html and "6 h 30 min" in html  # solution
+
+
+def test_escalated_tickets_come_from_the_due_columns(
+    wlan: Queue, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from sportello.sla.services import escalated
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = make_ticket(wlan, Actor.system("mail"))
+    clock.move_to(berlin(2026, 3, 2, 9, 30))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = make_ticket(wlan, Actor.system("mail"))
+    tickets = Ticket.objects.all()
+    assert list(escalated(tickets, now=berlin(2026, 3, 2, 9, 59))) == []
+    assert list(escalated(tickets, now=berlin(2026, 3, 2, 10, 0))) == [first]
+    assert list(escalated(tickets, now=berlin(2026, 3, 2, 10, 30))) == [first, second]
