@@ -103,6 +103,26 @@ class Queue(models.Model):
         default=0,
         help_text=_("Working minutes after which a locked ticket is unlocked; 0 never."),
     )
+    # Service levels (sportello.sla): the clock of this queue's unlock timeout and SLAs
+    # without a calendar of their own, and the SLA of tickets without a service SLA.
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        verbose_name=_("calendar"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="queues",
+        help_text=_("Empty: the default calendar."),
+    )
+    default_sla = models.ForeignKey(
+        "sla.SLA",
+        verbose_name=_("default SLA"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="queues",
+        help_text=_("For tickets whose service has no SLA."),
+    )
     follow_up_policy = models.CharField(
         _("follow-up on a closed ticket"),
         max_length=20,

@@ -23,6 +23,7 @@ from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput
 from sportello.core.events import publish
 from sportello.queues.models import Queue
+from sportello.sla.models import SLA, Service
 from sportello.tickets import events
 from sportello.tickets.articles import ArticleInput, article_history_type, store_article
 from sportello.tickets.history import record
@@ -547,3 +548,58 @@ def unwatch(ticket: Ticket, *, actor: Actor, agent: User | None = None) -> bool:
             record(current, HistoryType.UNSUBSCRIBE, actor=actor, old=agent.username)
             _publish(events.TicketWatchChanged, current, actor, "watch", agent.username, "")
     return bool(deleted)
+
+
+def set_service(ticket: Ticket, service: Service | None, *, actor: Actor) -> Ticket:
+    """Set the ticket's service (its SLA applies unless the ticket has its own)."""
+    if service is not None:
+        _require_valid(service, _("Service %(name)s is not valid."))
+    return _change(
+        ticket,
+        actor=actor,
+        permission="rw",
+        attribute="service",
+        value=service,
+        show=lambda s: "" if s is None else s.full_name,
+        history_type=HistoryType.SERVICE_UPDATE,
+        event_class=events.TicketServiceChanged,
+    )
+
+
+def set_sla(ticket: Ticket, sla: SLA | None, *, actor: Actor) -> Ticket:
+    """Set the ticket's own SLA (None: the service's, else the queue's default)."""
+    if sla is not None:
+        _require_valid(sla, _("SLA %(name)s is not valid."))
+    return _change(
+        ticket,
+        actor=actor,
+        permission="rw",
+        attribute="sla",
+        value=sla,
+        show=_name,
+        history_type=HistoryType.SLA_UPDATE,
+        event_class=events.TicketSLAChanged,
+    )
+
+
+def auto_unlock(ticket: Ticket, *, actor: Actor, comment: str = "") -> Ticket:
+    """Release a lock that ran out (the owner stays); for the unlock job."""
+    return _change(
+        ticket,
+        actor=actor,
+        permission="owner",
+        attribute="lock",
+        value=Lock.UNLOCK,
+        show=str,
+        history_type=HistoryType.UNLOCK,
+        event_class=events.TicketLockChanged,
+        comment=comment,
+    )
+
+
+def record_time_event(
+    ticket: Ticket, type: HistoryType, *, actor: Actor, new: str = "", comment: str = ""
+) -> None:
+    """A history row for something time brought about (escalation, reminder) that
+    changes no attribute of the ticket."""
+    record(ticket, type, actor=actor, new=new, comment=comment)

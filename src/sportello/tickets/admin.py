@@ -38,8 +38,20 @@ class ReadOnlyAdmin(admin.ModelAdmin[Any]):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ("number", "title", "queue", "state", "priority", "owner", "changed")
-    list_select_related = ("queue", "state", "priority", "owner")
+    list_display = (
+        "number",
+        "title",
+        "queue",
+        "state",
+        "priority",
+        "owner",
+        "changed",
+        "sla",
+        "first_response_due",
+        "update_due",
+        "solution_due",
+    )
+    list_select_related = ("queue", "state", "priority", "owner", "sla")
     search_fields = ("number", "title")
     list_filter = ("state", "priority")
     show_full_result_count = False

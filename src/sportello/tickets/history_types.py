@@ -43,6 +43,11 @@ class HistoryType(models.TextChoices):
     SUBSCRIBE = "Subscribe", _("Watched")
     UNSUBSCRIBE = "Unsubscribe", _("No longer watched")
     MISC = "Misc", _("Miscellaneous")
+    SERVICE_UPDATE = "ServiceUpdate", _("Service changed")
+    SLA_UPDATE = "SLAUpdate", _("SLA changed")
+    ESCALATION_WARNING = "EscalationWarning", _("Escalation warning")
+    ESCALATION_START = "EscalationStart", _("Escalated")
+    PENDING_REMINDER_REACHED = "PendingReminderReached", _("Pending reminder reached")
 
 
 # How each change reads, old and new value filled in when shown.
@@ -62,6 +67,11 @@ _TEMPLATES: dict[str, StrOrPromise] = {
     HistoryType.MERGED: _("Merged ticket %(old)s into %(new)s."),
     HistoryType.LINK: _("Linked to %(new)s."),
     HistoryType.UNLINK: _("Link to %(old)s removed."),
+    HistoryType.SERVICE_UPDATE: _("Service changed from %(old)s to %(new)s."),
+    HistoryType.SLA_UPDATE: _("SLA changed from %(old)s to %(new)s."),
+    HistoryType.ESCALATION_WARNING: _("Escalation warning: %(new)s."),
+    HistoryType.ESCALATION_START: _("Escalated: %(new)s."),
+    HistoryType.PENDING_REMINDER_REACHED: _("Pending reminder time %(new)s reached."),
 }
 
 

@@ -118,6 +118,47 @@ class Ticket(models.Model):
         related_name="+",
     )
     archived = models.BooleanField(_("archived"), default=False)
+    # Service levels (sportello.sla): the chosen service and SLA, the due times computed
+    # in working time, the milestones they are computed from, and the reporting figures.
+    service = models.ForeignKey(
+        "sla.Service",
+        verbose_name=_("service"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    sla = models.ForeignKey(
+        "sla.SLA",
+        verbose_name=_("SLA"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    update_due = models.DateTimeField(_("update due"), null=True, blank=True)
+    solution_due = models.DateTimeField(_("solution due"), null=True, blank=True)
+    # The earliest warning or escalation not yet notified: what the sweep looks for.
+    escalation_next_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bit mask of the thresholds already notified (sla.escalation.Threshold).
+    escalation_notified = models.PositiveSmallIntegerField(default=0, editable=False)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    # Last contact (customer article or agent article for the customer): the update clock.
+    update_start = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_since = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_paused_minutes = models.FloatField(default=0, editable=False)
+    first_response_minutes = models.PositiveIntegerField(
+        _("first response time (working minutes)"), null=True, blank=True
+    )
+    solution_minutes = models.PositiveIntegerField(
+        _("solution time (working minutes)"), null=True, blank=True
+    )
+    # Auto unlock: the owner's last action while locked, and when the lock runs out.
+    unlock_timeout_start = models.DateTimeField(null=True, blank=True, editable=False)
+    unlock_due = models.DateTimeField(_("unlock due"), null=True, blank=True)
+    # The pending time whose reminder was sent (each reminder goes out once).
+    reminder_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -145,6 +186,19 @@ class Ticket(models.Model):
             models.Index(fields=["customer_company_id"], name="ticket_customer_company"),
             models.Index(fields=["created"], name="ticket_created"),
             models.Index(fields=["pending_until"], name="ticket_pending_until"),
+            models.Index(fields=["first_response_due"], name="ticket_first_response_due"),
+            models.Index(fields=["update_due"], name="ticket_update_due"),
+            models.Index(fields=["solution_due"], name="ticket_solution_due"),
+            models.Index(
+                fields=["escalation_next_at"],
+                name="ticket_escalation_next",
+                condition=models.Q(escalation_next_at__isnull=False),
+            ),
+            models.Index(
+                fields=["unlock_due"],
+                name="ticket_unlock_due",
+                condition=models.Q(unlock_due__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

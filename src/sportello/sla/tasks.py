@@ -1,0 +1,22 @@
+"""Huey tasks of the time-driven jobs (found by djhuey's autodiscovery of ``tasks``)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from sportello.sla import scheduler
+
+
+@db_periodic_task(crontab(minute="*"))
+def run_periodic_jobs() -> dict[str, int]:
+    """Every minute: every registered job whose schedule matches."""
+    return scheduler.run()
+
+
+@db_task(retries=0)
+def deliver_escalations(items: list[tuple[int, str]]) -> int:
+    """Notify what the escalation sweep claimed: (ticket id, notification type) pairs."""
+    from sportello.sla.jobs import deliver
+
+    return deliver(items)
