@@ -12,7 +12,8 @@ Fixtures for every browser test:
 ``live_server`` (pytest-django)
     The application in a thread on a loopback port. A test using it runs on the
     transactional test database: its data is committed (the server thread sees it) and
-    flushed afterwards.
+    flushed afterwards; the migrations' initial data (states, priorities, groups, the
+    Raw queue …) is restored before each browser test (serialized rollback, autouse).
 ``new_context()``
     A fresh browser context (own cookies, so one per agent) with a 10 s default
     timeout. When the test fails, every page of every context is screenshotted to
@@ -40,7 +41,7 @@ from typing import Any
 
 import pytest
 
-from sportello.accounts.models import User
+from sportello.accounts.models import Group, User
 
 # Playwright's sync API runs an event loop in this thread; Django refuses database
 # access from a thread with a running loop unless told it is safe (it is: the loop only
@@ -77,7 +78,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def _initial_snapshot(django_db_setup: None, django_db_blocker: Any) -> str:
+    """The migrated database's initial data, serialized once before Chromium starts."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        snapshot = getattr(connection, "_test_serialized_contents", None)
+        return snapshot or connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(autouse=True)
+def _initial_data(
+    django_db_serialized_rollback: None, _initial_snapshot: str, transactional_db: None
+) -> None:
+    """Transactional tests flush every table; this brings the initial data back.
+    (pytest-django's serialized rollback alone does not: once Playwright runs, the test
+    sees a fresh connection object without the serialized contents.)"""
+    from django.db import connection
+
+    if not Group.objects.exists():
+        from django.contrib.auth.models import Permission
+        from django.contrib.contenttypes.models import ContentType
+
+        # The flush's post_migrate recreated these with other ids: take the snapshot's.
+        Permission.objects.all().delete()
+        ContentType.objects.all().delete()
+        ContentType.objects.clear_cache()
+        connection.creation.deserialize_db_from_string(_initial_snapshot)
+
+
+@pytest.fixture(scope="session")
+def browser(_initial_snapshot: str) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         _unavailable(f"no Chromium at {CHROMIUM} (Debian package chromium)")
     try:
