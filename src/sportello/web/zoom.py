@@ -15,7 +15,9 @@ from sportello.customers.models import CustomerUser
 from sportello.tickets.models import (
     Article,
     Attachment,
+    Channel,
     LinkType,
+    SenderType,
     StateType,
     Ticket,
     TicketLink,
@@ -53,10 +55,12 @@ class ZoomFilter:
     @classmethod
     def from_query(cls, query: Any) -> ZoomFilter:
         number = query.get("article", "")
+        channel, sender = query.get("channel", ""), query.get("sender", "")
         return cls(
-            channel=query.get("channel", "")[:20],
-            sender_type=query.get("sender", "")[:20],
-            article=int(number) if number.isdigit() else None,
+            # Unknown values are ignored, never passed to the database.
+            channel=channel if channel in Channel.values else "",
+            sender_type=sender if sender in SenderType.values else "",
+            article=int(number) if number.isdigit() and len(number) < 10 else None,
             load_external=query.get("external") == "1",
         )
 
