@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ from sportello.notifications import services as notifications
 from sportello.notifications.models import Notification
 from sportello.tickets import selectors
 from sportello.tickets.models import Channel, SenderType, Ticket
-from sportello.web import zoom
+from sportello.web import zoom, zoom_render
 from sportello.web.forms import AnswerForm, PreferencesForm
 
 View = Callable[..., HttpResponseBase]
@@ -70,6 +71,7 @@ def _zoom(
     flt = zoom.ZoomFilter.from_query(request.GET)
     data = zoom.build(ticket, request.user, flt)  # type: ignore[arg-type]
     history = ticket.history.order_by("-id")[:5]
+    render_context = zoom_render.context(ticket, get_token(request))
     if answer_form is None:
         answer_form = AnswerForm(initial={"to": customer_address(ticket)})
     response = render(
@@ -78,6 +80,8 @@ def _zoom(
         {
             "ticket": ticket,
             "zoom": data,
+            "article_rows": zoom_render.rows(render_context, data.articles),
+            "article_cards": zoom_render.cards(render_context, data.shown),
             "filter": flt,
             "history": history,
             "answer_form": answer_form,
@@ -106,9 +110,8 @@ def article_mark(request: HttpRequest, number: str, article: int) -> HttpRespons
         raise Http404
     marked = zoom.toggle_mark(request.user, item)  # type: ignore[arg-type]
     if request.htmx:  # type: ignore[attr-defined]
-        return render(
-            request, "web/article_mark.html", {"ticket": ticket, "article": item, "marked": marked}
-        )
+        ctx = zoom_render.context(ticket, get_token(request))
+        return HttpResponse(zoom_render.mark_button(ctx, item.number, marked))
     return redirect(reverse("web:ticket", args=[ticket.number]) + f"#article-{item.number}")
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
+from sportello.mail.models import OutboxMessage
 from sportello.tickets.models import (
     Article,
     Attachment,
@@ -42,6 +43,7 @@ class ArticleView:
     unseen: bool
     marked: bool
     attachments: list[AttachmentView]
+    deliveries: list[OutboxMessage] = field(default_factory=list)
     html: SafeHtml | None = None
 
 
