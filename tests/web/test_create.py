@@ -179,3 +179,13 @@ def test_customer_search_as_you_type(client: Client, agent: User, max_muster: Cu
     assert client.get("/customers/search/", {"customer": "m"}).content.strip() == b""
     client.logout()
     assert client.get("/customers/search/", {"customer": "Mü"}).status_code == 302
+
+
+def test_the_after_create_preference_is_saved(client: Client, agent: User) -> None:
+    client.force_login(agent)
+    assert client.post("/preferences/", {"after_create": "form"}).status_code == 302
+    agent.refresh_from_db()
+    assert agent.after_create == "form"
+    assert client.post("/preferences/", {"after_create": "elsewhere"}).status_code == 400
+    agent.refresh_from_db()
+    assert agent.after_create == "form"
