@@ -127,6 +127,9 @@ def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
         articles_qs = articles_qs.filter(channel=flt.channel)
     if flt.sender_type:
         articles_qs = articles_qs.filter(sender_type=flt.sender_type)
+    if flt.article is not None:
+        # One article shown: the others' texts stay in the database (one query for it).
+        articles_qs = articles_qs.defer("body", "body_html", "references", "in_reply_to")
     articles = list(articles_qs)
     flags = {
         f.article_id: f

@@ -11,7 +11,8 @@ article HTML that nh3 has already sanitized.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from html import escape
 
 from django.template.defaultfilters import filesizeformat
@@ -36,6 +37,7 @@ class Context:
     senders: dict[str, str]
     url: dict[str, Callable[[int], str]]
     date_format: str
+    dates: dict[datetime, str] = field(default_factory=dict)
 
 
 def _url_pattern(name: str, number: str) -> Callable[[int], str]:
@@ -76,8 +78,14 @@ def context(ticket: Ticket, csrf_token: str) -> Context:
     )
 
 
-def _when(ctx: Context, value: object) -> str:
-    return escape(dateformat.format(timezone.localtime(value), ctx.date_format))  # type: ignore[arg-type]
+def _when(ctx: Context, value: datetime) -> str:
+    # Each date is shown twice (list row and card): formatted once.
+    shown = ctx.dates.get(value)
+    if shown is None:
+        shown = ctx.dates[value] = escape(
+            dateformat.format(timezone.localtime(value), ctx.date_format)
+        )
+    return shown
 
 
 def _short(text: str, limit: int) -> str:
