@@ -162,6 +162,10 @@ def test_email_ticket_needs_a_sender_address_and_a_text(
     client.force_login(agent)
     response = client.post("/tickets/new/email/", form_data(queue))  # queue without address
     assert response.status_code == 400 and b"has no valid sender address" in response.content
+    elsewhere = StandardTemplate.objects.create(name="Woanders", type=TemplateType.CREATE)
+    elsewhere.queues.add(Queue.objects.get(full_name="Raw"))
+    response = client.post("/tickets/new/email/", form_data(queue, template=elsewhere.pk))
+    assert response.status_code == 400 and b"not meant for that queue" in response.content
     response = client.post("/tickets/new/email/", form_data(queue, text=""))
     assert response.status_code == 400 and b"Write a text or choose a template." in response.content
     assert not Ticket.objects.exists() and not OutboxMessage.objects.exists()

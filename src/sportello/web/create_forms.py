@@ -203,8 +203,13 @@ class NewEmailTicketForm(NewTicketForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if not data.get("text", "").strip() and not data.get("template"):
+        template, queue = data.get("template"), data.get("queue")
+        if not data.get("text", "").strip() and not template:
             self.add_error("text", _("Write a text or choose a template."))
+        if template is not None and queue is not None:
+            assigned = template.queues.all()
+            if assigned.exists() and not assigned.filter(pk=queue.pk).exists():
+                self.add_error("template", _("This template is not meant for that queue."))
         return data
 
     def cc_addresses(self) -> list[str]:
