@@ -17,7 +17,7 @@ Fixtures for every browser test:
 ``new_context()``
     A fresh browser context (own cookies, so one per agent) with a 10 s default
     timeout. When the test fails, every page of every context is screenshotted to
-    ``var/test-artifacts/<test name>/`` (CI keeps that folder as an artifact).
+    ``var/test-artifacts/<test name>/`` (with the page HTML), the folder a CI job publishes.
 ``make_agent(username, password=AGENT_PASSWORD, **fields)``
     An active agent with a known password.
 ``login(user, password=AGENT_PASSWORD)``
