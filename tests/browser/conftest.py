@@ -87,14 +87,18 @@ def _initial_data(
     django_db_serialized_rollback: None, _initial_snapshot: str, transactional_db: None
 ) -> None:
     """Transactional tests flush every table; this brings the initial data back.
-    (pytest-django's serialized rollback alone does not: once Playwright runs, the test
-    sees a fresh connection object without the serialized contents.)"""
+
+    pytest-django's serialized rollback keeps the snapshot on the connection object;
+    once Playwright runs, the test thread sees a fresh connection object without it, so
+    the snapshot is put back (for the flush after this test and every later transactional
+    test) and loaded now if pytest-django could not."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
 
+    if not getattr(connection, "_test_serialized_contents", None):
+        connection._test_serialized_contents = _initial_snapshot  # type: ignore[attr-defined]
     if not Group.objects.exists():
-        from django.contrib.auth.models import Permission
-        from django.contrib.contenttypes.models import ContentType
-
         # The flush's post_migrate recreated these with other ids: take the snapshot's.
         Permission.objects.all().delete()
         ContentType.objects.all().delete()
