@@ -120,8 +120,10 @@ def _links(ticket: Ticket, agent: User) -> dict[str, list[Ticket]]:
 
 
 def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
+    # Prefetched into plain lists: no queryset per article when they are read.
     articles_qs = ticket.articles.order_by("number").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("id")), "outbox"
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"), to_attr="files"),
+        Prefetch("outbox", queryset=OutboxMessage.objects.order_by("id"), to_attr="sent"),
     )
     if flt.channel:
         articles_qs = articles_qs.filter(channel=flt.channel)
@@ -145,7 +147,8 @@ def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
                 article=article,
                 unseen=flag is None or not flag.seen,
                 marked=bool(flag and flag.marked),
-                attachments=[AttachmentView(a, previewable(a)) for a in article.attachments.all()],
+                attachments=[AttachmentView(a, previewable(a)) for a in article.files],
+                deliveries=article.sent,
             )
         )
     shown = [v for v in views if flt.article is None or v.article.number == flt.article]
