@@ -81,6 +81,7 @@ def test_answer_from_the_zoom_is_sent_and_shown(
     assert len(eml) == 1 and b"Bitte neu starten." in eml[0].read_bytes()
     page = client.get(f"/ticket/{ticket.number}/")
     assert "Bitte neu starten." in page.content.decode()
+    assert '<div class="delivery delivery-sent">Delivery: sent</div>' in page.content.decode()
     bad = client.post(f"/ticket/{ticket.number}/answer/", {"to": "no address", "text": "x"})
     assert bad.status_code == 400 and b"Invalid email address" in bad.content
     assert client.get(f"/ticket/{ticket.number}/answer/").status_code == 405
