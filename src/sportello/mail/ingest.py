@@ -304,12 +304,7 @@ def _follow_up(
     data = _article_input(message, is_automatic=is_automatic)
     data.history_type = HistoryType.FOLLOW_UP
     article = actions.add_article(ticket, data, actor=actor)
-    reopen = (
-        state_type == StateType.CLOSED
-        and ticket.queue.follow_up_policy == FollowUpPolicy.REOPEN
-        and not is_automatic  # an auto-reply or bounce never reopens a closed ticket
-    ) or state_type in (StateType.PENDING_REMINDER, StateType.PENDING_AUTO)
-    if reopen:
+    if followup.reopens(ticket, is_automatic=is_automatic):
         ticket = actions.set_state(ticket, selectors.state_by_name("open"), actor=actor)
     _publish_filed(ticket, article, actor, "followup", "" if is_automatic else auto_response)
     return IngestResult("followup", ticket.number, article.number)
