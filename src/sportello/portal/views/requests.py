@@ -40,7 +40,11 @@ def my_requests(request: HttpRequest) -> HttpResponse:
 
 
 def _ticket_page(
-    request: HttpRequest, ticket: Ticket, form: ReplyForm | None = None, status: int = 200
+    request: HttpRequest,
+    ticket: Ticket,
+    form: ReplyForm | None = None,
+    status: int = 200,
+    error: str = "",
 ) -> HttpResponse:
     customer = _customer(request)
     articles = (
@@ -54,6 +58,7 @@ def _ticket_page(
         "articles": articles,
         "form": form or ReplyForm(),
         "may_close": permissions.customer_may_close(customer, ticket),
+        "error": error,
     }
     return render(request, "ticket.html", context, status=status)
 
@@ -96,9 +101,7 @@ def close(request: HttpRequest, number: str) -> HttpResponse:
     try:
         services.close(customer, current)
     except DomainError as error:
-        form = ReplyForm()
-        form.add_error(None, str(error))
-        return _ticket_page(request, current, form, status=409)
+        return _ticket_page(request, current, status=409, error=str(error))
     return redirect("portal:ticket", number=current.number)
 
 
