@@ -12,8 +12,10 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from sportello.customers.models import CustomerUser
@@ -63,6 +65,10 @@ def get_customer(request: HttpRequest) -> CustomerUser | None:
             request.session.pop(SESSION_KEY, None)
             request.session.pop(HASH_KEY, None)
     request.customer = customer  # type: ignore[attr-defined]
+    if customer is not None and customer.language in dict(settings.LANGUAGES):
+        # The portal speaks the customer's chosen language, whatever the browser says.
+        translation.activate(customer.language)
+        request.LANGUAGE_CODE = customer.language
     return customer
 
 

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render as django_render
 from django.template.defaultfilters import filesizeformat
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from sportello.portal.auth import get_customer
@@ -18,10 +17,7 @@ FORM_OVERHEAD = 1024 * 1024
 def render(
     request: HttpRequest, template: str, context: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
-    customer = get_customer(request)
-    if customer is not None and customer.language in dict(settings.LANGUAGES):
-        translation.activate(customer.language)
-    context = {"customer": customer, **(context or {})}
+    context = {"customer": get_customer(request), **(context or {})}
     return django_render(request, f"portal/{template}", context, status=status)
 
 
