@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -224,3 +225,26 @@ def test_normal_form_requires_csrf(customer_a: CustomerUser, request_form: Reque
     assert response.status_code == 403
     response = strict.post("/portal/forms/printing/", submission(request_form))
     assert response.status_code == 403
+
+
+def test_stale_unconfirmed_requests_are_forgotten_with_their_files(
+    client: Client, request_form: RequestForm
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sportello.portal.models import PendingAttachment
+
+    request_form.allow_anonymous = True
+    request_form.save()
+    data = submission(
+        request_form, name="E", email="e@x.org", attachments=[SimpleUploadedFile("a.txt", b"a")]
+    )
+    client.post("/portal/forms/printing/", data)
+    old = PendingSubmission.objects.get()
+    path = PendingAttachment.objects.get().file.path
+    PendingSubmission.objects.update(created=timezone.now() - timedelta(days=8))
+    client.post("/portal/forms/printing/", submission(request_form, name="F", email="f@x.org"))
+    assert not PendingSubmission.objects.filter(pk=old.pk).exists()
+    assert not os.path.exists(path)

@@ -142,7 +142,7 @@ def hold_anonymous_request(
 ) -> PendingSubmission:
     """Keep an anonymous submission and mail the confirmation link; no ticket yet."""
     with transaction.atomic():
-        PendingSubmission.objects.filter(created__lt=timezone.now() - PENDING_KEEP).delete()
+        _forget_stale_submissions()
         submission = PendingSubmission.objects.create(
             form=form,
             email=email,
@@ -169,6 +169,15 @@ def hold_anonymous_request(
             language=language,
         )
     return submission
+
+
+def _forget_stale_submissions() -> None:
+    """Unconfirmed submissions older than a week go, files included (a few per call)."""
+    stale = PendingSubmission.objects.filter(created__lt=timezone.now() - PENDING_KEEP)
+    for submission in stale.prefetch_related("attachments")[:20]:
+        for item in submission.attachments.all():
+            item.file.delete(save=False)
+        submission.delete()
 
 
 def confirm_anonymous_request(submission: PendingSubmission) -> Ticket:
