@@ -157,3 +157,22 @@ def test_customer_a_cannot_reach_customer_b(
     name: str, client_a: Client, case_a: Case, case_b: Case
 ) -> None:
     RULES[name](client_a, case_a, case_b)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/portal/requests/abc/",
+        "/portal/requests/%00/",
+        "/portal/requests/1%002/reply/",
+        "/portal/requests/%C2%B2/",
+        "/portal/requests/1/attachments/99999999999999999999999/",
+        "/portal/forms/x/done/%00/",
+        "/portal/?q=%00",
+    ],
+)
+def test_odd_input_never_fails(client_a: Client, case_a: Case, path: str) -> None:
+    response = client_a.get(path) if "reply" not in path else client_a.post(path, {"text": "x"})
+    assert response.status_code in (200, 404)
+    if "?q=" in path:
+        assert response.status_code == 200

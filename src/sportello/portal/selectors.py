@@ -21,6 +21,7 @@ CUSTOMER_STATES = {
     StateType.PENDING_AUTO: _("resolved"),
     StateType.CLOSED: _("resolved"),
 }
+MAX_ID = 2**63
 OPEN_TYPES = (StateType.NEW, StateType.OPEN, StateType.PENDING_REMINDER)
 CLOSED_TYPES = (StateType.PENDING_AUTO, StateType.CLOSED)
 
@@ -35,7 +36,7 @@ def my_requests(customer: CustomerUser, *, status: str = "", search: str = "") -
         tickets = tickets.filter(state__type__in=OPEN_TYPES)
     elif status == "closed":
         tickets = tickets.filter(state__type__in=CLOSED_TYPES)
-    search = search.strip()[:200]
+    search = search.replace("\x00", "").strip()[:200]
     if search:
         # Title, number, and the text of articles the customer can see.
         tickets = tickets.filter(
@@ -55,6 +56,8 @@ def my_requests(customer: CustomerUser, *, status: str = "", search: str = "") -
 
 def my_ticket(customer: CustomerUser, number: str) -> Ticket:
     """The customer's ticket by number; 404 for every other number, existing or not."""
+    if not number.isascii() or not number.isdigit():
+        raise Http404
     ticket = (
         permissions.customer_tickets(customer)
         .select_related("state", "queue")
@@ -67,6 +70,8 @@ def my_ticket(customer: CustomerUser, number: str) -> Ticket:
 
 
 def my_attachment(customer: CustomerUser, ticket: Ticket, attachment_id: int) -> Attachment:
+    if not 0 < attachment_id < MAX_ID:
+        raise Http404
     attachment = permissions.customer_attachments(customer, ticket).filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404
