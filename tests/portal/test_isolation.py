@@ -140,6 +140,7 @@ RULES: dict[str, Probe] = {
     "form-confirm": probe_form_confirm,
     "login": no_ticket_data,
     "logout": no_ticket_data,
+    "language": no_ticket_data,
     "link-request": no_ticket_data,
     "password-reset": no_ticket_data,
     "forms": no_ticket_data,

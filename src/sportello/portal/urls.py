@@ -8,6 +8,7 @@ urlpatterns = [
     path("", requests.my_requests, name="my-requests"),
     path("login/", auth.login, name="login"),
     path("logout/", auth.logout, name="logout"),
+    path("language/", auth.language, name="language"),
     path("login/link/", auth.link_request, name="link-request"),
     path("login/link/<str:token>/", auth.link_login, name="link-login"),
     path("password/reset/", auth.password_reset, name="password-reset"),

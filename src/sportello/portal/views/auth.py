@@ -175,3 +175,26 @@ def password_reset_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return redirect("portal:my-requests")
     status = 400 if request.method == "POST" else 200
     return render(request, "password_set.html", {"form": form, "token": token}, status=status)
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """Choose the portal's language: remembered in a cookie, and on the customer's
+    record when logged in (notifications then use it too)."""
+    chosen = request.POST.get("language", "")
+    response = HttpResponseRedirect(_next_url(request))
+    if chosen not in dict(settings.LANGUAGES):
+        return response
+    customer = auth.get_customer(request)
+    if customer is not None:
+        customer.language = chosen
+        customer.save(update_fields=["language"])
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        chosen,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
