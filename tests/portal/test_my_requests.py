@@ -196,3 +196,44 @@ def test_portal_in_german(client_a: Client, case_a: Case, customer_a: CustomerUs
     customer_a.save()
     page = client_a.get("/portal/").content.decode()
     assert '<html lang="de">' in page
+
+
+def test_reply_reopens_a_pending_ticket(client_a: Client, case_a: Case, actor: Actor) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    pending = state_by_name("pending reminder")
+    actions.set_state(
+        case_a.ticket, pending, actor=actor, pending_until=timezone.now() + timedelta(days=1)
+    )
+    page = client_a.get(f"/portal/requests/{case_a.ticket.number}/").content
+    assert b"waiting for you" in page
+    client_a.post(f"/portal/requests/{case_a.ticket.number}/reply/", {"text": "Here it is"})
+    case_a.ticket.refresh_from_db()
+    assert case_a.ticket.state.name == "open" and case_a.ticket.pending_until is None
+
+
+def test_customer_text_is_escaped(
+    client_a: Client, helpdesk: Queue, actor: Actor, customer_a: CustomerUser
+) -> None:
+    case = make_case(helpdesk, actor, customer_a, "<script>alert(1)</script>")
+    client_a.post(
+        f"/portal/requests/{case.ticket.number}/reply/", {"text": "<img src=x onerror=alert(2)>"}
+    )
+    for path in ["/portal/", f"/portal/requests/{case.ticket.number}/"]:
+        page = client_a.get(path).content
+        assert b"<script>alert(1)" not in page and b"<img src=x" not in page
+        assert b"&lt;script&gt;alert(1)" in page
+
+
+def test_customer_pages_are_not_cached(client_a: Client, case_a: Case) -> None:
+    for path in ["/portal/", f"/portal/requests/{case_a.ticket.number}/"]:
+        cache_control = client_a.get(path)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control
+
+
+def test_logged_out_post_goes_to_login_without_a_post_target(client: Client, case_a: Case) -> None:
+    response = client.post(f"/portal/requests/{case_a.ticket.number}/reply/", {"text": "x"})
+    assert response.status_code == 302 and response["Location"] == "/portal/login/"
+    assert case_a.ticket.articles.count() == 2

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from sportello.customers.models import CustomerUser
@@ -78,9 +79,15 @@ def customer_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if get_customer(request) is None:
-            query = urlencode({"next": request.get_full_path()})
-            return HttpResponseRedirect(f"{reverse('portal:login')}?{query}")
-        return view(request, *args, **kwargs)
+            # Back to the page after login; a form's target cannot be fetched again.
+            wanted = request.get_full_path() if request.method == "GET" else ""
+            query = urlencode({"next": wanted}) if wanted else ""
+            return HttpResponseRedirect(f"{reverse('portal:login')}?{query}".rstrip("?"))
+        response = view(request, *args, **kwargs)
+        # A customer's pages stay out of shared caches and the browser's disk cache.
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True, no_store=True)
+        return response
 
     return wrapper
 
