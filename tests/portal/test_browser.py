@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connections
@@ -32,6 +33,8 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Parent pages served by request routing count as public; let them frame the server.
+    "--disable-features=LocalNetworkAccessChecks,BlockInsecurePrivateNetworkRequests",
 ]
 
 
@@ -157,3 +160,34 @@ def test_customer_files_follows_replies_and_closes(
     assert ticket.state.name == "closed successful"
     assert ticket.articles.filter(sender_type="customer").count() == 2
     assert violations == []
+
+
+def _parent_page(target: str) -> Any:
+    def fulfil(route: Any) -> None:
+        body = f'<!DOCTYPE html><iframe src="{target}"></iframe>'
+        route.fulfill(content_type="text/html", body=body)
+
+    return fulfil
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_form_is_framable_only_by_its_listed_origins(
+    page: Any, live_server: Any, scene: dict[str, Any]
+) -> None:
+    # Parent pages on other origins, served by the browser's request routing.
+    port = urlsplit(live_server.url).port
+    friend, stranger = f"http://127.0.0.1:{port}", f"http://127.0.0.2:{port}"
+    RequestForm.objects.filter(slug="printing").update(
+        allow_anonymous=True, frame_ancestors=f"https://elsewhere.example.org\n{friend}"
+    )
+    embed = f"{live_server.url}/portal/forms/printing/embed/"
+    normal = f"{live_server.url}/portal/forms/printing/"
+    for origin in [friend, stranger]:
+        for target in [embed, normal]:
+            page.route(f"{origin}/parent", _parent_page(target))
+            page.goto(f"{origin}/parent")
+            frame = page.frames[-1]
+            frame.wait_for_load_state()
+            shown = frame.locator("button:has-text('Send request')").count() == 1
+            assert shown == (origin == friend and target == embed), (origin, target)
+            page.unroute(f"{origin}/parent")
