@@ -113,7 +113,7 @@ def test_customer_files_follows_replies_and_closes(
     page.wait_for_url(f"{base}/portal/")
 
     page.goto(f"{base}/portal/forms/printing/")
-    page.fill("#id_title", "Printer prints only stripes")
+    page.fill("#id_title", 'Printer prints only stripes <img src=x onerror="window.__flag=1">')
     page.fill("#id_description", "Since Monday every page has stripes.")
     page.set_input_files(
         "#id_attachments",
@@ -130,6 +130,7 @@ def test_customer_files_follows_replies_and_closes(
     page.goto(f"{base}/portal/")
     assert page.locator(f"a:has-text('{number}')").count() == 1
     assert page.locator("td .state").first.inner_text() == "received"
+    assert page.evaluate("window.__flag") is None  # the title is text, not markup
 
     actor = Actor(user=scene["agent"], channel="web")
     send_answer(ticket, actor=actor, text="Please clean the drum.", to=["anna@uni.example.org"])
@@ -147,6 +148,7 @@ def test_customer_files_follows_replies_and_closes(
     assert "Customer again!" not in body
     assert "stripes.txt" in body
     assert page.locator(".meta .state").inner_text() == "in progress"
+    assert page.evaluate("window.__flag") is None
 
     page.fill("#id_text", "Cleaned it, works now. Thanks!")
     page.click("button:has-text('Send reply')")

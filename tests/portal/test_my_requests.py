@@ -237,3 +237,32 @@ def test_logged_out_post_goes_to_login_without_a_post_target(client: Client, cas
     response = client.post(f"/portal/requests/{case_a.ticket.number}/reply/", {"text": "x"})
     assert response.status_code == 302 and response["Location"] == "/portal/login/"
     assert case_a.ticket.articles.count() == 2
+
+
+def _queries_for(client: Client, path: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_query_counts_do_not_grow_with_the_data(
+    client_a: Client,
+    case_a: Case,
+    helpdesk: Queue,
+    actor: Actor,
+    customer_a: CustomerUser,
+) -> None:
+    ticket_page = f"/portal/requests/{case_a.ticket.number}/"
+    few_list = _queries_for(client_a, "/portal/")
+    few_ticket = _queries_for(client_a, ticket_page)
+    for index in range(8):
+        make_case(helpdesk, actor, customer_a, f"More {index}")
+        client_a.post(f"{ticket_page}reply/", {"text": f"reply {index}"})
+    assert _queries_for(client_a, "/portal/") == few_list
+    assert _queries_for(client_a, ticket_page) == few_ticket
+    # Session, customer, count, page; session, customer, ticket, visibility, articles
+    # with their attachments (prefetched), close permission.
+    assert (few_list, few_ticket) == (4, 7)
