@@ -98,3 +98,13 @@ def test_database_customers_still_work_and_ldap_down_refuses_politely(
     assert backends.authenticate("local", "Local-Secret-123") == local
     settings.SPORTELLO_CUSTOMER_LDAP_SERVER_URI = "ldap://127.0.0.1:1/"
     assert backends.authenticate("lara", "lara-ldap-secret") is None
+
+
+def test_customer_record_falls_back_to_the_directory(ldap_settings: Any) -> None:
+    from sportello.customers.selectors import customer_record
+
+    assert not CustomerUser.objects.filter(login="mo").exists()
+    record = customer_record("mo")
+    assert record is not None and record.email == "mo@uni.example.org"
+    assert CustomerUser.objects.get(login="mo").source == CustomerSource.LDAP
+    assert customer_record("ghost") is None
