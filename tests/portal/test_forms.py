@@ -248,3 +248,18 @@ def test_stale_unconfirmed_requests_are_forgotten_with_their_files(
     client.post("/portal/forms/printing/", submission(request_form, name="F", email="f@x.org"))
     assert not PendingSubmission.objects.filter(pk=old.pk).exists()
     assert not os.path.exists(path)
+
+
+def test_only_real_origins_reach_the_policy(request_form: RequestForm) -> None:
+    from django.core.exceptions import ValidationError
+
+    request_form.frame_ancestors = (
+        "https://www.uni.example.org/\nhttps://*.faq.example.org:8443\n"
+        "https://a.org;script-src *\n'unsafe-inline'\nhttps://b.org x\n\n"
+    )
+    assert request_form.embedding_origins() == [
+        "https://www.uni.example.org",
+        "https://*.faq.example.org:8443",
+    ]
+    with pytest.raises(ValidationError, match="script-src"):
+        request_form.full_clean()

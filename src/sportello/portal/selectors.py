@@ -83,7 +83,7 @@ def usable_forms(customer: CustomerUser | None) -> list[RequestForm]:
     return [f for f in forms if permissions.customer_may_use_form(customer, f)]
 
 
-def form_by_slug(customer: CustomerUser | None, slug: str) -> RequestForm:
+def form_by_slug(slug: str) -> RequestForm:
     form = (
         RequestForm.objects.select_related("queue", "ticket_type", "priority")
         .filter(slug=slug[:100])

@@ -91,7 +91,7 @@ def _handle(
 @require_http_methods(["GET", "POST"])
 def request_form(request: HttpRequest, slug: str) -> HttpResponse:
     customer = auth.get_customer(request)
-    form = selectors.form_by_slug(customer, slug)
+    form = selectors.form_by_slug(slug)
     if not permissions.customer_may_use_form(customer, form):
         query = urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(f"{reverse('portal:login')}?{query}")
@@ -106,7 +106,7 @@ def embedded_form(request: HttpRequest, slug: str) -> HttpResponse:
     session cookie (SameSite), and ignoring the session means a forged post carries no
     one's authority, which is why CSRF protection is not needed here. Framing is allowed
     for the form's own list of origins only."""
-    form = selectors.form_by_slug(None, slug)
+    form = selectors.form_by_slug(slug)
     if permissions.customer_may_use_form(None, form):
         response = _handle(request, form, None, embed=True)
     else:
