@@ -57,7 +57,10 @@ def login(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         login_name = form.cleaned_data["login"].strip().lower()
         ip = auth.client_ip(request)
-        if _blocked(login_name, ip):
+        # One count per account, whether it is named by login or by address.
+        known = backends.find(login_name)
+        account = f"customer:{known.pk}" if known is not None else login_name
+        if _blocked(account, ip):
             error = _(
                 "Too many failed logins. Please wait %(minutes)s minutes, or ask for a login "
                 "link by email."
@@ -66,10 +69,10 @@ def login(request: HttpRequest) -> HttpResponse:
         else:
             customer = backends.authenticate(login_name, form.cleaned_data["password"])
             if customer is not None:
-                throttle.clear("login-account", login_name)
+                throttle.clear("login-account", account)
                 auth.login(request, customer)
                 return HttpResponseRedirect(_next_url(request))
-            throttle.hit("login-account", login_name)
+            throttle.hit("login-account", account)
             throttle.hit("login-ip", ip)
             error = _("Your login or password was wrong. Please try again.")
     elif request.method == "POST":
