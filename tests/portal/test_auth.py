@@ -45,8 +45,10 @@ def test_login_changes_the_session_key(client: Client, customer_a: CustomerUser)
     client.get("/portal/login/")
     client.session.save()
     before = client.session.session_key
+    csrf_before = client.cookies["csrftoken"].value
     login(client, customer_a)
     assert client.session.session_key != before
+    assert client.cookies["csrftoken"].value != csrf_before  # a new CSRF secret too
 
 
 def test_next_stays_inside_the_portal(client: Client, customer_a: CustomerUser) -> None:

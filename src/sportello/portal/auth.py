@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
+from django.middleware.csrf import rotate_token
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -34,6 +35,7 @@ def _session_hash(customer: CustomerUser) -> str:
 def login(request: HttpRequest, customer: CustomerUser) -> None:
     # A new session key at login: a key planted before login is worth nothing after.
     request.session.cycle_key()
+    rotate_token(request)
     request.session[SESSION_KEY] = customer.pk
     request.session[HASH_KEY] = _session_hash(customer)
     customer.record_login()
