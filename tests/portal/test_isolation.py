@@ -7,10 +7,13 @@ Someone else's ticket answers exactly like a ticket that does not exist (404).
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sportello.customers.models import CustomerUser
 from sportello.portal import tokens
@@ -177,3 +180,19 @@ def test_odd_input_never_fails(client_a: Client, case_a: Case, path: str) -> Non
     assert response.status_code in (200, 404)
     if "?q=" in path:
         assert response.status_code == 200
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(number=st.text(min_size=1, max_size=40), attachment=st.integers(min_value=0))
+def test_any_guess_is_404_never_an_error(
+    client_a: Client, case_b: Case, number: str, attachment: int
+) -> None:
+    quoted = quote(number, safe="")
+    for path in [
+        f"/portal/requests/{quoted}/",
+        f"/portal/requests/{quoted}/attachments/{attachment}/",
+        f"/portal/requests/{case_b.ticket.number}/attachments/{attachment}/",
+    ]:
+        assert client_a.get(path).status_code == 404, path
