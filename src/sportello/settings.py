@@ -6,6 +6,7 @@ where a key is generated once under $SPORTELLO_HOME so the embedded default just
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -293,6 +294,50 @@ SPORTELLO_LOOP_ID = os.environ.get("SPORTELLO_LOOP_ID", "sportello")
 SPORTELLO_PDF_FONT_DIR = os.environ.get(
     "SPORTELLO_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"
 )
+
+# Customer portal: login throttling (failures per account and per IP in a window),
+# link lifetimes, request-form spam guards and upload limits.
+SPORTELLO_PORTAL_LOGIN_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("SPORTELLO_PORTAL_LOGIN_FAILURES_PER_ACCOUNT", "5")
+)
+SPORTELLO_PORTAL_LOGIN_FAILURES_PER_IP = int(
+    os.environ.get("SPORTELLO_PORTAL_LOGIN_FAILURES_PER_IP", "20")
+)
+SPORTELLO_PORTAL_LOGIN_WINDOW_MINUTES = int(
+    os.environ.get("SPORTELLO_PORTAL_LOGIN_WINDOW_MINUTES", "15")
+)
+SPORTELLO_PORTAL_LINK_MINUTES = 15  # passwordless login links
+SPORTELLO_PORTAL_RESET_MINUTES = int(os.environ.get("SPORTELLO_PORTAL_RESET_MINUTES", "60"))
+SPORTELLO_PORTAL_CONFIRM_HOURS = int(os.environ.get("SPORTELLO_PORTAL_CONFIRM_HOURS", "24"))
+SPORTELLO_PORTAL_MAILS_PER_IP_HOUR = int(os.environ.get("SPORTELLO_PORTAL_MAILS_PER_IP_HOUR", "10"))
+SPORTELLO_PORTAL_FORMS_PER_IP_HOUR = int(os.environ.get("SPORTELLO_PORTAL_FORMS_PER_IP_HOUR", "10"))
+SPORTELLO_PORTAL_MIN_FILL_SECONDS = int(os.environ.get("SPORTELLO_PORTAL_MIN_FILL_SECONDS", "3"))
+SPORTELLO_PORTAL_MAX_UPLOAD_SIZE = int(
+    os.environ.get("SPORTELLO_PORTAL_MAX_UPLOAD_SIZE", str(20 * 1024 * 1024))
+)
+# Sender of login links and confirmations; default: the Raw queue's system address.
+SPORTELLO_PORTAL_SENDER = os.environ.get("SPORTELLO_PORTAL_SENDER", "")
+
+# Customers from LDAP (django-auth-ldap), on when the server URI is set. The attribute
+# map names CustomerUser fields and the LDAP attributes they come from (JSON).
+SPORTELLO_CUSTOMER_LDAP_SERVER_URI = os.environ.get("SPORTELLO_CUSTOMER_LDAP_SERVER_URI", "")
+SPORTELLO_CUSTOMER_LDAP_BIND_DN = os.environ.get("SPORTELLO_CUSTOMER_LDAP_BIND_DN", "")
+SPORTELLO_CUSTOMER_LDAP_BIND_PASSWORD = os.environ.get("SPORTELLO_CUSTOMER_LDAP_BIND_PASSWORD", "")
+SPORTELLO_CUSTOMER_LDAP_USER_SEARCH_BASE = os.environ.get(
+    "SPORTELLO_CUSTOMER_LDAP_USER_SEARCH_BASE", ""
+)
+SPORTELLO_CUSTOMER_LDAP_USER_FILTER = os.environ.get(
+    "SPORTELLO_CUSTOMER_LDAP_USER_FILTER", "(uid=%(user)s)"
+)
+SPORTELLO_CUSTOMER_LDAP_USER_ATTR_MAP = json.loads(
+    os.environ.get(
+        "SPORTELLO_CUSTOMER_LDAP_USER_ATTR_MAP",
+        '{"first_name": "givenName", "last_name": "sn", "email": "mail",'
+        ' "phone": "telephoneNumber"}',
+    )
+)
+# An LDAP attribute holding the customer ID of the user's company (empty: none).
+SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR = os.environ.get("SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR", "")
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +17,11 @@ class CustomerCompany(models.Model):
     country = models.CharField(_("country"), max_length=200, blank=True)
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     valid = models.BooleanField(_("valid"), default=True)
+    portal_shows_company_tickets = models.BooleanField(
+        _("users see the company's requests"),
+        default=False,
+        help_text=_("In the portal, every user of this company sees all its requests."),
+    )
 
     class Meta:
         verbose_name = _("customer company")
@@ -21,6 +30,11 @@ class CustomerCompany(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerSource(models.TextChoices):
+    DATABASE = "database", _("database")
+    LDAP = "ldap", _("LDAP")
 
 
 class CustomerUser(models.Model):
@@ -39,6 +53,15 @@ class CustomerUser(models.Model):
     )
     language = models.CharField(_("language"), max_length=8, blank=True)
     valid = models.BooleanField(_("valid"), default=True)
+    # Django's hashers (Argon2); empty or "!"-prefixed means no password login.
+    password = models.CharField(_("password"), max_length=128, blank=True)
+    source = models.CharField(
+        _("source"), max_length=10, choices=CustomerSource.choices, default=CustomerSource.DATABASE
+    )
+    last_login = models.DateTimeField(_("last login"), null=True, blank=True)
+
+    # django-auth-ldap looks customers up by this field (see customers.ldap).
+    USERNAME_FIELD = "login"
 
     class Meta:
         verbose_name = _("customer user")
@@ -54,3 +77,33 @@ class CustomerUser(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.valid
+
+    def set_password(self, raw: str | None) -> None:
+        self.password = make_password(raw)
+
+    def set_unusable_password(self) -> None:
+        self.password = make_password(None)
+
+    def has_usable_password(self) -> bool:
+        return bool(self.password) and not self.password.startswith("!")
+
+    def check_password(self, raw: str) -> bool:
+        if not self.has_usable_password():
+            return False
+
+        def upgrade(raw_password: str) -> None:
+            self.set_password(raw_password)
+            self.save(update_fields=["password"])
+
+        return check_password(raw, self.password, upgrade)
+
+    def record_login(self) -> None:
+        self.last_login = timezone.now()
+        self.save(update_fields=["last_login"])
+
+    def natural_key(self) -> tuple[Any, ...]:
+        return (self.login,)

@@ -314,11 +314,7 @@ def _follow_up(
             auto_response = AutoResponseType.REJECT
     data = _article_input(message, is_automatic=is_automatic)
     data.history_type = HistoryType.FOLLOW_UP
-    reopen = (
-        state_type == StateType.CLOSED
-        and ticket.queue.follow_up_policy == FollowUpPolicy.REOPEN
-        and not is_automatic  # an auto-reply or bounce never reopens a closed ticket
-    ) or state_type in (StateType.PENDING_REMINDER, StateType.PENDING_AUTO)
+    reopen = followup.reopens(ticket, is_automatic=is_automatic)
     # Article and reopening stand or fall together; a plain follow-up is one action.
     with transaction.atomic() if reopen else nullcontext():
         article = actions.add_article(ticket, data, actor=actor)

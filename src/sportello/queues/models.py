@@ -129,6 +129,11 @@ class Queue(models.Model):
         choices=FollowUpPolicy.choices,
         default=FollowUpPolicy.REOPEN,
     )
+    customer_may_close = models.BooleanField(
+        _("customers may close their requests"),
+        default=True,
+        help_text=_("Offer “Close my request” in the customer portal."),
+    )
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     valid = models.BooleanField(_("valid"), default=True)
 

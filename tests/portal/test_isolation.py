@@ -1,0 +1,198 @@
+"""Customer A against customer B's tickets, articles and attachments on every portal URL.
+
+Each URL pattern of the portal has a rule here; a new URL without one fails the test.
+Someone else's ticket answers exactly like a ticket that does not exist (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, get_resolver
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sportello.customers.models import CustomerUser
+from sportello.portal import tokens
+from tests.portal.conftest import Case
+
+pytestmark = pytest.mark.django_db
+
+MISSING = "2026010110999999"
+
+Probe = Callable[[Client, Case, Case], None]
+
+
+def _portal_names() -> set[str]:
+    resolver = get_resolver()
+    portal = next(p for p in resolver.url_patterns if getattr(p, "app_name", "") == "portal")
+    return {p.name for p in portal.url_patterns if isinstance(p, URLPattern) and p.name}
+
+
+def _same_as_missing(client: Client, method: str, path: str, missing_path: str) -> None:
+    call = client.get if method == "get" else client.post
+    response, missing = call(path), call(missing_path)
+    assert response.status_code == 404, path
+    assert missing.status_code == 404, missing_path
+    assert response.content == missing.content
+
+
+def probe_list(client: Client, a: Case, b: Case) -> None:
+    assert a.ticket.number.encode() in client.get("/portal/").content
+    for query in ["?status=closed", f"?q={b.ticket.number}", "?q=Bruno", "?q=secret"]:
+        page = client.get("/portal/" + query).content.decode()
+        # The search box echoes the query; no row may show B's ticket.
+        assert f"/portal/requests/{b.ticket.number}/" not in page
+        assert "secret laptop" not in page and "No requests found" in page
+
+
+def probe_ticket(client: Client, a: Case, b: Case) -> None:
+    _same_as_missing(
+        client, "get", f"/portal/requests/{b.ticket.number}/", f"/portal/requests/{MISSING}/"
+    )
+    page = client.get(f"/portal/requests/{a.ticket.number}/").content
+    assert b"Internal secret" not in page and b"internal.txt" not in page
+
+
+def probe_reply(client: Client, a: Case, b: Case) -> None:
+    before = b.ticket.articles.count()
+    for path in [
+        f"/portal/requests/{b.ticket.number}/reply/",
+        f"/portal/requests/{MISSING}/reply/",
+    ]:
+        assert client.post(path, {"text": "hello"}).status_code == 404
+    assert b.ticket.articles.count() == before
+
+
+def probe_close(client: Client, a: Case, b: Case) -> None:
+    _same_as_missing(
+        client,
+        "post",
+        f"/portal/requests/{b.ticket.number}/close/",
+        f"/portal/requests/{MISSING}/close/",
+    )
+    b.ticket.refresh_from_db()
+    assert b.ticket.state.name == "new"
+
+
+def probe_attachment(client: Client, a: Case, b: Case) -> None:
+    mine = a.ticket.number
+    for number, attachment_id in [
+        (b.ticket.number, b.visible.pk),  # B's ticket, B's file
+        (mine, b.visible.pk),  # my ticket, B's file
+        (mine, a.internal.pk),  # my ticket, my internal file
+        (b.ticket.number, b.internal.pk),
+        (mine, 999_999_999),
+    ]:
+        path = f"/portal/requests/{number}/attachments/{attachment_id}/"
+        assert client.get(path).status_code == 404, path
+    assert client.get(f"/portal/requests/{mine}/attachments/{a.visible.pk}/").status_code == 200
+
+
+def probe_form_done(client: Client, a: Case, b: Case) -> None:
+    _same_as_missing(
+        client,
+        "get",
+        f"/portal/forms/any/done/{b.ticket.number}/",
+        f"/portal/forms/any/done/{MISSING}/",
+    )
+
+
+def _customer(case: Case) -> CustomerUser:
+    return CustomerUser.objects.get(login=case.ticket.customer_user_id)
+
+
+def probe_link_login(client: Client, a: Case, b: Case) -> None:
+    # A token for another purpose, or tampered with, logs no one in.
+    reset = tokens.make_customer_token(_customer(b), tokens.RESET)
+    for token in [reset, "x", tokens.make_customer_token(_customer(b), tokens.LOGIN)[:-2]]:
+        assert client.post(f"/portal/login/link/{token}/").status_code == 400
+
+
+def probe_reset_confirm(client: Client, a: Case, b: Case) -> None:
+    login_token = tokens.make_customer_token(_customer(b), tokens.LOGIN)
+    path = f"/portal/password/reset/{login_token}/"
+    assert (
+        client.post(path, {"password1": "Xx-12345678", "password2": "Xx-12345678"}).status_code
+        == 400
+    )
+
+
+def probe_form_confirm(client: Client, a: Case, b: Case) -> None:
+    login_token = tokens.make_customer_token(_customer(b), tokens.LOGIN)
+    for token in [login_token, "garbage"]:
+        assert client.post(f"/portal/forms/confirm/{token}/").status_code == 400
+
+
+def no_ticket_data(client: Client, a: Case, b: Case) -> None:
+    """Pages without ticket, article or attachment ids (login, forms): nothing to guess."""
+
+
+RULES: dict[str, Probe] = {
+    "my-requests": probe_list,
+    "ticket": probe_ticket,
+    "reply": probe_reply,
+    "close": probe_close,
+    "attachment": probe_attachment,
+    "form-done": probe_form_done,
+    "link-login": probe_link_login,
+    "password-reset-confirm": probe_reset_confirm,
+    "form-confirm": probe_form_confirm,
+    "login": no_ticket_data,
+    "logout": no_ticket_data,
+    "language": no_ticket_data,
+    "link-request": no_ticket_data,
+    "password-reset": no_ticket_data,
+    "forms": no_ticket_data,
+    "form": no_ticket_data,
+    "form-embed": no_ticket_data,
+}
+
+
+def test_every_portal_url_has_a_rule() -> None:
+    assert _portal_names() == set(RULES)
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_customer_a_cannot_reach_customer_b(
+    name: str, client_a: Client, case_a: Case, case_b: Case
+) -> None:
+    RULES[name](client_a, case_a, case_b)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/portal/requests/abc/",
+        "/portal/requests/%00/",
+        "/portal/requests/1%002/reply/",
+        "/portal/requests/%C2%B2/",
+        "/portal/requests/1/attachments/99999999999999999999999/",
+        "/portal/forms/x/done/%00/",
+        "/portal/?q=%00",
+    ],
+)
+def test_odd_input_never_fails(client_a: Client, case_a: Case, path: str) -> None:
+    response = client_a.get(path) if "reply" not in path else client_a.post(path, {"text": "x"})
+    assert response.status_code in (200, 404)
+    if "?q=" in path:
+        assert response.status_code == 200
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(number=st.text(min_size=1, max_size=40), attachment=st.integers(min_value=0))
+def test_any_guess_is_404_never_an_error(
+    client_a: Client, case_b: Case, number: str, attachment: int
+) -> None:
+    quoted = quote(number, safe="")
+    for path in [
+        f"/portal/requests/{quoted}/",
+        f"/portal/requests/{quoted}/attachments/{attachment}/",
+        f"/portal/requests/{case_b.ticket.number}/attachments/{attachment}/",
+    ]:
+        assert client_a.get(path).status_code == 404, path
