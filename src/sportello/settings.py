@@ -268,6 +268,12 @@ SPORTELLO_AUTO_RESPONSES_PER_DAY = int(os.environ.get("SPORTELLO_AUTO_RESPONSES_
 # Our own X-Loop value; mail carrying it is never answered automatically.
 SPORTELLO_LOOP_ID = os.environ.get("SPORTELLO_LOOP_ID", "sportello")
 
+# Search: PostgreSQL text search configuration (german, italian, english or simple:
+# simple does no stemming and finds the same tickets as SQLite's FTS5); closed tickets
+# unchanged for this many days are archived (left out unless a search asks for them).
+SPORTELLO_SEARCH_CONFIG = os.environ.get("SPORTELLO_SEARCH_CONFIG", "simple")
+SPORTELLO_ARCHIVE_AFTER_DAYS = int(os.environ.get("SPORTELLO_ARCHIVE_AFTER_DAYS", "183"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

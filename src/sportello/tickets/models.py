@@ -117,7 +117,7 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    archived = models.BooleanField(_("archived"), default=False)
+    archived = models.BooleanField(_("archived"), default=False, db_index=True)
     created = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
