@@ -102,3 +102,10 @@ def corpus(make_indexed: MakeTicket) -> dict[str, Ticket]:
 @pytest.fixture
 def searcher(agent: User) -> User:
     return agent
+
+
+@pytest.fixture
+def board(group: Any, queue: Queue, agent: User, other_agent: User) -> Any:
+    from tests.search.board import build_board
+
+    return build_board(group, queue, agent, other_agent)

@@ -113,6 +113,7 @@ def search(request: HttpRequest) -> HttpResponse:
             density = form.cleaned_data.get("density") or "S"
             context.update(
                 page=page,
+                searched=True,
                 density=density,
                 tickets=_rows(page, density),
                 densities=[(d, label, _replaced(options, density=d)) for d, label in DENSITIES],

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_alter_history_type_ticketwatch'),
+        ("tickets", "0005_alter_history_type_ticketwatch"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticket',
-            name='archived',
-            field=models.BooleanField(db_index=True, default=False, verbose_name='archived'),
+            model_name="ticket",
+            name="archived",
+            field=models.BooleanField(db_index=True, default=False, verbose_name="archived"),
         ),
     ]
