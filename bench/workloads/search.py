@@ -125,23 +125,26 @@ def _measure(agent: Any, texts: list[str], repeat: int) -> tuple[list[float], li
 
 def _page(agent: Any, text: str) -> tuple[int, list[Any]]:
     """What the search page does for one query: count, then the first page."""
-    from sportello.search.services import Criteria, search_tickets
+    from sportello.search.services import Criteria, search_page, search_tickets
 
     tickets = search_tickets(agent, Criteria(fulltext=text))
-    count = tickets.count()
-    rows = list(tickets.select_related("queue", "state", "priority", "type", "owner")[:PAGE])
-    return count, rows
+    page = search_page(
+        tickets.select_related("queue", "state", "priority", "type", "owner"), 1, PAGE
+    )
+    return page.count, page.rows
 
 
 def _explain(agent: Any, text: str) -> None:
     from django.db import connection
 
-    from sportello.search.services import Criteria, search_tickets
+    from sportello.search.services import Criteria, search_page, search_tickets
 
     tickets = search_tickets(agent, Criteria(fulltext=text))
     statements: list[tuple[str, Callable[[], Any]]] = [
-        ("count", tickets.count),
-        ("page", lambda: list(tickets.select_related("queue", "state", "priority")[:PAGE])),
+        (
+            "count and first page",
+            lambda: search_page(tickets.select_related("queue", "state", "priority"), 1, PAGE),
+        ),
     ]
     for label, call in statements:
         before = len(connection.queries_log)

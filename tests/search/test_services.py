@@ -10,7 +10,14 @@ from django.utils import timezone
 
 from sportello.accounts import permissions
 from sportello.accounts.models import User
-from sportello.search.services import Archive, Criteria, TimeRange, search_tickets, wildcard_q
+from sportello.search.services import (
+    Archive,
+    Criteria,
+    TimeRange,
+    search_page,
+    search_tickets,
+    wildcard_q,
+)
 from sportello.tickets.models import Priority, State, StateType, Ticket, TicketType
 from tests.search.board import Board
 
@@ -104,3 +111,16 @@ def test_wildcards_are_not_regular_expressions(board: Board) -> None:
     assert Ticket.objects.filter(wildcard_q("title", "Al*a*jam", contains=False)).count() == 1
     assert not Ticket.objects.filter(wildcard_q("title", "*(*", contains=False)).exists()
     assert Ticket.objects.filter(wildcard_q("title", "*", contains=False)).count() == 4
+
+
+def test_pages_carry_the_total(board: Board, agent: User) -> None:
+    tickets = search_tickets(agent, Criteria())
+    order = [t.pk for t in tickets]
+    first = search_page(tickets, 1, 3)
+    assert [t.pk for t in first.rows] == order[:3] and first.count == 4
+    assert first.has_next and not first.has_previous and first.num_pages == 2
+    second = search_page(tickets, 2, 3)
+    assert [t.pk for t in second.rows] == order[3:] and second.count == 4
+    assert search_page(tickets, 99, 3).number == 2  # past the end: the last page
+    empty = search_page(search_tickets(agent, Criteria(title="nothing like it")), 5, 3)
+    assert empty.rows == [] and empty.count == 0 and empty.number == 1

@@ -97,6 +97,7 @@ def test_add_and_remove_attributes(logged_in: Client) -> None:
     content = response.content.decode()
     assert 'data-attribute="queues"' in content and 'data-attribute="fulltext"' in content
     assert '<option value="queues">' not in content  # no longer offered
+    assert 'name="subqueues" id="id_subqueues" checked' in content
     response = logged_in.get(
         "/search/", {"attrs": ["fulltext", "title"], "title": "x", "remove": "title"}
     )

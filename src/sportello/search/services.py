@@ -246,3 +246,54 @@ def _closed_state_ids() -> list[int]:
     from sportello.tickets.models import State
 
     return list(State.objects.filter(type=StateType.CLOSED).values_list("pk", flat=True))
+
+
+@dataclass
+class SearchPage:
+    """One page of results and the total, read in one statement (``COUNT(*) OVER ()``):
+    the count and the page share the full-text lookup and the join instead of doing
+    them twice."""
+
+    rows: list[Ticket]
+    count: int
+    number: int
+    per_page: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def search_page(tickets: Any, number: int = 1, per_page: int = 25) -> SearchPage:
+    """The ``number``-th page (clamped to the last one) of ``tickets``."""
+    from django.db.models import Count, Window
+
+    number = max(1, number)
+    counted = tickets.annotate(search_total=Window(Count("pk")))
+    start = (number - 1) * per_page
+    rows = list(counted[start : start + per_page])
+    if rows:
+        return SearchPage(rows, int(rows[0].search_total), number, per_page)
+    total = tickets.count()
+    if total == 0 or number == 1:
+        return SearchPage([], total, 1, per_page)
+    # Past the last page (results changed meanwhile, or a typed number): the last one.
+    return search_page(tickets, max(1, -(-total // per_page)), per_page)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import (
     Http404,
@@ -26,7 +25,7 @@ from sportello.core.errors import InvalidInput
 from sportello.search import export
 from sportello.search.forms import ATTRIBUTES, DENSITIES, NOT_OPTIONS, SearchForm
 from sportello.search.models import SearchTemplate
-from sportello.search.services import search_tickets
+from sportello.search.services import search_page, search_tickets
 from sportello.tickets.models import Article
 from sportello.web.views import agent_required
 
@@ -47,6 +46,8 @@ def _with_attribute_changes(params: QueryDict) -> QueryDict:
     added, removed = params.get("add", ""), params.get("remove", "")
     if added in ATTRIBUTES and added not in shown:
         shown.append(added)
+        if added == "queues":
+            options["subqueues"] = "on"  # sub-queues are included unless unticked
     if removed in shown:
         shown.remove(removed)
         for name in ATTRIBUTES[removed][1]:
@@ -103,10 +104,11 @@ def search(request: HttpRequest) -> HttpResponse:
     if run and form.is_valid():
         try:
             tickets = search_tickets(agent, form.criteria())
-            page = Paginator(
+            page = search_page(
                 tickets.select_related("queue", "state", "priority", "type", "owner"),
+                _page_number(request.GET.get("page")),
                 form.cleaned_data.get("per_page") or 25,
-            ).get_page(request.GET.get("page"))
+            )
         except InvalidInput as error:
             form.add_error("fulltext" if "fulltext" in form.shown() else None, str(error))
         else:
@@ -121,10 +123,14 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "search/search.html", context)
 
 
+def _page_number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 9 else 1
+
+
 def _rows(page: Any, density: str) -> list[Any]:
     """The page's tickets; for the large view with each one's latest article, fetched in
     one query for the whole page."""
-    tickets = list(page.object_list)
+    tickets = list(page.rows)
     if density == "L":
         latest: dict[int, Article] = {}
         articles = Article.objects.filter(ticket_id__in=[t.pk for t in tickets])
