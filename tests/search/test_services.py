@@ -124,3 +124,15 @@ def test_pages_carry_the_total(board: Board, agent: User) -> None:
     assert search_page(tickets, 99, 3).number == 2  # past the end: the last page
     empty = search_page(search_tickets(agent, Criteria(title="nothing like it")), 5, 3)
     assert empty.rows == [] and empty.count == 0 and empty.number == 1
+
+
+def test_counts_stop_at_the_limit(
+    board: Board, agent: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sportello.search import services
+
+    monkeypatch.setattr(services, "COUNT_LIMIT", 3)
+    page = search_page(search_tickets(agent, Criteria()), 1, 2)
+    assert page.more and page.count == 3 and page.num_pages == 2
+    page = search_page(search_tickets(agent, Criteria(owners=[agent.pk])), 1, 2)
+    assert not page.more and page.count == 3

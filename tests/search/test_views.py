@@ -179,3 +179,13 @@ def test_archive_search(logged_in: Client, board: Board) -> None:
     assert shown(logged_in, board, {**base, "archive": "include"}) == ["Gamma"]
     assert shown(logged_in, board, {**base, "archive": "only"}) == ["Gamma"]
     assert shown(logged_in, board, {"archive": "only"}) == ["Gamma"]
+
+
+def test_more_results_than_counted(
+    logged_in: Client, board: Board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sportello.search import services
+
+    monkeypatch.setattr(services, "COUNT_LIMIT", 2)
+    response = logged_in.get("/search/", {"attrs": ["fulltext"], "fulltext": "", "run": "1"})
+    assert b"more than 2 tickets" in response.content

@@ -248,16 +248,21 @@ def _closed_state_ids() -> list[int]:
     return list(State.objects.filter(type=StateType.CLOSED).values_list("pk", flat=True))
 
 
+# Result lists count up to this many tickets and then say "more than": counting every
+# match of a common word costs more than the page itself (OTRS has its SearchLimit for
+# the same reason). Exports are not limited.
+COUNT_LIMIT = 1000
+
+
 @dataclass
 class SearchPage:
-    """One page of results and the total, read in one statement (``COUNT(*) OVER ()``):
-    the count and the page share the full-text lookup and the join instead of doing
-    them twice."""
+    """One page of results and the total (at most ``COUNT_LIMIT``; ``more`` if above)."""
 
     rows: list[Ticket]
     count: int
     number: int
     per_page: int
+    more: bool = False
 
     @property
     def num_pages(self) -> int:
@@ -283,17 +288,15 @@ class SearchPage:
 
 
 def search_page(tickets: Any, number: int = 1, per_page: int = 25) -> SearchPage:
-    """The ``number``-th page (clamped to the last one) of ``tickets``."""
-    from django.db.models import Count, Window
+    """The ``number``-th page (clamped to the last one) of ``tickets``.
 
-    number = max(1, number)
-    counted = tickets.annotate(search_total=Window(Count("pk")))
+    Two statements, the (limited) count and the page. One statement with
+    ``COUNT(*) OVER ()`` was tried: PostgreSQL then plans as if the LIMIT could stop
+    early, sorts every ticket and probes the index per ticket (seconds for common words)."""
+    found = tickets.order_by()[: COUNT_LIMIT + 1].count()
+    total = min(found, COUNT_LIMIT)
+    last = max(1, -(-total // per_page))
+    number = min(max(1, number), last)
     start = (number - 1) * per_page
-    rows = list(counted[start : start + per_page])
-    if rows:
-        return SearchPage(rows, int(rows[0].search_total), number, per_page)
-    total = tickets.count()
-    if total == 0 or number == 1:
-        return SearchPage([], total, 1, per_page)
-    # Past the last page (results changed meanwhile, or a typed number): the last one.
-    return search_page(tickets, max(1, -(-total // per_page)), per_page)
+    rows = list(tickets[start : start + per_page])
+    return SearchPage(rows, total, number, per_page, more=found > COUNT_LIMIT)
