@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -110,7 +110,7 @@ def register_filter(name: str) -> Callable[[Filter], Filter]:
 
 def search_tickets(agent: User, criteria: Criteria, *, now: datetime | None = None) -> Any:
     """The tickets ``agent`` may see that match every attribute of ``criteria``,
-    newest change first. Raises ``query.EmptyQuery`` for a full text without words."""
+    newest first. Raises ``query.EmptyQuery`` for a full text without words."""
     now = now or timezone.now()
     tickets = Ticket.objects.all()
     if criteria.archive == Archive.EXCLUDE:
@@ -153,7 +153,10 @@ def search_tickets(agent: User, criteria: Criteria, *, now: datetime | None = No
     for name, value in criteria.extra.items():
         if name in _extra_filters:
             tickets = _extra_filters[name](tickets, value)
-    return permissions.visible_tickets(agent, tickets).order_by("-changed", "-id")
+    # Newest ticket first (OTRS's default order, by age). By id rather than a timestamp:
+    # both databases then read the matches in index order and stop after one page,
+    # instead of fetching and sorting every match of a common word.
+    return permissions.visible_tickets(agent, tickets).order_by("-id")
 
 
 def fulltext_q(text: str) -> Q:
@@ -252,6 +255,7 @@ def _closed_state_ids() -> list[int]:
 # match of a common word costs more than the page itself (OTRS has its SearchLimit for
 # the same reason). Exports are not limited.
 COUNT_LIMIT = 1000
+PAGE_RELATIONS = ("queue", "state", "priority", "type", "owner")
 
 
 @dataclass
@@ -299,4 +303,7 @@ def search_page(tickets: Any, number: int = 1, per_page: int = 25) -> SearchPage
     number = min(max(1, number), last)
     start = (number - 1) * per_page
     rows = list(tickets[start : start + per_page])
+    # Related rows by id afterwards, not joined: with five more joins PostgreSQL spends
+    # far longer planning the statement (measured 70-110 ms) than running it (1-2 ms).
+    prefetch_related_objects(rows, *PAGE_RELATIONS)
     return SearchPage(rows, total, number, per_page, more=found > COUNT_LIMIT)

@@ -105,7 +105,7 @@ def search(request: HttpRequest) -> HttpResponse:
         try:
             tickets = search_tickets(agent, form.criteria())
             page = search_page(
-                tickets.select_related("queue", "state", "priority", "type", "owner"),
+                tickets,
                 _page_number(request.GET.get("page")),
                 form.cleaned_data.get("per_page") or 25,
             )

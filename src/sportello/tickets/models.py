@@ -144,8 +144,6 @@ class Ticket(models.Model):
             models.Index(fields=["customer_user_id"], name="ticket_customer_user"),
             models.Index(fields=["customer_company_id"], name="ticket_customer_company"),
             models.Index(fields=["created"], name="ticket_created"),
-            # Search results newest change first: the LIMIT walks this index backwards.
-            models.Index(fields=["changed", "id"], name="ticket_changed"),
             models.Index(fields=["pending_until"], name="ticket_pending_until"),
         ]
 
