@@ -17,7 +17,6 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 from bench.workloads import Figures, Workload, register
@@ -136,34 +135,29 @@ def _page(agent: Any, text: str) -> tuple[int, list[Any]]:
 
 
 def _explain(agent: Any, text: str) -> None:
+    """Run one search page and print the plan of each statement that reads the index
+    (the count and the page; the lookups of related rows by id are left out)."""
     from django.db import connection
 
     from sportello.search.services import Criteria, search_page, search_tickets
 
-    tickets = search_tickets(agent, Criteria(fulltext=text))
-    statements: list[tuple[str, Callable[[], Any]]] = [
-        (
-            "count and first page",
-            lambda: search_page(tickets, 1, PAGE),
-        ),
-    ]
-    for label, call in statements:
-        before = len(connection.queries_log)
-        connection.force_debug_cursor = True
-        try:
-            call()
-        finally:
-            connection.force_debug_cursor = False
-        sql = connection.queries_log[-1]["sql"] if len(connection.queries_log) > before else ""
-        prefix = (
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
-            if connection.vendor == "postgresql"
-            else "EXPLAIN QUERY PLAN "
-        )
+    before = len(connection.queries_log)
+    connection.force_debug_cursor = True
+    try:
+        search_page(search_tickets(agent, Criteria(fulltext=text)), 1, PAGE)
+    finally:
+        connection.force_debug_cursor = False
+    statements = [q["sql"] for q in list(connection.queries_log)[before:] if "search_" in q["sql"]]
+    prefix = (
+        "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
+        if connection.vendor == "postgresql"
+        else "EXPLAIN QUERY PLAN "
+    )
+    for sql in statements:
         with connection.cursor() as cursor:
             cursor.execute(prefix + sql)
             plan = "\n".join(" | ".join(str(c) for c in row) for row in cursor.fetchall())
-        print(f"\n-- {label} for {text!r}\n{sql}\n{plan}", file=sys.stderr)
+        print(f"\n-- {text!r}\n{sql}\n{plan}", file=sys.stderr)
 
 
 def _ms(seconds: float) -> float:
