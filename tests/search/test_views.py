@@ -141,6 +141,13 @@ def test_bad_input_gets_a_message_not_an_error(
     assert Ticket.objects.count() == 4
 
 
+def test_a_wrong_value_is_shown_at_its_attribute(logged_in: Client, board: Board) -> None:
+    response = logged_in.get("/search/", {"attrs": ["queues"], "queues": ["abc"], "run": "1"})
+    content = response.content.decode()
+    assert 'data-attribute="queues"' in content and "errorlist" in content
+    assert board.alpha.number not in content
+
+
 def test_a_query_without_words_is_explained(logged_in: Client, board: Board) -> None:
     response = logged_in.get("/search/", {"attrs": ["fulltext"], "fulltext": "!!", "run": "1"})
     assert response.status_code == 200

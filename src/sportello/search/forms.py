@@ -157,8 +157,11 @@ class SearchForm(forms.Form):
 
     def shown(self) -> list[str]:
         """The attributes on the form, in the form's order."""
-        chosen = self.cleaned_data.get("attrs") if self.is_bound and self.is_valid() else None
-        wanted = set(chosen or DEFAULT_ATTRIBUTES)
+        # From the raw data: an attribute with a wrong value stays on the form, with its
+        # error shown next to it.
+        data: Any = self.data
+        chosen = data.getlist("attrs") if self.is_bound and hasattr(data, "getlist") else []
+        wanted = {name for name in chosen if name in ATTRIBUTES} or set(DEFAULT_ATTRIBUTES)
         return [name for name in ATTRIBUTES if name in wanted]
 
     def clean(self) -> dict[str, Any]:
