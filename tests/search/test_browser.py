@@ -12,7 +12,9 @@ from sportello.accounts.models import User
 from sportello.search.models import SearchTemplate
 from tests.search.board import Board
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback: the flush after a transactional test must not leave rows that a
+# later one restoring the initial data would duplicate (content types).
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
