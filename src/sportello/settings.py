@@ -339,6 +339,12 @@ SPORTELLO_CUSTOMER_LDAP_USER_ATTR_MAP = json.loads(
 # An LDAP attribute holding the customer ID of the user's company (empty: none).
 SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR = os.environ.get("SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR", "")
 
+# Search: PostgreSQL text search configuration (german, italian, english or simple:
+# simple does no stemming and finds the same tickets as SQLite's FTS5); closed tickets
+# unchanged for this many days are archived (left out unless a search asks for them).
+SPORTELLO_SEARCH_CONFIG = os.environ.get("SPORTELLO_SEARCH_CONFIG", "simple")
+SPORTELLO_ARCHIVE_AFTER_DAYS = int(os.environ.get("SPORTELLO_ARCHIVE_AFTER_DAYS", "183"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

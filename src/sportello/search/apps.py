@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SearchConfig(AppConfig):
     name = "sportello.search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from sportello.search import subscribers  # noqa: F401

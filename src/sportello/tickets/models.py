@@ -117,7 +117,7 @@ class Ticket(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    archived = models.BooleanField(_("archived"), default=False)
+    archived = models.BooleanField(_("archived"), default=False, db_index=True)
     # Service levels (sportello.sla): the chosen service and SLA, the due times computed
     # in working time, the milestones they are computed from, and the reporting figures.
     service = models.ForeignKey(
