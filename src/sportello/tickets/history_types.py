@@ -43,6 +43,9 @@ class HistoryType(models.TextChoices):
     SUBSCRIBE = "Subscribe", _("Watched")
     UNSUBSCRIBE = "Unsubscribe", _("No longer watched")
     MISC = "Misc", _("Miscellaneous")
+    DYNAMIC_FIELD_UPDATE = "DynamicFieldUpdate", _("Dynamic field changed")
+    SPLIT = "Split", _("Split")
+    MASTER_SLAVE = "MasterSlave", _("Master/slave changed")
 
 
 # How each change reads, old and new value filled in when shown.
@@ -62,6 +65,11 @@ _TEMPLATES: dict[str, StrOrPromise] = {
     HistoryType.MERGED: _("Merged ticket %(old)s into %(new)s."),
     HistoryType.LINK: _("Linked to %(new)s."),
     HistoryType.UNLINK: _("Link to %(old)s removed."),
+    HistoryType.DYNAMIC_FIELD_UPDATE: _("Field changed from %(old)s to %(new)s."),
+    HistoryType.SPLIT: _("Split article into ticket %(new)s."),
+    HistoryType.MASTER_SLAVE: _("Master/slave changed from %(old)s to %(new)s."),
+    HistoryType.FORWARD: _("Forwarded to %(new)s."),
+    HistoryType.BOUNCE: _("Bounced to %(new)s."),
 }
 
 
