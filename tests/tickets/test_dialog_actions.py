@@ -323,9 +323,11 @@ def test_editing_refuses_a_stale_version(queue: Queue, actor: Actor, other: Acto
         actions.set_priority(
             current, ticket.priority.__class__.objects.get(name="4 high"), actor=other
         )
-    with pytest.raises(Conflict, match="changed by Paolo Verdi") as refused:
-        with actions.editing(ticket, actor=actor, changed=seen) as current:
-            actions.note(current, actor=actor, body="lost?")
+    with (
+        pytest.raises(Conflict, match="changed by Paolo Verdi") as refused,
+        actions.editing(ticket, actor=actor, changed=seen) as current,
+    ):
+        actions.note(current, actor=actor, body="lost?")
     assert refused.value.code == "stale"
     assert fresh(ticket).articles.count() == 1
     with actions.editing(ticket, actor=actor, changed=fresh(ticket).changed) as current:
