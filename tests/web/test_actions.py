@@ -367,3 +367,38 @@ def test_history_page_lists_and_filters(logged_in: Client, ticket: Ticket, actor
     found = logged_in.get(f"/ticket/{ticket.number}/history/", {"q": "very high"}).content.decode()
     assert 'data-type="PriorityUpdate"' in found and 'data-type="AddNote"' not in found
     assert logged_in.get(f"/ticket/{ticket.number}/history/", {"type": "bogus"}).status_code == 200
+
+
+def test_article_pick_opens_the_dialog_with_the_lock(
+    logged_in: Client, ticket: Ticket, agent: User
+) -> None:
+    url = f"/ticket/{ticket.number}/article/"
+    response = logged_in.post(url, {"action": "forward", "article": "1"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/ticket/{ticket.number}/article/1/forward/?took_lock=1"
+    assert Ticket.objects.get(pk=ticket.pk).is_locked
+    split = logged_in.post(url, {"action": "split", "article": "1"})
+    assert split["Location"] == f"/ticket/{ticket.number}/article/1/split/"
+    for bad in ({"action": "note", "article": "1"}, {"action": "reply", "article": "7"}, {}):
+        assert logged_in.post(url, bad).status_code == 404
+    assert logged_in.get(url).status_code == 405
+
+
+def test_menu_offers_only_what_the_permission_module_allows(
+    ticket: Ticket, agent: User, rf: RequestFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sportello.accounts import permissions
+
+    request = rf.get("/")
+    request.user = agent
+    monkeypatch.setattr(permissions, "may", lambda user, permission, queue: permission == "ro")
+    menu = render_to_string(
+        "web/actions/menu.html", {"ticket": ticket, "user": agent}, request=request
+    )
+    assert "/history/" in menu and "/action/note/" not in menu and "/open/close/" not in menu
+    html = render_to_string(
+        "web/actions/article_menu.html",
+        {"ticket": ticket, "article": ticket.articles.get()},
+        request=request,
+    )
+    assert f"/ticket/{ticket.number}/article/1/reply/open/" in html

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from sportello.accounts import permissions
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput
+from sportello.core.events import publish
 from sportello.mail import outbox
 from sportello.mail.actions import send_answer, sender_of
 from sportello.mail.compose import (
@@ -29,7 +30,7 @@ from sportello.mail.compose import (
 from sportello.mail.context import customer_address
 from sportello.mail.models import OutboxKind, StandardTemplate, TemplateType
 from sportello.queues.models import SystemAddress
-from sportello.tickets import actions
+from sportello.tickets import actions, events
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history import record
 from sportello.tickets.history_types import HistoryType
@@ -243,3 +244,13 @@ def bounce(article: Article, *, actor: Actor, to: str) -> None:
         current.changed, current.changed_by = timezone.now(), actor.user
         current.save(update_fields=["changed", "changed_by"])
         record(current, HistoryType.BOUNCE, actor=actor, article=article, new=recipient)
+        publish(
+            events.TicketBounced(
+                ticket_id=current.pk,
+                actor_id=actor.user.pk,
+                channel=actor.channel,
+                attribute="bounce",
+                old="",
+                new=recipient,
+            )
+        )

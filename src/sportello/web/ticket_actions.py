@@ -468,10 +468,10 @@ def open_dialog(
         except DomainError as error:
             messages.error(request, str(error))
             return redirect("web:ticket", number=ticket.number)
-    args: list[Any] = [ticket.number, name]
+    kwargs: dict[str, Any] = {"number": ticket.number, "name": name}
     if article_number is not None:
-        args.append(article_number)
-    url = reverse("actions:article-dialog" if dialog.article else "actions:dialog", args=args)
+        kwargs["article_number"] = article_number
+    url = reverse("actions:article-dialog" if dialog.article else "actions:dialog", kwargs=kwargs)
     return redirect(f"{url}?took_lock=1" if took else url)
 
 
@@ -510,16 +510,18 @@ def simple_action(request: HttpRequest, number: str, name: str) -> HttpResponse:
 
 
 @agent_required
+@require_POST
 def article_pick(request: HttpRequest, number: str) -> HttpResponse:
-    """The menu's article form: action and article number → that article's dialog."""
+    """The menu's article form: action and article number → that article's dialog (taking
+    the lock first where the dialog needs it)."""
     ticket = _visible_ticket(request, number)
-    name = request.GET.get("action", "")
-    article_number = request.GET.get("article", "")
+    name = request.POST.get("action", "")
+    article_number = request.POST.get("article", "")
     if name not in DIALOGS or not DIALOGS[name].article or not article_number.isdigit():
         raise Http404
     if not ticket.articles.filter(number=int(article_number)).exists():
         raise Http404
-    return redirect("actions:article-dialog", ticket.number, name, int(article_number))
+    return open_dialog(request, ticket.number, name, int(article_number))
 
 
 @agent_required

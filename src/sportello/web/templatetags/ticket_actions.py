@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from sportello.accounts import permissions
 from sportello.tickets import dynamic_fields
 from sportello.tickets.models import Ticket
 
@@ -22,3 +23,17 @@ def ticket_dynamic_fields(ticket: Ticket) -> list[tuple[Any, str]]:
 @register.simple_tag
 def locked_by_other(ticket: Ticket, user: Any) -> bool:
     return bool(ticket.is_locked and ticket.owner_id != getattr(user, "pk", None))
+
+
+@register.simple_tag
+def ticket_permissions(ticket: Ticket, user: Any) -> dict[str, bool]:
+    """What ``user`` may do on the ticket's queue, asked once per permission type, so the
+    menu offers only what the permission module allows."""
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    return {p: permissions.may(user, p, ticket.queue) for p in permissions.PERMISSION_TYPES}
+
+
+@register.simple_tag
+def is_watching(ticket: Ticket, user: Any) -> bool:
+    return bool(getattr(user, "pk", None)) and ticket.watchers.filter(agent_id=user.pk).exists()
