@@ -189,3 +189,34 @@ def test_any_text_is_stored_or_refused_never_crashes(text: str) -> None:
     if value is not None:
         [row] = df.rows_for(room, value)
         assert len(row.value_key) <= 200 and "\x00" not in row.value_text
+
+
+def test_definitions_are_checked_in_the_admin(admin_client: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    bad = DynamicField(
+        name="x",
+        object_type="ticket",
+        field_type="dropdown",
+        labels={"en": 1},
+        regex="(",
+        default="z",
+    )
+    with pytest.raises(ValidationError) as refused:
+        bad.full_clean()
+    assert {"labels", "choices", "regex"} <= set(refused.value.message_dict)
+    wrong_default = DynamicField(
+        name="y", object_type="ticket", field_type="integer", labels={"en": "Y"}, default="abc"
+    )
+    with pytest.raises(ValidationError, match="whole number"):
+        wrong_default.full_clean()
+    response = admin_client.post(
+        "/admin/tickets/dynamicfield/add/",
+        {
+            "name": "room", "object_type": "ticket", "field_type": "text",
+            "labels": '{"en": "Room", "de": "Raum", "it": "Stanza"}', "choices": "[]",
+            "default": "null", "regex": "", "order": "1", "valid": "on",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert DynamicField.objects.get(name="room").labels["it"] == "Stanza"

@@ -827,9 +827,6 @@ def close(
         )
         current = _new_state(current, state, None, actor)
         current = unlock(current, actor=actor)
-        for slave in slaves_of(current):
-            if slave.is_locked:
-                unlock(slave, actor=Actor.system(channel=actor.channel, name=actor.label))
     return current
 
 

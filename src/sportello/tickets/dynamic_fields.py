@@ -215,3 +215,34 @@ def display(obj: Ticket | Article) -> list[tuple[DynamicField, str]]:
         if shown:
             result.append((field, shown))
     return result
+
+
+def validate_definition(field: DynamicField) -> None:
+    """Admin-side checks of a field definition (raised as Django ValidationError)."""
+    from django.core.exceptions import ValidationError
+
+    errors: dict[str, Any] = {}
+    labels = field.labels
+    if not isinstance(labels, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in labels.items()
+    ):
+        errors["labels"] = _('Labels are {"en": "…", "de": "…", "it": "…"}.')
+    choices = field.choices or []
+    if field.field_type in (T.DROPDOWN, T.MULTISELECT) and (
+        not isinstance(choices, list)
+        or not choices
+        or not all(isinstance(c, dict) and str(c.get("key", "")).strip() for c in choices)
+    ):
+        errors["choices"] = _('Options are [{"key": "…", "labels": {"en": "…"}}, …].')
+    if field.regex:
+        try:
+            re.compile(field.regex)
+        except re.error as error:
+            errors["regex"] = str(error)
+    if not errors and field.default not in (None, "", []):
+        try:
+            clean_value(field, field.default)
+        except InvalidInput as error:
+            errors["default"] = str(error)
+    if errors:
+        raise ValidationError(errors)

@@ -450,6 +450,11 @@ class DynamicField(models.Model):
         labels: dict[str, str] = self.labels or {}
         return labels.get(language) or labels.get("en") or self.name
 
+    def clean(self) -> None:
+        from sportello.tickets.dynamic_fields import validate_definition
+
+        validate_definition(self)
+
     def choice_label(self, key: str) -> str:
         from django.utils.translation import get_language
 
