@@ -204,7 +204,7 @@ def test_move_link_unlink_merge_split(
     itself = post(logged_in, f"{base}/action/merge/", ticket, number=ticket.number)
     assert itself.status_code == 400 and b"merged into itself" in itself.content
     merged = post(logged_in, f"{base}/action/merge/", ticket, number=f"Ticket#{other.number}")
-    assert merged.status_code == 302
+    assert merged.status_code == 302 and merged["Location"] == f"/ticket/{other.number}/"
     assert Ticket.objects.get(pk=ticket.pk).state.name == "merged"
 
 

@@ -154,9 +154,9 @@ def _unlink(ctx: Context) -> None:
         raise NotFound(_("These tickets are not linked."))
 
 
-def _merge(ctx: Context) -> None:
+def _merge(ctx: Context) -> Ticket:
     target = _other_ticket(ctx, ctx.data["number"])
-    actions.merge(ctx.ticket, target, actor=ctx.actor, note_body=ctx.data["body"])
+    return actions.merge(ctx.ticket, target, actor=ctx.actor, note_body=ctx.data["body"])
 
 
 def _master_slave(ctx: Context) -> None:
