@@ -402,3 +402,23 @@ def test_menu_offers_only_what_the_permission_module_allows(
         request=request,
     )
     assert f"/ticket/{ticket.number}/article/1/reply/open/" in html
+
+
+def test_note_dialog_sets_article_fields(logged_in: Client, ticket: Ticket) -> None:
+    from sportello.tickets import dynamic_fields as df
+
+    DynamicField.objects.create(
+        name="minutes", object_type="article", field_type="integer", labels={"en": "Minutes"},
+        min_value=0, default=5,
+    )  # fmt: skip
+    page = logged_in.get(f"/ticket/{ticket.number}/action/note/").content.decode()
+    assert "Minutes" in page and 'value="5"' in page
+    bad = post(
+        logged_in, f"/ticket/{ticket.number}/action/note/", ticket, body="x", adf_minutes="-3"
+    )
+    assert bad.status_code == 400 and ticket.articles.count() == 1
+    response = post(
+        logged_in, f"/ticket/{ticket.number}/action/note/", ticket, body="x", adf_minutes="15"
+    )
+    assert response.status_code == 302
+    assert df.current_values(ticket.articles.get(number=2)) == {"minutes": 15}

@@ -89,7 +89,7 @@ def _user(request: HttpRequest) -> User:
 
 def _note(ctx: Context) -> None:
     d = ctx.data
-    actions.note(
+    article = actions.note(
         ctx.ticket,
         actor=ctx.actor,
         body=d["body"],
@@ -99,6 +99,9 @@ def _note(ctx: Context) -> None:
         state=d["state"],
         pending_until=d["pending_until"],
     )
+    values = ctx.form.article_values()
+    if values:
+        actions.set_dynamic_fields(ctx.ticket, values, actor=ctx.actor, article=article)
 
 
 def _phone(inbound: bool) -> Perform:

@@ -17,6 +17,7 @@ from sportello.tickets.models import (
     PENDING_STATE_TYPES,
     Article,
     DynamicField,
+    DynamicFieldObject,
     DynamicFieldType,
     LinkType,
     Priority,
@@ -107,6 +108,18 @@ class NoteForm(NextStateMixin, DialogForm):
     )
     state = _next_state()
     pending_until = _pending_until()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The note's own (article) dynamic fields, prefilled with their defaults.
+        self.article_fields = list(df.fields_for(DynamicFieldObject.ARTICLE))
+        for field in self.article_fields:
+            form_field = dynamic_form_field(field)
+            form_field.initial = field.default
+            self.fields[f"adf_{field.name}"] = form_field
+
+    def article_values(self) -> dict[DynamicField, Any]:
+        return {f: self.cleaned_data.get(f"adf_{f.name}") for f in self.article_fields}
 
 
 class PhoneForm(NextStateMixin, DialogForm):
