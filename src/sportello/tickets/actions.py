@@ -830,7 +830,7 @@ def close(
     return current
 
 
-def _state_of_type(name: str) -> State:
+def _state_named(name: str) -> State:
     from sportello.tickets.selectors import state_by_name
 
     return state_by_name(name)
@@ -841,7 +841,7 @@ def mark_spam(ticket: Ticket, *, actor: Actor) -> Ticket:
     junk = Queue.objects.filter(full_name="Junk").first()
     if junk is None:
         raise InvalidInput(_("There is no Junk queue."))
-    spam = _state_of_type("closed spam")
+    spam = _state_named("closed spam")
     with transaction.atomic():
         current = _take_lock(ticket, actor)
         current = move(current, junk, actor=actor, note=str(_("Spam")))
