@@ -170,6 +170,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed log-ins per login name and client address before the form refuses for a while.
+SPORTELLO_LOGIN_FAILURES = int(os.environ.get("SPORTELLO_LOGIN_FAILURES", "5"))
+SPORTELLO_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("SPORTELLO_LOGIN_LOCKOUT_MINUTES", "15"))
+SESSION_COOKIE_AGE = int(os.environ.get("SPORTELLO_SESSION_HOURS", "12")) * 3600
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -210,6 +214,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Background jobs: SQLite-backed Huey embedded, Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Shared cache (log-in throttle): Redis when configured, else files under SPORTELLO_HOME
+# (shared by the processes of one host); tests use process memory.
+CACHES: dict[str, Any] = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(SPORTELLO_HOME / "cache"),
+    }
+}
+if REDIS_URL:
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+    }
+if TESTING:
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 HUEY: dict[str, Any]
 if REDIS_URL:
     HUEY = {
@@ -267,6 +286,10 @@ SPORTELLO_MAIL_DOMAIN = os.environ.get("SPORTELLO_MAIL_DOMAIN", "sportello.local
 SPORTELLO_AUTO_RESPONSES_PER_DAY = int(os.environ.get("SPORTELLO_AUTO_RESPONSES_PER_DAY", "10"))
 # Our own X-Loop value; mail carrying it is never answered automatically.
 SPORTELLO_LOOP_ID = os.environ.get("SPORTELLO_LOOP_ID", "sportello")
+# Printing: the folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf (fonts-dejavu-core).
+SPORTELLO_PDF_FONT_DIR = os.environ.get(
+    "SPORTELLO_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"
+)
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,13 @@ class User(AbstractUser):
     my_queues = models.ManyToManyField(
         "queues.Queue", verbose_name=_("My Queues"), blank=True, related_name="subscribers"
     )
+    # Where the agent lands after creating a ticket: the new ticket, or a fresh form.
+    after_create = models.CharField(
+        _("after creating a ticket"),
+        max_length=10,
+        choices=[("zoom", _("open the ticket")), ("form", _("stay on the form"))],
+        default="zoom",
+    )
 
     class Meta:
         verbose_name = _("agent")

@@ -29,6 +29,7 @@ def update_preferences(
     my_queues: Iterable[Queue],
     out_of_office: tuple[date | None, date | None],
     notifications: Mapping[str, Mapping[str, bool]],
+    after_create: str | None = None,
 ) -> User:
     start, end = out_of_office
     if (start is None) != (end is None):
@@ -44,5 +45,10 @@ def update_preferences(
         for kind, flags in notifications.items()
     }
     agent.save(update_fields=["out_of_office_start", "out_of_office_end", "notification_settings"])
+    if after_create is not None and after_create != agent.after_create:
+        if after_create not in {"zoom", "form"}:
+            raise InvalidInput(_("Unknown choice: %(value)s"), value=after_create)
+        agent.after_create = after_create
+        agent.save(update_fields=["after_create"])
     agent.my_queues.set(queues)
     return agent

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import formats, timezone
@@ -34,6 +35,11 @@ from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Channel, SenderType, State, StateType, Ticket
 from sportello.tickets.selectors import state_by_name
+
+if TYPE_CHECKING:
+    from sportello.accounts.models import User
+    from sportello.mail.models import StandardTemplate
+    from sportello.tickets.models import Priority, TicketType
 
 
 def sender_of(queue: Queue) -> tuple[str, str]:
@@ -159,3 +165,154 @@ def send_answer(
             # "new" means: no agent has written to the customer yet.
             actions.set_state(current, state_by_name("open"), actor=actor)
     return article
+
+
+def create_phone_ticket(
+    *,
+    title: str,
+    queue: Queue,
+    actor: Actor,
+    text: str,
+    customer_user_id: str = "",
+    customer_company_id: str = "",
+    from_address: str = "",
+    attachments: Sequence[OutgoingAttachment] = (),
+    state: State | None = None,
+    priority: Priority | None = None,
+    type: TicketType | None = None,
+    owner: User | None = None,
+    responsible: User | None = None,
+    pending_until: datetime | None = None,
+) -> Ticket:
+    """A ticket from a phone call: the customer's words as a phone article. The customer
+    is mailed only when the queue has a "new ticket" auto-response."""
+    from sportello.mail.autoresponses import send_auto_response
+    from sportello.mail.models import AutoResponseType
+
+    if not text.strip():
+        raise InvalidInput(_("The text is empty."))
+    with transaction.atomic():
+        ticket = actions.create_ticket(
+            title=title,
+            queue=queue,
+            actor=actor,
+            state=state,
+            priority=priority,
+            type=type,
+            owner=owner,
+            responsible=responsible,
+            customer_user_id=customer_user_id,
+            customer_company_id=customer_company_id,
+            pending_until=pending_until,
+            article=ArticleInput(
+                channel=Channel.PHONE,
+                sender_type=SenderType.CUSTOMER,
+                visible_for_customer=True,
+                from_address=from_address,
+                subject=title,
+                body=text,
+                attachments=[
+                    AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
+                ],
+            ),
+        )
+        article = ticket.articles.get(number=1)
+
+        def receipt() -> None:
+            send_auto_response(ticket, article, AutoResponseType.NEW_TICKET)
+
+        transaction.on_commit(receipt)
+    return ticket
+
+
+def create_email_ticket(
+    *,
+    title: str,
+    queue: Queue,
+    actor: Actor,
+    text: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    template: StandardTemplate | None = None,
+    customer_user_id: str = "",
+    customer_company_id: str = "",
+    attachments: Sequence[OutgoingAttachment] = (),
+    state: State | None = None,
+    priority: Priority | None = None,
+    type: TicketType | None = None,
+    owner: User | None = None,
+    responsible: User | None = None,
+    pending_until: datetime | None = None,
+) -> Ticket:
+    """A ticket the agent opens by writing to the customer: the first article is that
+    mail (queue salutation + Create template + text + signature), sent via the outbox."""
+    from sportello.mail.models import TemplateType
+
+    if not _clean_addresses(to):
+        raise InvalidInput(_("An email ticket needs a recipient."))
+    recipients = _clean_addresses([*to, *cc])
+    if template is not None and (template.type != TemplateType.CREATE or not template.valid):
+        raise InvalidInput(_("Template %(name)s is not a valid Create template."), name=template)
+    text = "\n\n".join(p.rstrip() for p in (template.text if template else "", text) if p.strip())
+    if not text:
+        raise InvalidInput(_("The text is empty."))
+    files = list(attachments)
+    if template is not None:
+        for item in template.attachments.all():
+            with item.file.open("rb") as handle:
+                files.append(OutgoingAttachment(item.filename, item.content_type, handle.read()))
+    with transaction.atomic():
+        ticket = actions.create_ticket(
+            title=title,
+            queue=queue,
+            actor=actor,
+            state=state,
+            priority=priority,
+            type=type,
+            owner=owner,
+            responsible=responsible,
+            customer_user_id=customer_user_id,
+            customer_company_id=customer_company_id,
+            pending_until=pending_until,
+        )
+        display_name, sender = sender_of(ticket.queue)
+        body = compose_body(ticket, text, agent_actor=actor)
+        subject = answer_subject(ticket.number, ticket.title, prefix="")
+        message_id = new_message_id()
+        raw = build_message(
+            sender=(display_name, sender),
+            to=_clean_addresses(to),
+            cc=_clean_addresses(cc),
+            subject=subject,
+            body=body,
+            message_id=message_id,
+            attachments=files,
+        )
+        article = actions.add_article(
+            ticket,
+            ArticleInput(
+                channel=Channel.EMAIL,
+                sender_type=SenderType.AGENT,
+                visible_for_customer=True,
+                from_address=f"{display_name} <{sender}>" if display_name else sender,
+                to_address=", ".join(_clean_addresses(to)),
+                cc_address=", ".join(_clean_addresses(cc)),
+                subject=subject,
+                body=body,
+                message_id=message_id,
+                raw_source=raw,
+                attachments=[AttachmentInput(a.filename, a.content_type, a.content) for a in files],
+                history_type=HistoryType.EMAIL_AGENT,
+            ),
+            actor=actor,
+        )
+        outbox.enqueue(
+            kind=OutboxKind.ARTICLE,
+            raw=raw,
+            envelope_from=sender,
+            recipients=recipients,
+            message_id=message_id,
+            article=article,
+            created_by=actor.user,
+        )
+    return ticket

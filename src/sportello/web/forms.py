@@ -38,6 +38,11 @@ class PreferencesForm(forms.Form):
         label=_("Out of office until"), required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )  # fmt: skip
+    after_create = forms.ChoiceField(
+        label=_("After creating a ticket"),
+        choices=User._meta.get_field("after_create").choices,  # type: ignore[arg-type]
+        required=False,
+    )
 
     def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

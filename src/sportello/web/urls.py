@@ -1,16 +1,38 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sportello.web import views
+from sportello.web import auth, create, downloads, printing, views
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", auth.PasswordChangeView.as_view(), name="password-change"),
+    path("tickets/new/phone/", create.new_phone_ticket, name="new-phone-ticket"),
+    path("tickets/new/email/", create.new_email_ticket, name="new-email-ticket"),
+    path("customers/search/", create.customer_search, name="customer-search"),
     path("ticket/<str:number>/", views.ticket_zoom, name="ticket"),
     path("ticket/<str:number>/answer/", views.ticket_answer, name="ticket-answer"),
+    path("ticket/<str:number>/print/", printing.ticket_print, name="ticket-print"),
+    path("ticket/<str:number>/attachment/<int:pk>/", downloads.attachment, name="attachment"),
+    path(
+        "ticket/<str:number>/article/<int:article>/mark/",
+        views.article_mark,
+        name="article-mark",
+    ),
+    path(
+        "ticket/<str:number>/article/<int:article>/raw/", downloads.article_raw, name="article-raw"
+    ),
+    path(
+        "ticket/<str:number>/article/<int:article>/eml/", downloads.article_eml, name="article-eml"
+    ),
+    path(
+        "ticket/<str:number>/article/<int:article>/print/",
+        printing.article_print,
+        name="article-print",
+    ),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notifications-read"),
     path("preferences/", views.preferences, name="preferences"),

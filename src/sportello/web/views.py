@@ -9,8 +9,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,10 +25,11 @@ from sportello.mail.context import customer_address
 from sportello.notifications import services as notifications
 from sportello.notifications.models import Notification
 from sportello.tickets import selectors
-from sportello.tickets.models import Ticket
+from sportello.tickets.models import Channel, SenderType, Ticket
+from sportello.web import zoom, zoom_render
 from sportello.web.forms import AnswerForm, PreferencesForm
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def agent_required(view: View) -> View:
@@ -34,7 +37,7 @@ def agent_required(view: View) -> View:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if getattr(request.user, "is_system", False):
             raise PermissionDenied
         return view(request, *args, **kwargs)
@@ -44,7 +47,10 @@ def agent_required(view: View) -> View:
 
 @agent_required
 def home(request: HttpRequest) -> HttpResponse:
-    tickets = selectors.ticket_list(limit=50)
+    tickets = permissions.visible_tickets(
+        request.user,  # type: ignore[arg-type]
+        Ticket.objects.select_related("queue", "state", "priority", "owner"),
+    ).order_by("-created", "-id")[:50]
     return render(request, "web/home.html", {"tickets": tickets})
 
 
@@ -62,21 +68,51 @@ def _visible_ticket(request: HttpRequest, number: str) -> Ticket:
 def _zoom(
     request: HttpRequest, ticket: Ticket, answer_form: AnswerForm | None = None, status: int = 200
 ) -> HttpResponse:
-    articles = ticket.articles.order_by("number").prefetch_related("attachments", "outbox")
-    history = ticket.history.order_by("-id")
+    flt = zoom.ZoomFilter.from_query(request.GET)
+    data = zoom.build(ticket, request.user, flt)  # type: ignore[arg-type]
+    history = ticket.history.order_by("-id")[:5]
+    render_context = zoom_render.context(ticket, get_token(request))
     if answer_form is None:
         answer_form = AnswerForm(initial={"to": customer_address(ticket)})
-    return render(
+    response = render(
         request,
         "web/ticket.html",
-        {"ticket": ticket, "articles": articles, "history": history, "answer_form": answer_form},
+        {
+            "ticket": ticket,
+            "zoom": data,
+            "article_rows": zoom_render.rows(render_context, data.articles),
+            "article_cards": zoom_render.cards(render_context, data.shown),
+            "filter": flt,
+            "history": history,
+            "answer_form": answer_form,
+            "channels": Channel.choices,
+            "sender_types": SenderType.choices,
+        },
         status=status,
     )
+    if flt.load_external:
+        # The agent asked for the mail's external images: let the browser fetch them.
+        response._csp_update = {"img-src": ["https:", "http:"]}  # type: ignore[attr-defined]
+    return response
 
 
 @agent_required
 def ticket_zoom(request: HttpRequest, number: str) -> HttpResponse:
     return _zoom(request, _visible_ticket(request, number))
+
+
+@agent_required
+@require_POST
+def article_mark(request: HttpRequest, number: str, article: int) -> HttpResponse:
+    ticket = _visible_ticket(request, number)
+    item = ticket.articles.filter(number=article).first()
+    if item is None:
+        raise Http404
+    marked = zoom.toggle_mark(request.user, item)  # type: ignore[arg-type]
+    if request.htmx:  # type: ignore[attr-defined]
+        ctx = zoom_render.context(ticket, get_token(request))
+        return HttpResponse(zoom_render.mark_button(ctx, item.number, marked))
+    return redirect(reverse("web:ticket", args=[ticket.number]) + f"#article-{item.number}")
 
 
 @agent_required
@@ -128,6 +164,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "my_queues": list(agent.my_queues.all()),  # type: ignore[union-attr]
         "out_of_office_start": agent.out_of_office_start,  # type: ignore[union-attr]
         "out_of_office_end": agent.out_of_office_end,  # type: ignore[union-attr]
+        "after_create": agent.after_create,  # type: ignore[union-attr]
     }
     form = PreferencesForm(request.POST or None, agent=agent, initial=initial)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
@@ -138,6 +175,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 my_queues=data["my_queues"],
                 out_of_office=(data["out_of_office_start"], data["out_of_office_end"]),
                 notifications=form.notifications(),
+                after_create=data["after_create"] or None,
             )
         except DomainError as error:
             form.add_error(None, str(error))

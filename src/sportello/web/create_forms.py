@@ -1,0 +1,212 @@
+"""Forms of the new phone ticket and new email ticket screens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import validate_email
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts import permissions
+from sportello.accounts.models import User
+from sportello.customers.models import CustomerUser
+from sportello.mail.compose import OutgoingAttachment
+from sportello.mail.models import StandardTemplate, TemplateType
+from sportello.queues.models import Queue
+from sportello.tickets.models import Priority, State, StateType, TicketType
+from sportello.tickets.selectors import DEFAULT_PRIORITY, DEFAULT_TICKET_TYPE
+
+NEXT_STATE_TYPES = (
+    StateType.NEW,
+    StateType.OPEN,
+    StateType.CLOSED,
+    StateType.PENDING_REMINDER,
+    StateType.PENDING_AUTO,
+)
+MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        items = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+class AgentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
+
+
+class NewTicketForm(forms.Form):
+    customer = forms.CharField(
+        label=_("Customer"),
+        max_length=250,
+        help_text=_("Type to search customers, or give an email address."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("web:customer-search"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#customer-results",
+                "list": "customer-results",
+            }
+        ),
+    )
+    queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=255)
+    text = forms.CharField(
+        label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}), max_length=200_000
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    type = forms.ModelChoiceField(label=_("Type"), queryset=TicketType.objects.filter(valid=True))
+    priority = forms.ModelChoiceField(
+        label=_("Priority"), queryset=Priority.objects.filter(valid=True)
+    )
+    owner = AgentChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    responsible = AgentChoiceField(
+        label=_("Responsible"), queryset=User.objects.none(), required=False
+    )
+    next_state = forms.ModelChoiceField(
+        label=_("Next state"),
+        queryset=State.objects.filter(valid=True, type__in=NEXT_STATE_TYPES),
+    )
+    pending_until = forms.DateTimeField(
+        label=_("Pending until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agent = agent
+        queues = Queue.objects.filter(valid=True).select_related("group").order_by("full_name")
+        allowed = [q.pk for q in queues if permissions.may(agent, "create", q)]
+        self._set_queryset("queue", Queue.objects.filter(pk__in=allowed).order_by("full_name"))
+        agents = User.objects.filter(is_active=True, is_system=False).order_by(
+            "first_name", "last_name", "username"
+        )
+        self._set_queryset("owner", agents)
+        self._set_queryset("responsible", agents)
+        self.fields["type"].initial = TicketType.objects.filter(name=DEFAULT_TICKET_TYPE).first()
+        self.fields["priority"].initial = Priority.objects.filter(name=DEFAULT_PRIORITY).first()
+        self.fields["next_state"].initial = State.objects.filter(name="open").first()
+
+    def _set_queryset(self, name: str, queryset: Any) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = queryset
+
+    def clean_customer(self) -> str:
+        value: str = self.cleaned_data["customer"].strip()
+        self.customer_record = (
+            CustomerUser.objects.filter(login=value).select_related("company").first()
+        )
+        if self.customer_record is None:
+            try:
+                validate_email(value)
+            except ValidationError:
+                raise ValidationError(
+                    _("No customer with login %(value)s; give an email address instead."),
+                    params={"value": value},
+                ) from None
+        return value
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
+        for item in files:
+            if (item.size or 0) > MAX_ATTACHMENT_BYTES:
+                raise ValidationError(
+                    _("%(name)s is larger than the limit of %(limit)s MB."),
+                    params={"name": item.name, "limit": MAX_ATTACHMENT_BYTES // 2**20},
+                )
+        return files
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        state = data.get("next_state")
+        if state is not None and state.is_pending and not data.get("pending_until"):
+            self.add_error("pending_until", _("A pending state needs a pending time."))
+        return data
+
+    # What the actions need, derived from the customer field.
+    def customer_ids(self) -> tuple[str, str]:
+        record = self.customer_record
+        if record is None:
+            return self.cleaned_data["customer"], ""
+        return record.login, record.company.customer_id if record.company else ""
+
+    def customer_address(self) -> str:
+        record = self.customer_record
+        if record is None:
+            return str(self.cleaned_data["customer"])
+        return f"{record.full_name} <{record.email}>" if record.full_name else record.email
+
+    def customer_email(self) -> str:
+        record = self.customer_record
+        return record.email if record is not None else str(self.cleaned_data["customer"])
+
+    def outgoing_attachments(self) -> list[OutgoingAttachment]:
+        return [
+            OutgoingAttachment(
+                item.name or "attachment",
+                item.content_type or "application/octet-stream",
+                item.read(),
+            )
+            for item in self.cleaned_data.get("attachments") or []
+        ]
+
+    def common(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        user_id, company_id = self.customer_ids()
+        state = data["next_state"]
+        return {
+            "title": data["title"],
+            "queue": data["queue"],
+            "state": state,
+            "priority": data["priority"],
+            "type": data["type"],
+            "owner": data.get("owner"),
+            "responsible": data.get("responsible"),
+            "customer_user_id": user_id,
+            "customer_company_id": company_id,
+            "pending_until": data.get("pending_until") if state.is_pending else None,
+            "attachments": self.outgoing_attachments(),
+        }
+
+
+class NewEmailTicketForm(NewTicketForm):
+    cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
+    template = forms.ModelChoiceField(
+        label=_("Template"),
+        queryset=StandardTemplate.objects.filter(type=TemplateType.CREATE, valid=True),
+        required=False,
+    )
+
+    field_order = ["customer", "cc", "queue", "template", "title", "text"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("text", "").strip() and not data.get("template"):
+            self.add_error("text", _("Write a text or choose a template."))
+        return data
+
+    def cc_addresses(self) -> list[str]:
+        value: str = self.cleaned_data.get("cc", "")
+        return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]

@@ -1,0 +1,41 @@
+"""PDF print of a ticket (every article, internal ones marked) and of one article."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+from sportello.core.errors import DomainError
+from sportello.web import pdf
+from sportello.web.downloads import safe_filename
+from sportello.web.views import _visible_ticket, agent_required
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{safe_filename(filename)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@agent_required
+def ticket_print(request: HttpRequest, number: str) -> HttpResponse:
+    ticket = _visible_ticket(request, number)
+    articles = ticket.articles.order_by("number").prefetch_related("attachments")
+    try:
+        content = pdf.ticket_pdf(ticket, articles)
+    except DomainError as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    return _pdf_response(content, f"ticket-{ticket.number}.pdf")
+
+
+@agent_required
+def article_print(request: HttpRequest, number: str, article: int) -> HttpResponse:
+    ticket = _visible_ticket(request, number)
+    item = ticket.articles.prefetch_related("attachments").filter(number=article).first()
+    if item is None:
+        raise Http404
+    try:
+        content = pdf.article_pdf(ticket, item)
+    except DomainError as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    return _pdf_response(content, f"ticket-{ticket.number}-{item.number}.pdf")

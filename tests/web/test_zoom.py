@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from sportello.accounts import permissions
+from sportello.accounts.models import User
+from sportello.core.actor import Actor
+from sportello.customers.models import CustomerCompany, CustomerUser
+from sportello.queues.models import Queue
+from sportello.tickets import actions
+from sportello.tickets.articles import ArticleInput, AttachmentInput
+from sportello.tickets.models import LinkType, State
+from sportello.web.models import ArticleFlag
+from tests.tickets.factories import make_ticket
+from tests.web.helpers import PNG, html_mail, ticket_with_articles
+
+pytestmark = pytest.mark.django_db
+
+PAYLOAD = (
+    '<p>Hallo <b>Welt</b></p><script>alert(1)</script><img src="x" onerror="alert(2)">'
+    '<a href="javascript:alert(3)">click</a><svg onload="alert(4)"></svg>'
+    '<div style="width: expression(alert(5))">css</div><form action="/x"><input name="a"></form>'
+    '<iframe srcdoc="<script>alert(6)</script>"></iframe>'
+    '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
+    '<img src="https://tracker.example/pixel.gif" alt="pixel"><img src="cid:logo@mail" alt="logo">'
+)
+
+
+def test_html_is_sanitized_external_images_blocked_cid_served(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    logo = AttachmentInput("logo.png", "image/png", PNG, content_id="<logo@mail>", inline=True)
+    ticket = make_ticket(queue, actor, article=html_mail(PAYLOAD, attachments=[logo]))
+    client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    body = page[page.index('class="body body-html"') :].split("</article>")[0]
+    assert "<b>Welt</b>" in body
+    for bad in ("<script", "onerror", "javascript:", "<svg", "onload", "expression(", "<form",
+                "<iframe", "srcdoc", "<meta", "style=", "tracker.example"):  # fmt: skip
+        assert bad not in body, bad
+    attachment_id = ticket.articles.get().attachments.get().pk
+    assert f'src="/ticket/{ticket.number}/attachment/{attachment_id}/?inline=1"' in body
+    assert "2 external images were blocked." in page  # "x" and the tracker
+    # The agent asks for external content: the image and a CSP that lets it load.
+    response = client.get(f"/ticket/{ticket.number}/?external=1")
+    assert 'src="https://tracker.example/pixel.gif"' in response.content.decode()
+    assert "https:" in response["Content-Security-Policy"].split("img-src")[1].split(";")[0]
+    assert "<script" not in response.content.decode().split('class="body body-html"')[1]
+    plain_csp = client.get(f"/ticket/{ticket.number}/")["Content-Security-Policy"]
+    assert "https:" not in plain_csp.split("img-src")[1].split(";")[0]
+    inline = client.get(f"/ticket/{ticket.number}/attachment/{attachment_id}/?inline=1")
+    assert inline["Content-Type"] == "image/png" and b"".join(inline.streaming_content) == PNG
+
+
+def test_plain_text_is_escaped(client: Client, agent: User, queue: Queue, actor: Actor) -> None:
+    article = ArticleInput(channel="phone", sender_type="customer", body="<b>1 < 2</b> & so")
+    ticket = make_ticket(queue, actor, article=article)
+    client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    assert "&lt;b&gt;1 &lt; 2&lt;/b&gt; &amp; so" in page
+
+
+def test_articles_numbered_marked_internal_and_unseen_per_agent(
+    client: Client, agent: User, other_agent: User, queue: Queue, actor: Actor
+) -> None:
+    ticket = ticket_with_articles(queue, actor, 4)
+    client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    assert [int(n) for n in re.findall(r'id="article-(\d+)"', page)] == [1, 2, 3, 4]
+    assert page.count('class="badge unseen-badge"') == 8  # list row and article, 4 each
+    assert re.search(r'<article class="card article internal[^"]*" id="article-3"', page)
+    assert not re.search(r'<article class="card article internal[^"]*" id="article-1"', page)
+    # Seen now, for this agent only.
+    assert "unseen-badge" not in client.get(f"/ticket/{ticket.number}/").content.decode()
+    assert ArticleFlag.objects.filter(agent=agent, seen=True).count() == 4
+    client.force_login(other_agent)
+    page = client.get(f"/ticket/{ticket.number}/?article=2").content.decode()
+    assert re.findall(r'id="article-(\d+)"', page) == ["2"]  # one article shown
+    assert page.count('class="badge unseen-badge"') == 5  # the four list rows, article 2
+    assert ArticleFlag.objects.filter(agent=other_agent, seen=True).count() == 1
+    page = client.get(f"/ticket/{ticket.number}/?article=1").content.decode()
+    assert page.count('class="badge unseen-badge"') == 4  # rows 1, 3, 4 and article 1
+    # A new article is unseen again.
+    actions.add_article(
+        ticket, ArticleInput(channel="internal", sender_type="agent", body="late"), actor=actor
+    )
+    client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/?article=1").content.decode()
+    assert page.count('class="badge unseen-badge"') == 1
+
+
+def test_filter_by_channel_and_sender(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    ticket = ticket_with_articles(queue, actor, 6)
+    client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/?channel=internal").content.decode()
+    assert re.findall(r'id="article-(\d+)"', page) == ["3", "6"]
+    page = client.get(f"/ticket/{ticket.number}/?sender=customer&channel=email").content.decode()
+    assert re.findall(r'id="article-(\d+)"', page) == ["1", "4"]
+    assert client.get(f"/ticket/{ticket.number}/?channel=%00x&article=abc").status_code == 200
+
+
+def test_mark_is_per_agent_and_needs_post(
+    client: Client, agent: User, other_agent: User, queue: Queue, actor: Actor
+) -> None:
+    ticket = ticket_with_articles(queue, actor, 2)
+    client.force_login(agent)
+    url = f"/ticket/{ticket.number}/article/2/mark/"
+    assert client.get(url).status_code == 405
+    response = client.post(url)
+    assert response.status_code == 302 and response["Location"].endswith("#article-2")
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    assert re.search(r'<article class="card article[^"]* marked[^"]*" id="article-2"', page)
+    fragment = client.post(url, HTTP_HX_REQUEST="true")
+    assert b'aria-pressed="false"' in fragment.content and b"<html" not in fragment.content
+    client.post(url)
+    assert ArticleFlag.objects.get(agent=agent, article__number=2).marked
+    client.force_login(other_agent)
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    assert not re.search(r'<article class="card article[^"]* marked', page)
+    assert client.post(f"/ticket/{ticket.number}/article/99/mark/").status_code == 404
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(agent)
+    assert csrf_client.post(url).status_code == 403
+
+
+def test_attachment_download_is_safe(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    files = [
+        AttachmentInput('../../etc/pa"ss\r\nwd.html', "text/html", b"<script>alert(1)</script>"),
+        AttachmentInput("bild.png", "image/png", PNG),
+        AttachmentInput("bild.svg", "image/svg+xml", b"<svg onload='alert(1)'/>"),
+        AttachmentInput("Übersicht.pdf", "application/pdf", b"%PDF-1.4"),
+    ]
+    ticket = make_ticket(queue, actor, article=html_mail("<p>x</p>", attachments=files))
+    html, png, svg, pdf = ticket.articles.get().attachments.order_by("id")
+    client.force_login(agent)
+    base = f"/ticket/{ticket.number}/attachment"
+    response = client.get(f"{base}/{html.pk}/?inline=1")  # never inline: HTML is not previewed
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "/" not in disposition
+    assert "\r" not in disposition and "\n" not in disposition and 'pa"ss' not in disposition
+    assert response["Content-Type"] == "application/octet-stream"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    preview = client.get(f"{base}/{png.pk}/?inline=1")
+    assert preview["Content-Disposition"].startswith("inline;")
+    assert "sandbox" in preview["Content-Security-Policy"]
+    assert client.get(f"{base}/{svg.pk}/?inline=1")["Content-Disposition"].startswith("attachment;")
+    pdf_preview = client.get(f"{base}/{pdf.pk}/?inline=1")
+    assert pdf_preview["Content-Type"] == "application/pdf"
+    assert "%C3%9Cbersicht.pdf" in pdf_preview["Content-Disposition"]
+    other = make_ticket(queue, actor)
+    assert client.get(f"/ticket/{other.number}/attachment/{png.pk}/").status_code == 404
+    assert client.get(f"{base}/999999/").status_code == 404
+
+
+def test_raw_source_and_eml(client: Client, agent: User, queue: Queue, actor: Actor) -> None:
+    ticket = make_ticket(queue, actor, article=html_mail("<p>x</p>"))
+    actions.add_article(
+        ticket, ArticleInput(channel="internal", sender_type="agent", body="n"), actor=actor
+    )
+    client.force_login(agent)
+    raw = client.get(f"/ticket/{ticket.number}/article/1/raw/")
+    assert raw["Content-Type"] == "text/plain; charset=utf-8"
+    assert raw.content.startswith(b"From: max@example.org") and "ä" in raw.content.decode()
+    eml = client.get(f"/ticket/{ticket.number}/article/1/eml/")
+    assert eml["Content-Type"] == "message/rfc822"
+    assert eml["Content-Disposition"] == f'attachment; filename="{ticket.number}-1.eml"'
+    assert client.get(f"/ticket/{ticket.number}/article/2/raw/").status_code == 404
+    assert client.get(f"/ticket/{ticket.number}/article/7/eml/").status_code == 404
+
+
+def test_sidebar_customer_links_and_watch(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    company = CustomerCompany.objects.create(customer_id="fau", name="FAU Erlangen")
+    CustomerUser.objects.create(
+        login="max", email="max@example.org", first_name="Max", last_name="Muster", company=company
+    )
+    ticket = make_ticket(queue, actor, customer_user_id="max", title="Haupt")
+    other = make_ticket(queue, actor, customer_user_id="max", title="Drucker")
+    closed = make_ticket(queue, actor, customer_user_id="max", title="Alt")
+    actions.set_state(closed, State.objects.get(name="closed successful"), actor=actor)
+    child = make_ticket(queue, actor, title="Kind")
+    related = make_ticket(queue, actor, title="Verwandt")
+    actions.link(ticket, child, actor=actor, type=LinkType.PARENT_CHILD)
+    actions.link(related, ticket, actor=actor, type=LinkType.NORMAL)
+    actions.watch(ticket, actor=actor)
+    client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    customer = page[page.index("customer-info") :].split("</section>")[0]
+    assert "Max Muster" in customer and "FAU Erlangen" in customer
+    assert other.number in customer and closed.number not in customer
+    linked = page[page.index('class="card linked"') :].split("</section>")[0]
+    assert "Child" in linked and child.number in linked
+    assert "Related" in linked and related.number in linked
+    assert 'class="watch-status">yes<' in page
+    child_page = client.get(f"/ticket/{child.number}/").content.decode()
+    assert "Parent" in child_page and ticket.number in child_page
+
+
+def test_unreadable_ticket_is_404_everywhere(
+    client: Client, agent: User, queue: Queue, actor: Actor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticket = make_ticket(queue, actor, article=html_mail("<p>x</p>"))
+    real_may = permissions.may
+
+    def may(user: Any, permission: str, q: Queue) -> bool:
+        return False if q.pk == queue.pk and user.pk == agent.pk else real_may(user, permission, q)
+
+    monkeypatch.setattr(permissions, "may", may)
+    monkeypatch.setattr(
+        permissions, "readable_queues", lambda user: Queue.objects.exclude(pk=queue.pk)
+    )
+    client.force_login(agent)
+    base = f"/ticket/{ticket.number}"
+    for path in ("/", "/print/", "/article/1/raw/", "/article/1/eml/", "/article/1/print/"):
+        assert client.get(base + path).status_code == 404, path
+    assert client.post(base + "/article/1/mark/").status_code == 404
+    assert ticket.number not in client.get("/").content.decode()
