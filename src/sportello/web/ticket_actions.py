@@ -459,10 +459,15 @@ def open_dialog(
 ) -> HttpResponse:
     """Open a lock-requiring dialog: take the lock first (refused while another agent
     holds it), then show the dialog remembering that it took the lock."""
+    return _open(request, _visible_ticket(request, number), name, article_number)
+
+
+def _open(
+    request: HttpRequest, ticket: Ticket, name: str, article_number: int | None
+) -> HttpResponse:
     dialog = DIALOGS.get(name)
     if dialog is None:
         raise Http404
-    ticket = _visible_ticket(request, number)
     _article(ticket, article_number, dialog)
     took = False
     if dialog.needs_lock:
@@ -524,7 +529,7 @@ def article_pick(request: HttpRequest, number: str) -> HttpResponse:
         raise Http404
     if not ticket.articles.filter(number=int(article_number)).exists():
         raise Http404
-    return open_dialog(request, ticket.number, name, int(article_number))
+    return _open(request, ticket, name, int(article_number))
 
 
 @agent_required
