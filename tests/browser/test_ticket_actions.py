@@ -71,7 +71,7 @@ def test_ticket_actions_end_to_end(
     menu(page).locator("#id_article_pick").fill("1")
     menu(page).locator("select[name=action]").select_option("reply")
     menu(page).get_by_role("button", name="Go").click()
-    page.wait_for_url(re.compile(r"/article/1/reply/\?took_lock=1$"))
+    page.wait_for_url(re.compile(r"/article/1/action/reply/\?took_lock=1$"))
     page.select_option("#id_template_choice", label="Neustart")
     expect(page.locator("#id_text")).to_have_value(re.compile("Bitte starten Sie den Router neu"))
     expect(page.locator("#id_to")).to_have_value("max@example.org")

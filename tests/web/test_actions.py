@@ -69,9 +69,9 @@ def test_every_ticket_dialog_renders(logged_in: Client, ticket: Ticket, name: st
 
 @pytest.mark.parametrize("name", ARTICLE_DIALOGS)
 def test_every_article_dialog_renders(logged_in: Client, ticket: Ticket, name: str) -> None:
-    response = logged_in.get(f"/ticket/{ticket.number}/article/1/{name}/")
+    response = logged_in.get(f"/ticket/{ticket.number}/article/1/action/{name}/")
     assert response.status_code == 200
-    assert logged_in.get(f"/ticket/{ticket.number}/article/9/{name}/").status_code == 404
+    assert logged_in.get(f"/ticket/{ticket.number}/article/9/action/{name}/").status_code == 404
 
 
 def test_unknown_dialog_and_unreadable_ticket_are_404(
@@ -82,7 +82,7 @@ def test_unknown_dialog_and_unreadable_ticket_are_404(
     assert logged_in.get(f"/ticket/{ticket.number}/action/nope/").status_code == 404
     assert logged_in.get("/ticket/123/action/note/").status_code == 404
     monkeypatch.setattr(permissions, "may", lambda user, permission, queue: False)
-    for url in ("action/note/", "history/", "article/1/reply/"):
+    for url in ("action/note/", "history/", "article/1/action/reply/"):
         assert logged_in.get(f"/ticket/{ticket.number}/{url}").status_code == 404
     assert (
         post(logged_in, f"/ticket/{ticket.number}/action/note/", ticket, body="x").status_code
@@ -196,7 +196,11 @@ def test_move_link_unlink_merge_split(
     assert post(logged_in, f"{base}/action/unlink/", ticket, number=other.number).status_code == 302
     assert not TicketLink.objects.exists()
     split = post(
-        logged_in, f"{base}/article/1/split/", ticket, title="Zweites Problem", queue=queue.pk
+        logged_in,
+        f"{base}/article/1/action/split/",
+        ticket,
+        title="Zweites Problem",
+        queue=queue.pk,
     )
     assert split.status_code == 302
     child = Ticket.objects.get(title="Zweites Problem")
@@ -282,7 +286,7 @@ def test_reply_dialog_with_template(
         name="Neustart", type="answer", text="Bitte starten Sie {{ customer.email }} neu."
     )
     template.queues.add(queue)
-    url = f"/ticket/{ticket.number}/article/1/reply/"
+    url = f"/ticket/{ticket.number}/article/1/action/reply/"
     page = logged_in.get(url, {"template": template.pk}).content.decode()
     assert "Bitte starten Sie {{ customer.email }} neu." in page and "max@example.org" in page
     with django_capture_on_commit_callbacks(execute=True):
@@ -306,9 +310,12 @@ def test_bad_input_is_a_clear_400(logged_in: Client, ticket: Ticket) -> None:
         == 400
     )
     assert post(logged_in, f"{base}/action/priority/", ticket, priority="abc").status_code == 400
-    assert post(logged_in, f"{base}/article/1/forward/", ticket, to="nobody").status_code == 400
     assert (
-        post(logged_in, f"{base}/article/1/bounce/", ticket, to="a@example.org").status_code == 400
+        post(logged_in, f"{base}/article/1/action/forward/", ticket, to="nobody").status_code == 400
+    )
+    assert (
+        post(logged_in, f"{base}/article/1/action/bounce/", ticket, to="a@example.org").status_code
+        == 400
     )
 
 
@@ -372,13 +379,13 @@ def test_history_page_lists_and_filters(logged_in: Client, ticket: Ticket, actor
 def test_article_pick_opens_the_dialog_with_the_lock(
     logged_in: Client, ticket: Ticket, agent: User
 ) -> None:
-    url = f"/ticket/{ticket.number}/article/"
+    url = f"/ticket/{ticket.number}/article-action/"
     response = logged_in.post(url, {"action": "forward", "article": "1"})
     assert response.status_code == 302
-    assert response["Location"] == f"/ticket/{ticket.number}/article/1/forward/?took_lock=1"
+    assert response["Location"] == f"/ticket/{ticket.number}/article/1/action/forward/?took_lock=1"
     assert Ticket.objects.get(pk=ticket.pk).is_locked
     split = logged_in.post(url, {"action": "split", "article": "1"})
-    assert split["Location"] == f"/ticket/{ticket.number}/article/1/split/"
+    assert split["Location"] == f"/ticket/{ticket.number}/article/1/action/split/"
     for bad in ({"action": "note", "article": "1"}, {"action": "reply", "article": "7"}, {}):
         assert logged_in.post(url, bad).status_code == 404
     assert logged_in.get(url).status_code == 405
@@ -401,7 +408,7 @@ def test_menu_offers_only_what_the_permission_module_allows(
         {"ticket": ticket, "article": ticket.articles.get()},
         request=request,
     )
-    assert f"/ticket/{ticket.number}/article/1/reply/open/" in html
+    assert f"/ticket/{ticket.number}/article/1/action/reply/open/" in html
 
 
 def test_note_dialog_sets_article_fields(logged_in: Client, ticket: Ticket) -> None:

@@ -12,14 +12,14 @@ urlpatterns = [
     path("ticket/<str:number>/undo/", views.undo, name="undo"),
     path("ticket/<str:number>/action/<slug:name>/", views.dialog_view, name="dialog"),
     path("ticket/<str:number>/open/<slug:name>/", views.open_dialog, name="open"),
-    path("ticket/<str:number>/article/", views.article_pick, name="article-pick"),
+    path("ticket/<str:number>/article-action/", views.article_pick, name="article-pick"),
     path(
-        "ticket/<str:number>/article/<int:article_number>/<slug:name>/",
+        "ticket/<str:number>/article/<int:article_number>/action/<slug:name>/",
         views.dialog_view,
         name="article-dialog",
     ),
     path(
-        "ticket/<str:number>/article/<int:article_number>/<slug:name>/open/",
+        "ticket/<str:number>/article/<int:article_number>/action/<slug:name>/open/",
         views.open_dialog,
         name="article-open",
     ),
