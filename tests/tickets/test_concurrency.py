@@ -21,7 +21,7 @@ from tests.tickets.factories import make_ticket
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_second_of_two_simultaneous_submits_is_refused(
-    queue: Queue, agent: User, other_agent: User
+    initial_data: None, queue: Queue, agent: User, other_agent: User
 ) -> None:
     ticket = make_ticket(queue, Actor(user=agent))
     seen = Ticket.objects.get(pk=ticket.pk).changed  # both dialogs show this version
