@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from sportello.accounts.models import User
 from sportello.search.archive import flag_archived
-from sportello.search.tasks import flag_archived_nightly
+from sportello.sla import scheduler
 from sportello.tickets.models import State, Ticket
 from tests.search.board import Board
 
@@ -58,7 +58,12 @@ def test_default_period_is_six_months(board: Board) -> None:
     assert flag_archived() == 1
 
 
-def test_the_huey_task_runs_the_job(board: Board, agent: User) -> None:
+def test_the_scheduler_runs_the_archive_job_at_night(board: Board, agent: User) -> None:
     age(board.gamma, 400)
-    assert flag_archived_nightly.call_local() == 1
+    job = scheduler.jobs()["search-archive"]
+    noon = timezone.localtime().replace(hour=12, minute=0)
+    assert not job.is_due(noon)
+    assert scheduler.run(noon.replace(hour=2, minute=30), names=["search-archive"]) == {
+        "search-archive": 1
+    }
     assert archived(board) == {"Gamma"}

@@ -67,7 +67,7 @@ def _create_many(queue_id: int, count: int) -> None:
 @postgres_only
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_numbers_unique_under_concurrency(queue: Queue) -> None:
+def test_numbers_unique_under_concurrency(initial_data: None, queue: Queue) -> None:
     processes, per_process = 8, 500
     connections.close_all()
     context = multiprocessing.get_context("fork")

@@ -153,7 +153,7 @@ def _criteria_or_400(request: HttpRequest) -> Any:
 
 
 @require_GET
-@agent_required  # type: ignore[arg-type]  # a streamed response is fine behind the gate
+@agent_required
 def export_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     tickets = _criteria_or_400(request)
     if tickets is None:

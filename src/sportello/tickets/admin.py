@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from sportello.tickets.models import History, Priority, State, Ticket, TicketType
+from sportello.tickets.models import DynamicField, History, Priority, State, Ticket, TicketType
 
 
 @admin.register(State)
@@ -64,3 +64,12 @@ class HistoryAdmin(ReadOnlyAdmin):
     list_filter = ("type", "channel")
     search_fields = ("ticket__number",)
     show_full_result_count = False
+
+
+@admin.register(DynamicField)
+class DynamicFieldAdmin(admin.ModelAdmin[DynamicField]):
+    """Fields are defined here; their values change only through the actions layer."""
+
+    list_display = ("name", "object_type", "field_type", "required", "order", "valid")
+    list_filter = ("object_type", "field_type", "valid")
+    search_fields = ("name",)

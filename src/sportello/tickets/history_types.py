@@ -48,6 +48,9 @@ class HistoryType(models.TextChoices):
     ESCALATION_WARNING = "EscalationWarning", _("Escalation warning")
     ESCALATION_START = "EscalationStart", _("Escalated")
     PENDING_REMINDER_REACHED = "PendingReminderReached", _("Pending reminder reached")
+    DYNAMIC_FIELD_UPDATE = "DynamicFieldUpdate", _("Dynamic field changed")
+    SPLIT = "Split", _("Split")
+    MASTER_SLAVE = "MasterSlave", _("Master/slave changed")
 
 
 # How each change reads, old and new value filled in when shown.
@@ -72,6 +75,11 @@ _TEMPLATES: dict[str, StrOrPromise] = {
     HistoryType.ESCALATION_WARNING: _("Escalation warning: %(new)s."),
     HistoryType.ESCALATION_START: _("Escalated: %(new)s."),
     HistoryType.PENDING_REMINDER_REACHED: _("Pending reminder time %(new)s reached."),
+    HistoryType.DYNAMIC_FIELD_UPDATE: _("Field changed from %(old)s to %(new)s."),
+    HistoryType.SPLIT: _("Split article into ticket %(new)s."),
+    HistoryType.MASTER_SLAVE: _("Master/slave changed from %(old)s to %(new)s."),
+    HistoryType.FORWARD: _("Forwarded to %(new)s."),
+    HistoryType.BOUNCE: _("Bounced to %(new)s."),
 }
 
 

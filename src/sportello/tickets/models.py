@@ -425,3 +425,153 @@ class History(models.Model):
         from sportello.tickets.history_types import render
 
         return render(self.type, self.old_value, self.new_value, self.comment)
+
+
+class MasterSlave(models.Model):
+    """A ticket marked master (``master`` empty) or slave of a master: answers and state
+    changes on the master are applied to its slaves."""
+
+    ticket = models.OneToOneField(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="master_slave"
+    )
+    master = models.ForeignKey(
+        Ticket,
+        verbose_name=_("master"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="slave_links",
+    )
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("master/slave mark")
+        verbose_name_plural = _("master/slave marks")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} slave of {self.master_id}" if self.master_id else "master"
+
+
+class DynamicFieldObject(models.TextChoices):
+    TICKET = "ticket", _("ticket")
+    ARTICLE = "article", _("article")
+
+
+class DynamicFieldType(models.TextChoices):
+    TEXT = "text", _("text")
+    TEXTAREA = "textarea", _("text area")
+    INTEGER = "integer", _("integer")
+    DROPDOWN = "dropdown", _("dropdown")
+    MULTISELECT = "multiselect", _("multiselect")
+    CHECKBOX = "checkbox", _("checkbox")
+    DATE = "date", _("date")
+    DATETIME = "datetime", _("date and time")
+
+
+class DynamicField(models.Model):
+    """An admin-defined field of tickets or articles.
+
+    ``labels`` maps language codes to labels (``{"en": …, "de": …, "it": …}``);
+    ``choices`` holds dropdown/multiselect options as ``[{"key": …, "labels": {…}}]``;
+    ``default`` is a value in the field's own form (a list for multiselect)."""
+
+    name = models.SlugField(_("name"), max_length=100, unique=True)
+    object_type = models.CharField(_("object"), max_length=10, choices=DynamicFieldObject.choices)
+    field_type = models.CharField(_("type"), max_length=12, choices=DynamicFieldType.choices)
+    labels = models.JSONField(_("labels"), default=dict)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    default = models.JSONField(_("default value"), null=True, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    regex = models.CharField(_("validation pattern"), max_length=500, blank=True)
+    min_value = models.BigIntegerField(_("minimum"), null=True, blank=True)
+    max_value = models.BigIntegerField(_("maximum"), null=True, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=100)
+    valid = models.BooleanField(_("valid"), default=True)
+
+    class Meta:
+        verbose_name = _("dynamic field")
+        verbose_name_plural = _("dynamic fields")
+        ordering = ["order", "name"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        language = (get_language() or "en").split("-")[0]
+        labels: dict[str, str] = self.labels or {}
+        return labels.get(language) or labels.get("en") or self.name
+
+    def clean(self) -> None:
+        from sportello.tickets.dynamic_fields import validate_definition
+
+        validate_definition(self)
+
+    def choice_label(self, key: str) -> str:
+        from django.utils.translation import get_language
+
+        language = (get_language() or "en").split("-")[0]
+        for choice in self.choices or []:
+            if choice.get("key") == key:
+                labels = choice.get("labels") or {}
+                return str(labels.get(language) or labels.get("en") or key)
+        return key
+
+
+class DynamicFieldValue(models.Model):
+    """One typed value of a dynamic field (several rows for a multiselect).
+
+    Each type has its own indexed column, so searches filter with plain indexed
+    comparisons on both databases."""
+
+    field = models.ForeignKey(
+        DynamicField, verbose_name=_("field"), on_delete=models.PROTECT, related_name="values"
+    )
+    ticket = models.ForeignKey(
+        Ticket,
+        verbose_name=_("ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dynamic_values",
+    )
+    article = models.ForeignKey(
+        Article,
+        verbose_name=_("article"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dynamic_values",
+    )
+    # Dropdown/multiselect key, checkbox "0"/"1", or the first 200 characters of a text:
+    # the indexed column for equality and prefix filters. ``value_text`` keeps the whole text.
+    value_key = models.CharField(_("key"), max_length=200, blank=True, default="")
+    value_text = models.TextField(_("text"), blank=True, default="")
+    value_int = models.BigIntegerField(_("integer"), null=True, blank=True)
+    value_date = models.DateField(_("date"), null=True, blank=True)
+    value_datetime = models.DateTimeField(_("date and time"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dynamic field value")
+        verbose_name_plural = _("dynamic field values")
+        ordering = ["field", "id"]
+        indexes = [
+            models.Index(fields=["field", "ticket"], name="dfv_field_ticket"),
+            models.Index(fields=["field", "article"], name="dfv_field_article"),
+            models.Index(fields=["field", "value_key"], name="dfv_key"),
+            models.Index(fields=["field", "value_int"], name="dfv_int"),
+            models.Index(fields=["field", "value_date"], name="dfv_date"),
+            models.Index(fields=["field", "value_datetime"], name="dfv_datetime"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ticket__isnull=False, article__isnull=True)
+                | models.Q(ticket__isnull=True, article__isnull=False),
+                name="dfv_one_object",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field_id}={self.value_key or self.value_int or self.value_date}"

@@ -1,0 +1,256 @@
+"""Article actions that send mail: reply (all), forward and bounce.
+
+Reply builds on ``mail.actions.send_answer`` (salutation, signature, quote, outbox);
+forward and bounce write their own outbox entries in the same transaction as the history.
+Master tickets pass each answer on to their slaves' customers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from email.utils import getaddresses
+
+from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts import permissions
+from sportello.core.actor import Actor
+from sportello.core.errors import Conflict, InvalidInput
+from sportello.core.events import publish
+from sportello.mail import outbox
+from sportello.mail.actions import send_answer, sender_of
+from sportello.mail.compose import (
+    OutgoingAttachment,
+    answer_subject,
+    build_message,
+    new_message_id,
+)
+from sportello.mail.context import customer_address
+from sportello.mail.models import OutboxKind, StandardTemplate, TemplateType
+from sportello.queues.models import SystemAddress
+from sportello.tickets import actions, events
+from sportello.tickets.articles import ArticleInput, AttachmentInput
+from sportello.tickets.history import record
+from sportello.tickets.history_types import HistoryType
+from sportello.tickets.models import Article, Channel, SenderType, State, Ticket
+
+
+def templates_for(ticket: Ticket, kind: str = TemplateType.ANSWER) -> list[StandardTemplate]:
+    """The valid templates of ``kind`` assigned to the ticket's queue."""
+    return list(
+        StandardTemplate.objects.filter(type=kind, valid=True, queues=ticket.queue).order_by("name")
+    )
+
+
+def addresses(value: str) -> list[str]:
+    """Plain addresses from a header value (``Name <a@b>, c@d``)."""
+    return [email for _name, email in getaddresses([value]) if "@" in email]
+
+
+def _system_addresses() -> set[str]:
+    return {a.lower() for a in SystemAddress.objects.values_list("email", flat=True)}
+
+
+def reply_recipients(article: Article, *, reply_all: bool) -> tuple[list[str], list[str]]:
+    """To and Cc of a reply: the sender (Reply-To first); for reply-all also the other
+    recipients, without the helpdesk's own addresses and without duplicates."""
+    own = _system_addresses()
+    to = addresses(article.reply_to or article.from_address)
+    if article.sender_type != SenderType.CUSTOMER or not to:
+        to = addresses(article.to_address) or to
+    to = [a for a in to if a.lower() not in own]
+    cc: list[str] = []
+    if reply_all:
+        seen = {a.lower() for a in to}
+        for address in addresses(article.to_address) + addresses(article.cc_address):
+            if address.lower() not in own and address.lower() not in seen:
+                seen.add(address.lower())
+                cc.append(address)
+    return to, cc
+
+
+def attachments_of(article: Article) -> list[OutgoingAttachment]:
+    result = []
+    for attachment in article.attachments.filter(inline=False):
+        with attachment.file.open("rb") as handle:
+            result.append(
+                OutgoingAttachment(attachment.filename, attachment.content_type, handle.read())
+            )
+    return result
+
+
+def reply(
+    article: Article,
+    *,
+    actor: Actor,
+    text: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    keep_attachments: bool = False,
+    next_state: State | None = None,
+    pending_until: datetime | None = None,
+) -> Article:
+    """Answer ``article`` (quoted, salutation and signature added); on a master ticket the
+    same text goes to every slave's customer."""
+    ticket = article.ticket
+    kept = attachments_of(article) if keep_attachments else []
+    with transaction.atomic():
+        answer = send_answer(
+            ticket,
+            actor=actor,
+            text=text,
+            to=to,
+            cc=cc,
+            reply_to=article,
+            attachments=kept,
+            next_state=next_state,
+            pending_until=pending_until,
+        )
+        for slave in actions.slaves_of(ticket):
+            recipient = customer_address(slave)
+            if recipient:
+                send_answer(
+                    slave,
+                    actor=actor,
+                    text=text,
+                    to=[recipient],
+                    next_state=next_state,
+                    pending_until=pending_until,
+                )
+    return answer
+
+
+def _take_lock(ticket: Ticket, actor: Actor) -> Ticket:
+    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    permissions.require(actor.user, "rw", current.queue)
+    if current.is_locked and current.owner_id != actor.user.pk:
+        raise Conflict(
+            _("Ticket %(number)s is locked by %(owner)s."),
+            number=current.number,
+            owner=current.owner.display_name,
+        )
+    if not current.is_locked:
+        current = actions.lock(current, actor=actor)
+    return current
+
+
+def _valid(recipients: Sequence[str]) -> list[str]:
+    cleaned = [a.strip() for a in recipients if a and a.strip()]
+    if not cleaned:
+        raise InvalidInput(_("Enter at least one recipient."))
+    for address in cleaned:
+        if "@" not in address or any(c in address for c in "\r\n<>,; "):
+            raise InvalidInput(_("Invalid email address: %(address)s"), address=address)
+    return cleaned
+
+
+def forward_body(article: Article, text: str) -> str:
+    when = formats.date_format(timezone.localtime(article.created), "DATETIME_FORMAT")
+    header = [
+        "---- " + str(_("Forwarded message")) + " ----",
+        f"{_('From')}: {article.from_address}",
+        f"{_('Date')}: {when}",
+        f"{_('Subject')}: {article.subject}",
+    ]
+    if article.to_address:
+        header.append(f"{_('To')}: {article.to_address}")
+    parts = [text.rstrip(), "\n".join(header), article.body.rstrip()]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def forward(
+    article: Article,
+    *,
+    actor: Actor,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    text: str = "",
+    keep_attachments: bool = True,
+) -> Article:
+    """Forward ``article`` with its attachments to any address; stored as an internal
+    email article (it goes to a third party, not to the customer)."""
+    recipients_to, recipients_cc = _valid(to), [a.strip() for a in cc if a.strip()]
+    if recipients_cc:
+        _valid(recipients_cc)
+    kept = attachments_of(article) if keep_attachments else []
+    with transaction.atomic():
+        current = _take_lock(article.ticket, actor)
+        display_name, sender = sender_of(current.queue)
+        subject = answer_subject(current.number, article.subject or current.title, prefix="Fwd: ")
+        body = forward_body(article, text)
+        message_id = new_message_id()
+        raw = build_message(
+            sender=(display_name, sender),
+            to=recipients_to,
+            cc=recipients_cc,
+            subject=subject,
+            body=body,
+            message_id=message_id,
+            attachments=kept,
+        )
+        created = actions.add_article(
+            current,
+            ArticleInput(
+                channel=Channel.EMAIL,
+                sender_type=SenderType.AGENT,
+                visible_for_customer=False,
+                from_address=f"{display_name} <{sender}>" if display_name else sender,
+                to_address=", ".join(recipients_to),
+                cc_address=", ".join(recipients_cc),
+                subject=subject,
+                body=body,
+                message_id=message_id,
+                raw_source=raw,
+                attachments=[AttachmentInput(a.filename, a.content_type, a.content) for a in kept],
+                history_type=HistoryType.FORWARD,
+                history_comment=", ".join(recipients_to + recipients_cc),
+            ),
+            actor=actor,
+        )
+        outbox.enqueue(
+            kind=OutboxKind.ARTICLE,
+            raw=raw,
+            envelope_from=sender,
+            recipients=recipients_to + recipients_cc,
+            message_id=message_id,
+            article=created,
+            created_by=actor.user,
+        )
+    return created
+
+
+def bounce(article: Article, *, actor: Actor, to: str) -> None:
+    """Redirect the original message, byte for byte, to another address (the envelope
+    changes, the message does not). One Bounce history row."""
+    recipient = _valid([to])[0]
+    if not article.raw_source:
+        raise InvalidInput(_("Only email articles with their original message can be bounced."))
+    with article.raw_source.open("rb") as handle:
+        raw = handle.read()
+    with transaction.atomic():
+        current = _take_lock(article.ticket, actor)
+        _display_name, sender = sender_of(current.queue)
+        outbox.enqueue(
+            kind=OutboxKind.BOUNCE,
+            raw=raw,
+            envelope_from=sender,
+            recipients=[recipient],
+            message_id=article.message_id or new_message_id(),
+            ticket=current,
+            created_by=actor.user,
+        )
+        current.changed, current.changed_by = timezone.now(), actor.user
+        current.save(update_fields=["changed", "changed_by"])
+        record(current, HistoryType.BOUNCE, actor=actor, article=article, new=recipient)
+        publish(
+            events.TicketBounced(
+                ticket_id=current.pk,
+                actor_id=actor.user.pk,
+                channel=actor.channel,
+                attribute="bounce",
+                old="",
+                new=recipient,
+            )
+        )

@@ -1,0 +1,16 @@
+"""Periodic jobs of the search app, run by the scheduler of ``sportello.sla``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from huey import crontab
+
+from sportello.search.archive import flag_archived
+from sportello.sla.scheduler import periodic_job
+
+
+@periodic_job("search-archive", schedule=crontab(minute="30", hour="2"))
+def archive(now: datetime) -> int:
+    """Every night: flag closed tickets that have not changed for the archive period."""
+    return flag_archived(now)

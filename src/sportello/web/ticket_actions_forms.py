@@ -1,0 +1,321 @@
+"""Forms of the ticket and article action dialogs. Validation of the domain rules stays
+in the actions; these only turn request data into typed values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts.models import User
+from sportello.mail.forwarding import templates_for
+from sportello.queues.models import Queue
+from sportello.tickets import dynamic_fields as df
+from sportello.tickets.models import (
+    PENDING_STATE_TYPES,
+    Article,
+    DynamicField,
+    DynamicFieldObject,
+    DynamicFieldType,
+    LinkType,
+    Priority,
+    State,
+    StateType,
+    Ticket,
+)
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+TEXT_MAX = 200_000
+
+
+def _agents() -> Any:
+    return User.objects.filter(is_active=True, is_system=False).order_by("username")
+
+
+def _states(*types: str) -> Any:
+    return State.objects.filter(valid=True, type__in=types).order_by("name")
+
+
+DIALOG_STATES = (StateType.OPEN, StateType.CLOSED, *PENDING_STATE_TYPES)
+
+
+class DialogForm(forms.Form):
+    """Every dialog carries the ticket version it was rendered for and whether opening
+    it took the lock (undo-and-finish then releases it)."""
+
+    changed = forms.CharField(widget=forms.HiddenInput)
+    took_lock = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, *args: Any, ticket: Ticket, article: Article | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.ticket, self.article = ticket, article
+
+    def clean_changed(self) -> Any:
+        value = parse_datetime(self.cleaned_data["changed"])
+        if value is None:
+            raise forms.ValidationError(_("The form is incomplete; reload the page."))
+        return value
+
+
+def _text(label: Any, required: bool = True, rows: int = 6) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+def _subject(required: bool = False) -> forms.CharField:
+    return forms.CharField(label=_("Subject"), max_length=250, required=required)
+
+
+class NextStateMixin(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        state = data.get("state")
+        if state is not None and state.is_pending and not data.get("pending_until"):
+            self.add_error("pending_until", _("A pending state needs a pending time."))
+        return data
+
+
+def _next_state(types: tuple[str, ...] = DIALOG_STATES, required: bool = False) -> Any:
+    return forms.ModelChoiceField(
+        label=_("Next state"), queryset=_states(*types), required=required
+    )
+
+
+def _pending_until(required: bool = False) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=_("Pending until"),
+        required=required,
+        widget=DATETIME_WIDGET,
+        input_formats=DATETIME_FORMATS,
+    )
+
+
+class NoteForm(NextStateMixin, DialogForm):
+    subject = _subject()
+    body = _text(_("Text"))
+    visible_for_customer = forms.BooleanField(label=_("Visible for the customer"), required=False)
+    notify = forms.ModelMultipleChoiceField(
+        label=_("Inform agents"), queryset=_agents(), required=False
+    )
+    state = _next_state()
+    pending_until = _pending_until()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The note's own (article) dynamic fields, prefilled with their defaults.
+        self.article_fields = list(df.fields_for(DynamicFieldObject.ARTICLE))
+        for field in self.article_fields:
+            form_field = dynamic_form_field(field)
+            form_field.initial = field.default
+            self.fields[f"adf_{field.name}"] = form_field
+
+    def article_values(self) -> dict[DynamicField, Any]:
+        return {f: self.cleaned_data.get(f"adf_{f.name}") for f in self.article_fields}
+
+
+class PhoneForm(NextStateMixin, DialogForm):
+    subject = _subject()
+    body = _text(_("Text"))
+    state = _next_state()
+    pending_until = _pending_until()
+
+
+class PendingForm(DialogForm):
+    state = _next_state(PENDING_STATE_TYPES, required=True)
+    pending_until = _pending_until(required=True)
+    subject = _subject()
+    body = _text(_("Note"), required=False)
+
+
+class CloseForm(DialogForm):
+    state = forms.ModelChoiceField(
+        label=_("Next state"),
+        queryset=_states(StateType.CLOSED).exclude(name="closed spam"),
+    )
+    subject = _subject()
+    body = _text(_("Closing note"))
+
+
+class ConfirmForm(DialogForm):
+    pass
+
+
+class MoveForm(DialogForm):
+    queue = forms.ModelChoiceField(label=_("New queue"), queryset=Queue.objects.none())
+    subject = _subject()
+    body = _text(_("Note"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["queue"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Queue.objects.filter(valid=True).exclude(pk=self.ticket.queue_id)
+
+
+class PriorityForm(DialogForm):
+    priority = forms.ModelChoiceField(
+        label=_("Priority"), queryset=Priority.objects.filter(valid=True)
+    )
+
+
+class OwnerForm(DialogForm):
+    owner = forms.ModelChoiceField(label=_("New owner"), queryset=_agents())
+
+
+class ResponsibleForm(DialogForm):
+    responsible = forms.ModelChoiceField(
+        label=_("New responsible"), queryset=_agents(), required=False
+    )
+
+
+class CustomerForm(DialogForm):
+    customer_user_id = forms.CharField(label=_("Customer user"), max_length=250, required=False)
+    customer_company_id = forms.CharField(
+        label=_("Customer company"), max_length=150, required=False
+    )
+
+
+class TicketNumberForm(DialogForm):
+    number = forms.CharField(label=_("Ticket number"), max_length=50)
+
+    def clean_number(self) -> str:
+        return str(self.cleaned_data["number"]).strip().removeprefix("Ticket#")
+
+
+class LinkForm(TicketNumberForm):
+    type = forms.ChoiceField(label=_("Link type"), choices=LinkType.choices)
+
+
+class UnlinkForm(TicketNumberForm):
+    pass
+
+
+class MergeForm(TicketNumberForm):
+    body = _text(_("Note"), required=False, rows=3)
+
+
+class MasterSlaveForm(DialogForm):
+    ROLE_CHOICES = [
+        ("master", _("Master ticket")),
+        ("slave", _("Slave of the master ticket below")),
+        ("unset", _("Neither master nor slave")),
+    ]
+    role = forms.ChoiceField(label=_("Role"), choices=ROLE_CHOICES)
+    master_number = forms.CharField(label=_("Master ticket number"), max_length=50, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") == "slave" and not str(data.get("master_number", "")).strip():
+            self.add_error("master_number", _("Enter the number of the master ticket."))
+        return data
+
+
+class SplitForm(DialogForm):
+    title = forms.CharField(label=_("Title"), max_length=255)
+    queue = forms.ModelChoiceField(
+        label=_("Queue"), queryset=Queue.objects.filter(valid=True).order_by("full_name")
+    )
+
+
+def _addresses(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+class ReplyForm(NextStateMixin, DialogForm):
+    template = forms.ChoiceField(label=_("Template"), required=False)
+    to = forms.CharField(label=_("To"), max_length=1000)
+    cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
+    text = _text(_("Text"), rows=10)
+    keep_attachments = forms.BooleanField(label=_("Keep attachments"), required=False)
+    state = _next_state()
+    pending_until = _pending_until()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "---------")] + [(str(t.pk), t.name) for t in templates_for(self.ticket)]
+        field = self.fields["template"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def addresses(self, name: str) -> list[str]:
+        return _addresses(self.cleaned_data.get(name, ""))
+
+
+class ForwardForm(DialogForm):
+    to = forms.CharField(label=_("To"), max_length=1000)
+    cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
+    text = _text(_("Text"), required=False)
+    keep_attachments = forms.BooleanField(
+        label=_("Forward attachments"), required=False, initial=True
+    )
+
+    def addresses(self, name: str) -> list[str]:
+        return _addresses(self.cleaned_data.get(name, ""))
+
+
+class BounceForm(DialogForm):
+    to = forms.EmailField(label=_("Redirect to"))
+
+
+def dynamic_form_field(field: DynamicField) -> forms.Field:
+    """The form field of one dynamic field (the domain re-validates on save)."""
+    kind, label, required = field.field_type, field.label, field.required
+    options = [(str(c.get("key")), field.choice_label(str(c.get("key")))) for c in field.choices]
+    T = DynamicFieldType
+    if kind == T.TEXTAREA:
+        return forms.CharField(
+            label=label, required=required, max_length=df.TEXT_LENGTH[T.TEXTAREA],
+            widget=forms.Textarea(attrs={"rows": 3}),
+        )  # fmt: skip
+    if kind == T.INTEGER:
+        return forms.IntegerField(
+            label=label, required=required, min_value=field.min_value, max_value=field.max_value
+        )
+    if kind == T.DROPDOWN:
+        return forms.ChoiceField(
+            label=label, required=required, choices=[("", "---------"), *options]
+        )
+    if kind == T.MULTISELECT:
+        return forms.MultipleChoiceField(
+            label=label, required=required, choices=options, widget=forms.CheckboxSelectMultiple
+        )
+    if kind == T.CHECKBOX:
+        return forms.BooleanField(label=label, required=False)
+    if kind == T.DATE:
+        return forms.DateField(
+            label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+        )
+    if kind == T.DATETIME:
+        return forms.DateTimeField(
+            label=label, required=required, widget=DATETIME_WIDGET, input_formats=DATETIME_FORMATS
+        )
+    return forms.CharField(label=label, required=required, max_length=df.TEXT_LENGTH[T.TEXT])
+
+
+class FreeFieldsForm(NextStateMixin, DialogForm):
+    state = _next_state((StateType.NEW, *DIALOG_STATES))
+    pending_until = _pending_until()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.dynamic = list(df.ticket_fields())
+        values = df.current_values(self.ticket)
+        stored = df.stored(self.ticket)
+        for field in self.dynamic:
+            form_field = dynamic_form_field(field)
+            value = values.get(field.name) if field.pk in stored else field.default
+            form_field.initial = value
+            self.fields[f"df_{field.name}"] = form_field
+        self.fields["state"].initial = self.ticket.state_id
+
+    def dynamic_values(self) -> dict[DynamicField, Any]:
+        return {f: self.cleaned_data.get(f"df_{f.name}") for f in self.dynamic}
