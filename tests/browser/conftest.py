@@ -106,7 +106,7 @@ def _initial_data(
         connection.creation.deserialize_db_from_string(_initial_snapshot)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed per module: other suites start their own
 def browser(_initial_snapshot: str) -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         _unavailable(f"no Chromium at {CHROMIUM} (Debian package chromium)")

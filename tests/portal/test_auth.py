@@ -98,7 +98,7 @@ def test_customers_and_agents_stay_apart(
     response = other.get("/portal/")
     assert response.status_code == 302 and response["Location"].startswith("/portal/login/")
     # Customer credentials do not work on the agent login, nor agent ones on the portal.
-    response = other.post("/login/", {"username": "anna", "password": PASSWORD})
+    response = Client().post("/login/", {"username": "anna", "password": PASSWORD})
     assert response.status_code == 200
     response = Client().post("/portal/login/", {"login": "agent1", "password": "pw-agent1-long"})
     assert response.status_code == 200 and b"wrong" in response.content
