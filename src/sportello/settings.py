@@ -93,7 +93,7 @@ INSTALLED_APPS = [
     "sportello.search",
     "sportello.portal",
     "sportello.web",
-    "django.contrib.admin",
+    "sportello.accounts.admin_site.SportelloAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -16,6 +16,7 @@ from sportello.queues.services import ensure_queue
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
 from sportello.tickets.selectors import state_by_name
+from tests.conftest import grant_rw_on_users
 from tests.tickets.factories import customer_mail, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,9 @@ def wlan(group: Group) -> Queue:
 
 @pytest.fixture
 def subscriber(wlan: Queue) -> User:
-    user = User.objects.create_user("subscriber", email="sub@example.org", password="x" * 12)
+    user = grant_rw_on_users(
+        User.objects.create_user("subscriber", email="sub@example.org", password="x" * 12)
+    )
     user.my_queues.add(wlan)
     return user
 
@@ -97,7 +100,9 @@ def test_owner_responsible_and_watchers(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     ticket = make_ticket(wlan, actor)
-    watcher = User.objects.create_user("watcher", email="w@example.org", password="x" * 12)
+    watcher = grant_rw_on_users(
+        User.objects.create_user("watcher", email="w@example.org", password="x" * 12)
+    )
     actions.watch(ticket, actor=Actor(user=watcher))
     with django_capture_on_commit_callbacks(execute=True):
         actions.set_owner(ticket, other_agent, actor=actor)

@@ -1,12 +1,24 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from sportello.accounts.models import Group, User
+from sportello.accounts import permissions
+from sportello.accounts.models import AdminArea, AgentGrant, Group, Role, RoleGrant, User
+
+
+class AgentGrantInline(admin.TabularInline[AgentGrant, User]):
+    model = AgentGrant
+    extra = 0
+    verbose_name = _("permission on a group")
+    verbose_name_plural = _("permissions on groups")
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    inlines = [AgentGrantInline]
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
@@ -22,3 +34,38 @@ class UserAdmin(BaseUserAdmin):
 class GroupAdmin(admin.ModelAdmin[Group]):
     list_display = ("name", "comment", "valid")
     search_fields = ("name",)
+
+
+class RoleGrantInline(admin.TabularInline[RoleGrant, Role]):
+    model = RoleGrant
+    extra = 0
+    verbose_name = _("permission on a group")
+    verbose_name_plural = _("permissions on groups")
+
+
+class RoleForm(forms.ModelForm[Role]):
+    admin_areas = forms.MultipleChoiceField(
+        label=_("administration areas"),
+        choices=AdminArea.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Areas its agents may administer for the queues of their rw groups."),
+    )
+
+    class Meta:
+        model = Role
+        fields = ("name", "comment", "valid", "agents", "admin_areas")
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin[Role]):
+    form = RoleForm
+    list_display = ("name", "comment", "valid")
+    search_fields = ("name",)
+    filter_horizontal = ("agents",)
+    inlines = [RoleGrantInline]
+
+    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Grants changed: the acting admin's cached view of them is stale.
+        permissions.forget(request.user)

@@ -64,3 +64,98 @@ class Group(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Permission(models.TextChoices):
+    """OTRS's permission types on a group; ``rw`` includes all the others."""
+
+    RO = "ro", _("read only")
+    MOVE_INTO = "move_into", _("move into")
+    CREATE = "create", _("create")
+    NOTE = "note", _("note")
+    OWNER = "owner", _("owner")
+    PRIORITY = "priority", _("priority")
+    RW = "rw", _("read and write")
+
+
+class AdminArea(models.TextChoices):
+    """What a scoped administrator (the seed's "mini-admin") may edit, and only for the
+    queues of the groups they hold ``rw`` on."""
+
+    SIGNATURES = "signatures", _("signatures")
+    SALUTATIONS = "salutations", _("salutations")
+    TEMPLATES = "templates", _("templates")
+    AUTO_RESPONSES = "auto_responses", _("auto-responses")
+
+
+class Role(models.Model):
+    """A bundle of group grants (and optionally admin areas) given to agents."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    comment = models.CharField(_("comment"), max_length=250, blank=True)
+    valid = models.BooleanField(_("valid"), default=True)
+    agents = models.ManyToManyField(
+        User, verbose_name=_("agents"), blank=True, related_name="roles"
+    )
+    admin_areas = models.JSONField(
+        _("administration areas"),
+        default=list,
+        blank=True,
+        help_text=_("Areas its agents may administer for the queues of their rw groups."),
+    )
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentGrant(models.Model):
+    """A permission an agent holds directly on a group."""
+
+    agent = models.ForeignKey(
+        User, verbose_name=_("agent"), on_delete=models.CASCADE, related_name="grants"
+    )
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="agent_grants"
+    )
+    permission = models.CharField(_("permission"), max_length=20, choices=Permission.choices)
+
+    class Meta:
+        verbose_name = _("agent permission")
+        verbose_name_plural = _("agent permissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "group", "permission"], name="agent_grant_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.permission} {self.group}"
+
+
+class RoleGrant(models.Model):
+    """A permission a role holds on a group (and so every agent of the role)."""
+
+    role = models.ForeignKey(
+        Role, verbose_name=_("role"), on_delete=models.CASCADE, related_name="grants"
+    )
+    group = models.ForeignKey(
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="role_grants"
+    )
+    permission = models.CharField(_("permission"), max_length=20, choices=Permission.choices)
+
+    class Meta:
+        verbose_name = _("role permission")
+        verbose_name_plural = _("role permissions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role", "group", "permission"], name="role_grant_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.permission} {self.group}"

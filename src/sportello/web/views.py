@@ -20,6 +20,7 @@ from sportello.accounts import permissions
 from sportello.accounts.services import update_preferences
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError, NotFound
+from sportello.core.errors import PermissionDenied as DomainPermissionDenied
 from sportello.mail.actions import send_answer
 from sportello.mail.context import customer_address
 from sportello.notifications import services as notifications
@@ -134,7 +135,8 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
         )
     except DomainError as error:
         form.add_error(None, str(error))
-        return _zoom(request, ticket, form, status=400)
+        status = 403 if isinstance(error, DomainPermissionDenied) else 400
+        return _zoom(request, ticket, form, status=status)
     messages.success(request, _("The answer was queued for sending."))
     return redirect("web:ticket", number=ticket.number)
 
