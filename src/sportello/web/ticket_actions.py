@@ -287,7 +287,6 @@ DIALOGS: dict[str, Dialog] = {
         f.ResponsibleForm,
         lambda c: actions.set_responsible(c.ticket, c.data["responsible"], actor=c.actor),
         initial=lambda t, a: {"responsible": t.responsible_id},
-        permission="owner",
     ),
     "customer": Dialog(
         gettext_lazy("Customer"),

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.mail.forwarding import templates_for
 from sportello.queues.models import Queue
@@ -29,6 +30,10 @@ from sportello.tickets.models import (
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 TEXT_MAX = 200_000
+
+
+# Dialog fields choosing agents, and the permission the chosen agents need.
+AGENT_CHOICES = {"owner": "owner", "responsible": "rw", "notify": "ro"}
 
 
 def _agents() -> Any:
@@ -54,6 +59,11 @@ class DialogForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.ticket, self.article = ticket, article
+        # Agent choices: only those who may hold the role on this ticket's queue.
+        for name, permission in AGENT_CHOICES.items():
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = permissions.agents_with(permission, ticket.queue)
 
     def clean_changed(self) -> Any:
         value = parse_datetime(self.cleaned_data["changed"])
