@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from sportello.accounts.models import Group, User
+from sportello.accounts.models import AgentDefaults, Group, User
 
 
 @admin.register(User)
@@ -10,7 +10,20 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        (_("Preferences"), {"fields": ("language",)}),
+        (
+            _("Preferences"),
+            {
+                "fields": (
+                    "language",
+                    "time_zone",
+                    "name_suffix",
+                    "refresh_seconds",
+                    "skin",
+                    "out_of_office_start",
+                    "out_of_office_end",
+                )
+            },
+        ),
     )
 
     def has_delete_permission(self, request: object, obj: object = None) -> bool:
@@ -22,3 +35,16 @@ class UserAdmin(BaseUserAdmin):
 class GroupAdmin(admin.ModelAdmin[Group]):
     list_display = ("name", "comment", "valid")
     search_fields = ("name",)
+
+
+@admin.register(AgentDefaults)
+class AgentDefaultsAdmin(admin.ModelAdmin[AgentDefaults]):
+    """One row: the language, time zone, refresh interval and skin of new agents."""
+
+    list_display = ("__str__", "language", "time_zone", "refresh_seconds", "skin")
+
+    def has_add_permission(self, request: object) -> bool:
+        return not AgentDefaults.objects.exists()
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False
