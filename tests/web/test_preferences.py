@@ -252,3 +252,18 @@ def test_admin_defaults_apply_to_new_agents(db: None) -> None:
     assert AgentDefaults.load().language == "de"
     with pytest.raises(ValidationError):
         AgentDefaults(language="fr").full_clean()
+
+
+def test_dates_follow_the_agents_language(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    ticket = make_ticket(queue, actor)
+    client.force_login(agent)
+    local = timezone.localtime(ticket.changed)
+    for language in ("de", "it", "en"):
+        _save(client, language=language)
+        with translation.override(language):
+            expected = date_format(local, "SHORT_DATETIME_FORMAT")
+        assert expected in client.get(reverse("web:home")).content.decode()
+    with translation.override("de"):
+        assert date_format(local, "SHORT_DATE_FORMAT") == local.strftime("%d.%m.%Y")
