@@ -197,10 +197,13 @@ def store(ticket: Ticket) -> None:
 
 def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None) -> Ticket | None:
     """Load, refresh and store one ticket; ``change(ticket, now)`` first updates a
-    milestone (the first response, the owner's last action)."""
+    milestone (the first response, the owner's last action).
+
+    One plain read: most events change nothing here (no SLA, no lock), and those that do
+    store with a compare-and-set UPDATE that only matches while the row still has what
+    was read (``changed`` and the SLA columns). Only when another writer came between
+    does it read again, under the row lock."""
     now = now or timezone.now()
-    # Most events change nothing here (no SLA, no lock): a plain read settles that
-    # without a write transaction.
     ticket = Ticket.objects.select_related(*RELATED).filter(pk=ticket_id).first()
     if ticket is None:
         return None
@@ -208,7 +211,13 @@ def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None
     if change is not None:
         change(ticket, now)
     refresh(ticket, now=now)
-    if _sla_values(ticket) == before:
+    after = _sla_values(ticket)
+    if after == before:
+        return ticket
+    unchanged = dict(zip(SLA_FIELDS, before, strict=True), changed=ticket.changed)
+    if Ticket.objects.filter(pk=ticket_id, **unchanged).update(
+        **dict(zip(SLA_FIELDS, after, strict=True))
+    ):
         return ticket
     with transaction.atomic():
         ticket = locked_for_refresh(ticket_id)
