@@ -7,7 +7,10 @@ from typing import Any
 
 from django.utils import translation
 
-from sportello.accounts.models import User
+from sportello.accounts.models import Group, User
+from sportello.core.actor import Actor
+from sportello.queues.services import ensure_queue
+from tests.tickets.factories import make_ticket
 
 
 def _labels(language: str) -> dict[str, str]:
@@ -62,3 +65,26 @@ def test_the_skin_switch_is_saved(
     assert page.locator("body").get_attribute("class") == "skin-dark"
     agent.refresh_from_db()
     assert agent.skin == "dark"
+
+
+def test_an_overview_refreshes_at_the_agents_interval_and_keeps_the_scroll_position(
+    make_agent: Callable[..., User], login: Callable[..., Any]
+) -> None:
+    agent = make_agent("anna")
+    queue = ensure_queue("Support", group=Group.objects.get(name="users"))
+    actor = Actor(agent)
+    for n in range(40):
+        make_ticket(queue, actor, title=f"Ticket {n}")
+    # Shorter than any offered choice, so the test need not wait a minute.
+    User.objects.filter(pk=agent.pk).update(refresh_seconds=1)
+    page = login(agent)
+    page.set_viewport_size({"width": 900, "height": 300})
+    assert page.locator("body").get_attribute("data-refresh") == "1"
+    page.evaluate("window.scrollTo(0, 400)")
+    page.evaluate("window.sportelloMarker = 1")
+    with page.expect_navigation(timeout=5_000):
+        pass
+    page.wait_for_load_state("load")
+    assert page.evaluate("window.sportelloMarker") is None  # a new page
+    page.wait_for_function("window.scrollY > 0")
+    assert abs(page.evaluate("window.scrollY") - 400) < 5
