@@ -428,7 +428,7 @@ def auto_unlock(now: datetime) -> int:
             )
             if ticket is None:
                 continue
-            ticket = actions.auto_unlock(ticket, actor=actor, comment=LOCK_TIMEOUT_COMMENT)
+            ticket = actions.unlock(ticket, actor=actor, comment=LOCK_TIMEOUT_COMMENT)
             Ticket.objects.filter(pk=pk).update(unlock_due=None, unlock_timeout_start=None)
             notify(ticket, NotificationType.LOCK_TIMEOUT, [ticket.owner])
         count += 1

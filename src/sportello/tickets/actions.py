@@ -422,8 +422,9 @@ def lock(ticket: Ticket, *, actor: Actor) -> Ticket:
     return current
 
 
-def unlock(ticket: Ticket, *, actor: Actor) -> Ticket:
-    """Release the lock; the owner stays. Only the owner (or rw holders) may unlock."""
+def unlock(ticket: Ticket, *, actor: Actor, comment: str = "") -> Ticket:
+    """Release the lock; the owner stays. Only the owner (or rw holders) may unlock.
+    ``comment`` goes into the history row (the unlock job: "lock timeout")."""
 
     def check(current: Ticket) -> None:
         if (
@@ -447,6 +448,7 @@ def unlock(ticket: Ticket, *, actor: Actor) -> Ticket:
         history_type=HistoryType.UNLOCK,
         event_class=events.TicketLockChanged,
         check=check,
+        comment=comment,
     )
 
 
@@ -619,21 +621,6 @@ def set_sla(ticket: Ticket, sla: SLA | None, *, actor: Actor) -> Ticket:
         show=_name,
         history_type=HistoryType.SLA_UPDATE,
         event_class=events.TicketSLAChanged,
-    )
-
-
-def auto_unlock(ticket: Ticket, *, actor: Actor, comment: str = "") -> Ticket:
-    """Release a lock that ran out (the owner stays); for the unlock job."""
-    return _change(
-        ticket,
-        actor=actor,
-        permission="owner",
-        attribute="lock",
-        value=Lock.UNLOCK,
-        show=str,
-        history_type=HistoryType.UNLOCK,
-        event_class=events.TicketLockChanged,
-        comment=comment,
     )
 
 

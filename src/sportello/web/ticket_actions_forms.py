@@ -26,6 +26,7 @@ from sportello.tickets.models import (
     StateType,
     Ticket,
 )
+from sportello.web.create_forms import AgentChoiceField, AgentMultipleChoiceField
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -113,9 +114,7 @@ class NoteForm(NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     visible_for_customer = forms.BooleanField(label=_("Visible for the customer"), required=False)
-    notify = forms.ModelMultipleChoiceField(
-        label=_("Inform agents"), queryset=_agents(), required=False
-    )
+    notify = AgentMultipleChoiceField(label=_("Inform agents"), queryset=_agents(), required=False)
     state = _next_state()
     pending_until = _pending_until()
 
@@ -178,13 +177,11 @@ class PriorityForm(DialogForm):
 
 
 class OwnerForm(DialogForm):
-    owner = forms.ModelChoiceField(label=_("New owner"), queryset=_agents())
+    owner = AgentChoiceField(label=_("New owner"), queryset=_agents())
 
 
 class ResponsibleForm(DialogForm):
-    responsible = forms.ModelChoiceField(
-        label=_("New responsible"), queryset=_agents(), required=False
-    )
+    responsible = AgentChoiceField(label=_("New responsible"), queryset=_agents(), required=False)
 
 
 class CustomerForm(DialogForm):

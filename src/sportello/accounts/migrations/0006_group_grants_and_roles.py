@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_user_after_create"),
+        ("accounts", "0005_agent_preferences"),
     ]
 
     operations = [

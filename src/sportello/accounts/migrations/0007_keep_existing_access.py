@@ -20,6 +20,6 @@ def grant_existing(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0005_group_grants_and_roles")]
+    dependencies = [("accounts", "0006_group_grants_and_roles")]
 
     operations = [migrations.RunPython(grant_existing, migrations.RunPython.noop)]
