@@ -81,6 +81,7 @@ RULES: dict[str, Rule] = {
     "web:notifications": Rule("agent"),
     "web:notifications-read": Rule("agent", method="post"),
     "web:preferences": Rule("agent"),
+    "web:skin": Rule("agent", method="post", data=lambda w: {"next": "/"}),
     "web:ticket": Rule("ro", _ticket),
     "web:ticket-answer": Rule(
         "rw",
