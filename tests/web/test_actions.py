@@ -403,12 +403,6 @@ def test_menu_offers_only_what_the_permission_module_allows(
         "web/actions/menu.html", {"ticket": ticket, "user": agent}, request=request
     )
     assert "/history/" in menu and "/action/note/" not in menu and "/open/close/" not in menu
-    html = render_to_string(
-        "web/actions/article_menu.html",
-        {"ticket": ticket, "article": ticket.articles.get()},
-        request=request,
-    )
-    assert f"/ticket/{ticket.number}/article/1/action/reply/open/" in html
 
 
 def test_note_dialog_sets_article_fields(logged_in: Client, ticket: Ticket) -> None:

@@ -71,7 +71,13 @@ def _zoom(
     flt = zoom.ZoomFilter.from_query(request.GET)
     data = zoom.build(ticket, request.user, flt)  # type: ignore[arg-type]
     history = ticket.history.order_by("-id")[:5]
-    render_context = zoom_render.context(ticket, get_token(request))
+    user = request.user
+    render_context = zoom_render.context(
+        ticket,
+        get_token(request),
+        may_act=permissions.may(user, "rw", ticket.queue),  # type: ignore[arg-type]
+        locked_by_other=ticket.is_locked and ticket.owner_id != user.pk,
+    )
     if answer_form is None:
         answer_form = AnswerForm(initial={"to": customer_address(ticket)})
     response = render(
