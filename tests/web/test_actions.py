@@ -423,3 +423,17 @@ def test_note_dialog_sets_article_fields(logged_in: Client, ticket: Ticket) -> N
     )
     assert response.status_code == 302
     assert df.current_values(ticket.articles.get(number=2)) == {"minutes": 15}
+    row = History.objects.get(ticket=ticket, type="DynamicFieldUpdate")
+    assert (row.article, row.comment, row.new_value) == (
+        ticket.articles.get(number=2),
+        "minutes",
+        "15",
+    )
+    # An answer carries the same article fields.
+    reply = f"/ticket/{ticket.number}/article/1/action/reply/"
+    assert 'name="adf_minutes"' in logged_in.get(reply).content.decode()
+    bad = post(logged_in, reply, ticket, to="max@example.org", text="Hallo", adf_minutes="-1")
+    assert bad.status_code == 400 and ticket.articles.count() == 2
+    response = post(logged_in, reply, ticket, to="max@example.org", text="Hallo", adf_minutes="7")
+    assert response.status_code == 302
+    assert df.current_values(ticket.articles.get(number=3)) == {"minutes": 7}

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import User
+from sportello.core.errors import InvalidInput
 from sportello.mail.forwarding import templates_for
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields as df
@@ -99,7 +100,23 @@ def _pending_until(required: bool = False) -> forms.DateTimeField:
     )
 
 
-class NoteForm(NextStateMixin, DialogForm):
+class ArticleFieldsMixin(forms.Form):
+    """The new article's own dynamic fields, prefilled with their defaults."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.article_fields = add_dynamic_fields(self, DynamicFieldObject.ARTICLE, ARTICLE_PREFIX)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        clean_dynamic_fields(self, self.article_fields, ARTICLE_PREFIX)
+        return data
+
+    def article_values(self) -> dict[DynamicField, Any]:
+        return dynamic_values(self, self.article_fields, ARTICLE_PREFIX)
+
+
+class NoteForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     visible_for_customer = forms.BooleanField(label=_("Visible for the customer"), required=False)
@@ -108,18 +125,6 @@ class NoteForm(NextStateMixin, DialogForm):
     )
     state = _next_state()
     pending_until = _pending_until()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The note's own (article) dynamic fields, prefilled with their defaults.
-        self.article_fields = list(df.fields_for(DynamicFieldObject.ARTICLE))
-        for field in self.article_fields:
-            form_field = dynamic_form_field(field)
-            form_field.initial = field.default
-            self.fields[f"adf_{field.name}"] = form_field
-
-    def article_values(self) -> dict[DynamicField, Any]:
-        return {f: self.cleaned_data.get(f"adf_{f.name}") for f in self.article_fields}
 
 
 class PhoneForm(NextStateMixin, DialogForm):
@@ -230,7 +235,7 @@ def _addresses(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-class ReplyForm(NextStateMixin, DialogForm):
+class ReplyForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     template = forms.ChoiceField(label=_("Template"), required=False)
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
@@ -301,21 +306,57 @@ def dynamic_form_field(field: DynamicField) -> forms.Field:
     return forms.CharField(label=label, required=required, max_length=df.TEXT_LENGTH[T.TEXT])
 
 
+TICKET_PREFIX, ARTICLE_PREFIX = "df_", "adf_"
+
+
+def add_dynamic_fields(
+    form: forms.Form, object_type: str, prefix: str, values: dict[str, Any] | None = None
+) -> list[DynamicField]:
+    """Add a form field per valid dynamic field of ``object_type``, named prefix + field
+    name, prefilled with ``values`` (stored values) or else the field's default."""
+    fields = list(df.fields_for(object_type))
+    for field in fields:
+        form_field = dynamic_form_field(field)
+        form_field.initial = (values or {}).get(field.name, field.default)
+        form.fields[f"{prefix}{field.name}"] = form_field
+    return fields
+
+
+def clean_dynamic_fields(form: forms.Form, fields: list[DynamicField], prefix: str) -> None:
+    """The domain's checks (pattern, options, ranges) shown at the field they concern."""
+    for field in fields:
+        name = f"{prefix}{field.name}"
+        if name not in form.cleaned_data:
+            continue  # the form field already reported an error
+        try:
+            form.cleaned_data[name] = df.clean_value(field, form.cleaned_data[name])
+        except InvalidInput as error:
+            form.add_error(name, str(error))
+
+
+def dynamic_values(
+    form: forms.Form, fields: list[DynamicField], prefix: str
+) -> dict[DynamicField, Any]:
+    return {f: form.cleaned_data.get(f"{prefix}{f.name}") for f in fields}
+
+
 class FreeFieldsForm(NextStateMixin, DialogForm):
     state = _next_state((StateType.NEW, *DIALOG_STATES))
     pending_until = _pending_until()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.dynamic = list(df.ticket_fields())
-        values = df.current_values(self.ticket)
+        # Stored values prefill the fields; unset ones show their default.
         stored = df.stored(self.ticket)
-        for field in self.dynamic:
-            form_field = dynamic_form_field(field)
-            value = values.get(field.name) if field.pk in stored else field.default
-            form_field.initial = value
-            self.fields[f"df_{field.name}"] = form_field
+        fields = df.ticket_fields()
+        values = {f.name: df.value_of(f, stored[f.pk]) for f in fields if f.pk in stored}
+        self.dynamic = add_dynamic_fields(self, DynamicFieldObject.TICKET, TICKET_PREFIX, values)
         self.fields["state"].initial = self.ticket.state_id
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        clean_dynamic_fields(self, self.dynamic, TICKET_PREFIX)
+        return data
+
     def dynamic_values(self) -> dict[DynamicField, Any]:
-        return {f: self.cleaned_data.get(f"df_{f.name}") for f in self.dynamic}
+        return dynamic_values(self, self.dynamic, TICKET_PREFIX)
