@@ -13,7 +13,7 @@ from sportello.customers.models import CustomerCompany, CustomerUser
 from sportello.queues.models import Queue
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput, AttachmentInput
-from sportello.tickets.models import LinkType, State
+from sportello.tickets.models import DynamicField, LinkType, State
 from sportello.web.models import ArticleFlag
 from tests.tickets.factories import make_ticket
 from tests.web.helpers import PNG, html_mail, ticket_with_articles
@@ -254,6 +254,10 @@ def test_every_article_has_its_own_menu_with_what_its_channel_offers(
         assert (f'href="{base}/{n}/raw/"' in menu) == (n == 4)
         assert (f'href="{base}/{n}/eml/"' in menu) == (n == 4)
     assert f'action="{base}/4/action/bounce/open/"' in menus[4]
+    # The list jumps to each card, or shows that article alone.
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    for n in range(1, 5):
+        assert f'href="#article-{n}"' in page and f'href="?article={n}#article-{n}"' in page
     # Each menu entry opens that article's dialog, taking the lock first.
     response = client.post(f"{base}/2/action/reply/open/")
     assert response["Location"] == f"{base}/2/action/reply/?took_lock=1"
@@ -282,3 +286,24 @@ def test_article_menu_follows_permissions_and_the_lock(
     menus = _article_menus(client.get(f"/ticket/{ticket.number}/").content.decode())
     assert "data-action" not in menus[1] and "/action/split/" not in menus[1]
     assert "/print/" in menus[1] and "/mark/" in menus[1]
+
+
+def test_article_dynamic_fields_are_shown_on_their_card(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    minutes = DynamicField.objects.create(
+        name="minutes", object_type="article", field_type="integer", labels={"en": "Minutes"}
+    )
+    topic = DynamicField.objects.create(
+        name="topic", object_type="article", field_type="dropdown", labels={"en": "Topic"},
+        choices=[{"key": "hw", "labels": {"en": "Hardware <b>"}}],
+    )  # fmt: skip
+    ticket = ticket_with_articles(queue, actor, 3)
+    note = ticket.articles.get(number=3)
+    actions.set_dynamic_fields(ticket, {minutes: 15, topic: "hw"}, actor=actor, article=note)
+    client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    cards = dict(re.findall(r'id="article-(\d+)"(.*?)</article>', page, re.S))
+    assert '<dt class="article-field">Minutes</dt><dd class="article-field">15</dd>' in cards["3"]
+    assert "Hardware &lt;b&gt;" in cards["3"]
+    assert "article-field" not in cards["1"] + cards["2"]

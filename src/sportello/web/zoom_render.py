@@ -222,6 +222,11 @@ def _addresses(ctx: Context, view: ArticleView) -> str:
     pairs = (("from", a.from_address), ("to", a.to_address), ("cc", a.cc_address))
     items = [f"<dt>{labels[key]}</dt><dd>{escape(value)}</dd>" for key, value in pairs if value]
     items.append(f"<dt>{labels['subject']}</dt><dd>{escape(a.subject or DASH)}</dd>")
+    items.extend(
+        f'<dt class="article-field">{escape(label)}</dt>'
+        f'<dd class="article-field">{escape(shown)}</dd>'
+        for label, shown in view.fields
+    )
     return "".join(items)
 
 
