@@ -437,3 +437,27 @@ def test_note_dialog_sets_article_fields(logged_in: Client, ticket: Ticket) -> N
     response = post(logged_in, reply, ticket, to="max@example.org", text="Hallo", adf_minutes="7")
     assert response.status_code == 302
     assert df.current_values(ticket.articles.get(number=3)) == {"minutes": 7}
+
+
+def test_customer_dialog_searches_customers_and_takes_their_company(
+    logged_in: Client, ticket: Ticket
+) -> None:
+    from sportello.customers.models import CustomerCompany, CustomerUser
+
+    company = CustomerCompany.objects.create(customer_id="fau", name="FAU")
+    CustomerUser.objects.create(
+        login="eva", email="eva@example.org", first_name="Eva", last_name="Rossi", company=company
+    )
+    url = f"/ticket/{ticket.number}/action/customer/"
+    page = logged_in.get(url).content.decode()
+    assert 'list="customer-results"' in page and '<datalist id="customer-results">' in page
+    options = logged_in.get("/customers/search/", {"customer_user_id": "Ros"}).content.decode()
+    assert '<option value="eva">' in options
+    assert post(logged_in, url, ticket, customer_user_id="eva").status_code == 302
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert (fresh.customer_user_id, fresh.customer_company_id) == ("eva", "fau")
+    row = History.objects.filter(ticket=ticket, type="CustomerUpdate").get()
+    assert row.new_value == "eva / fau"
+    # A company given explicitly is kept.
+    post(logged_in, url, ticket, customer_user_id="eva", customer_company_id="other")
+    assert Ticket.objects.get(pk=ticket.pk).customer_company_id == "other"

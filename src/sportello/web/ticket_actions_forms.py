@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import User
 from sportello.core.errors import InvalidInput
+from sportello.customers.models import CustomerUser
 from sportello.mail.forwarding import templates_for
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields as df
@@ -183,10 +185,33 @@ class ResponsibleForm(DialogForm):
 
 
 class CustomerForm(DialogForm):
-    customer_user_id = forms.CharField(label=_("Customer user"), max_length=250, required=False)
+    customer_user_id = forms.CharField(
+        label=_("Customer user"),
+        max_length=250,
+        required=False,
+        help_text=_("Type to search customers; a known customer brings their company."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "hx-get": reverse_lazy("web:customer-search"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": "#customer-results",
+                "list": "customer-results",
+            }
+        ),
+    )
     customer_company_id = forms.CharField(
         label=_("Customer company"), max_length=150, required=False
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        login = (data.get("customer_user_id") or "").strip()
+        if login and not (data.get("customer_company_id") or "").strip():
+            record = CustomerUser.objects.filter(login=login).select_related("company").first()
+            if record is not None and record.company is not None:
+                data["customer_company_id"] = record.company.customer_id
+        return data
 
 
 class TicketNumberForm(DialogForm):
