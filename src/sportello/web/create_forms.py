@@ -8,7 +8,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
@@ -31,6 +30,7 @@ from sportello.web.ticket_actions_forms import (
     TICKET_PREFIX,
     add_dynamic_fields,
     clean_dynamic_fields,
+    customer_search_input,
     dynamic_values,
 )
 
@@ -68,15 +68,7 @@ class NewTicketForm(forms.Form):
         label=_("Customer"),
         max_length=250,
         help_text=_("Type to search customers, or give an email address."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "hx-get": reverse_lazy("web:customer-search"),
-                "hx-trigger": "input changed delay:250ms",
-                "hx-target": "#customer-results",
-                "list": "customer-results",
-            }
-        ),
+        widget=customer_search_input(),
     )
     queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.none())
     title = forms.CharField(label=_("Title"), max_length=255)

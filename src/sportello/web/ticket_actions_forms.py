@@ -184,21 +184,26 @@ class ResponsibleForm(DialogForm):
     )
 
 
+def customer_search_input() -> forms.TextInput:
+    """A text input that fills the ``customer-results`` datalist as the agent types."""
+    return forms.TextInput(
+        attrs={
+            "autocomplete": "off",
+            "hx-get": reverse_lazy("web:customer-search"),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": "#customer-results",
+            "list": "customer-results",
+        }
+    )
+
+
 class CustomerForm(DialogForm):
     customer_user_id = forms.CharField(
         label=_("Customer user"),
         max_length=250,
         required=False,
         help_text=_("Type to search customers; a known customer brings their company."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "hx-get": reverse_lazy("web:customer-search"),
-                "hx-trigger": "input changed delay:250ms",
-                "hx-target": "#customer-results",
-                "list": "customer-results",
-            }
-        ),
+        widget=customer_search_input(),
     )
     customer_company_id = forms.CharField(
         label=_("Customer company"), max_length=150, required=False
