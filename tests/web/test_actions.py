@@ -437,6 +437,12 @@ def test_note_dialog_sets_article_fields(logged_in: Client, ticket: Ticket) -> N
     response = post(logged_in, reply, ticket, to="max@example.org", text="Hallo", adf_minutes="7")
     assert response.status_code == 302
     assert df.current_values(ticket.articles.get(number=3)) == {"minutes": 7}
+    # And so does a phone call.
+    phone = f"/ticket/{ticket.number}/action/phone-inbound/"
+    assert 'name="adf_minutes"' in logged_in.get(phone).content.decode()
+    response = post(logged_in, phone, ticket, body="Anruf", adf_minutes="3")
+    assert response.status_code == 302
+    assert df.current_values(ticket.articles.get(number=4)) == {"minutes": 3}
 
 
 def test_customer_dialog_searches_customers_and_takes_their_company(

@@ -823,6 +823,7 @@ def phone_call(
     subject: str = "",
     state: State | None = None,
     pending_until: datetime | None = None,
+    article_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Article:
     """Record an outbound (agent → customer) or inbound (customer → agent) phone call;
     the call is part of the customer conversation and takes the lock."""
@@ -836,19 +837,17 @@ def phone_call(
         current = _take_lock(current, actor)
         sender = SenderType.CUSTOMER if inbound else SenderType.AGENT
         default_subject = _("Phone call from customer") if inbound else _("Phone call to customer")
-        article = add_article(
-            current,
-            _note_input(
-                actor,
-                body,
-                subject or str(default_subject),
-                channel=Channel.PHONE,
-                sender_type=sender,
-                visible_for_customer=True,
-                from_address=current.customer_user_id if inbound else actor.user.display_name,
-            ),
-            actor=actor,
+        data = _note_input(
+            actor,
+            body,
+            subject or str(default_subject),
+            channel=Channel.PHONE,
+            sender_type=sender,
+            visible_for_customer=True,
+            from_address=current.customer_user_id if inbound else actor.user.display_name,
         )
+        data.dynamic_fields = article_fields or {}
+        article = add_article(current, data, actor=actor)
         current = _new_state(current, state, pending_until, actor)
     return article
 

@@ -113,6 +113,7 @@ def _phone(inbound: bool) -> Perform:
             subject=d["subject"],
             state=d["state"],
             pending_until=d["pending_until"],
+            article_fields=ctx.form.article_values(),
         )
 
     return perform

@@ -129,7 +129,7 @@ class NoteForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     pending_until = _pending_until()
 
 
-class PhoneForm(NextStateMixin, DialogForm):
+class PhoneForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     state = _next_state()

@@ -137,6 +137,7 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
             to=form.addresses("to"),
             cc=form.addresses("cc"),
             reply_to=last_customer_article.first(),
+            article_fields=form.article_values(),
         )
     except DomainError as error:
         form.add_error(None, str(error))
