@@ -270,3 +270,25 @@ def test_create_forms_show_and_store_dynamic_fields(
     assert updates.get(comment="minutes").article == ticket.articles.get()
     zoom = client.get(f"/ticket/{ticket.number}/").content.decode()
     assert '<dt>Building</dt><dd data-field="building">Main building</dd>' in zoom
+
+
+def test_create_form_sets_type_priority_owner_and_responsible(
+    client: Client, agent: User, other_agent: User, mail_queue: Queue, max_muster: CustomerUser
+) -> None:
+    from sportello.tickets.models import TicketType
+
+    incident, _created = TicketType.objects.get_or_create(name="Incident")
+    client.force_login(agent)
+    page = client.get("/tickets/new/phone/").content.decode()
+    for name in ("customer", "queue", "title", "text", "attachments", "type", "priority",
+                 "owner", "responsible", "next_state", "pending_until"):  # fmt: skip
+        assert f'name="{name}"' in page, name
+    assert 'hx-get="/customers/search/"' in page
+    response = client.post(
+        "/tickets/new/phone/",
+        form_data(mail_queue, type=incident.pk, owner=other_agent.pk, responsible=agent.pk),
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.type, ticket.owner, ticket.responsible) == (incident, other_agent, agent)
+    assert ticket.priority.name == "4 high" and not ticket.is_locked
