@@ -263,6 +263,7 @@ def test_opening_takes_the_lock_and_undo_releases_it(
 
 
 def test_simple_actions(logged_in: Client, ticket: Ticket, agent: User) -> None:
+    zoom = f"/ticket/{ticket.number}/"
     for name, expected in [
         ("lock", "OwnerUpdate"),
         ("unlock", "Unlock"),
@@ -272,6 +273,11 @@ def test_simple_actions(logged_in: Client, ticket: Ticket, agent: User) -> None:
         response = logged_in.post(f"/ticket/{ticket.number}/do/{name}/")
         assert response.status_code == 302
         assert last_type(ticket) in (expected, "Lock")
+        if name in ("watch", "unwatch"):  # the menu offers the other one, the sidebar agrees
+            page = logged_in.get(zoom).content.decode()
+            other = "unwatch" if name == "watch" else "watch"
+            assert f'action="/ticket/{ticket.number}/do/{other}/"' in page
+            assert f'class="watch-status">{"yes" if name == "watch" else "no"}<' in page
     assert logged_in.post(f"/ticket/{ticket.number}/do/delete/").status_code == 404
 
 

@@ -103,11 +103,16 @@ def _pending_until(required: bool = False) -> forms.DateTimeField:
 
 
 class ArticleFieldsMixin(forms.Form):
-    """The new article's own dynamic fields, prefilled with their defaults."""
+    """The new article's own dynamic fields, prefilled with their defaults
+    (``article_fields``: the definitions, when the caller has read them already)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, article_fields: list[DynamicField] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.article_fields = add_dynamic_fields(self, DynamicFieldObject.ARTICLE, ARTICLE_PREFIX)
+        self.article_fields = add_dynamic_fields(
+            self, DynamicFieldObject.ARTICLE, ARTICLE_PREFIX, fields=article_fields
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -340,11 +345,17 @@ TICKET_PREFIX, ARTICLE_PREFIX = "df_", "adf_"
 
 
 def add_dynamic_fields(
-    form: forms.Form, object_type: str, prefix: str, values: dict[str, Any] | None = None
+    form: forms.Form,
+    object_type: str,
+    prefix: str,
+    values: dict[str, Any] | None = None,
+    fields: list[DynamicField] | None = None,
 ) -> list[DynamicField]:
-    """Add a form field per valid dynamic field of ``object_type``, named prefix + field
-    name, prefilled with ``values`` (stored values) or else the field's default."""
-    fields = list(df.fields_for(object_type))
+    """Add a form field per valid dynamic field of ``object_type`` (or per given field),
+    named prefix + field name, prefilled with ``values`` (stored values) or else the
+    field's default."""
+    if fields is None:
+        fields = list(df.fields_for(object_type))
     for field in fields:
         form_field = dynamic_form_field(field)
         form_field.initial = (values or {}).get(field.name, field.default)

@@ -79,7 +79,9 @@ def _zoom(
         locked_by_other=ticket.is_locked and ticket.owner_id != user.pk,
     )
     if answer_form is None:
-        answer_form = AnswerForm(initial={"to": customer_address(ticket)})
+        answer_form = AnswerForm(
+            initial={"to": customer_address(ticket)}, article_fields=data.article_fields
+        )
     response = render(
         request,
         "web/ticket.html",

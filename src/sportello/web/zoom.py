@@ -18,6 +18,7 @@ from sportello.tickets.models import (
     Article,
     Attachment,
     Channel,
+    DynamicField,
     DynamicFieldObject,
     DynamicFieldValue,
     LinkType,
@@ -82,6 +83,8 @@ class Zoom:
     links: dict[str, list[Ticket]] = field(default_factory=dict)
     watching: bool = False
     blocked_images: int = 0
+    # The valid article dynamic fields (for the cards and the answer form).
+    article_fields: list[DynamicField] = field(default_factory=list)
 
 
 def attachment_url(ticket: Ticket, attachment: Attachment, *, inline: bool = False) -> str:
@@ -124,9 +127,8 @@ def _links(ticket: Ticket, agent: User) -> dict[str, list[Ticket]]:
     return groups
 
 
-def _article_fields(ticket: Ticket) -> dict[int, list[tuple[str, str]]]:
-    """Article id → its dynamic field values, for all articles in two queries."""
-    fields = list(df.fields_for(DynamicFieldObject.ARTICLE))
+def _article_fields(ticket: Ticket, fields: list[DynamicField]) -> dict[int, list[tuple[str, str]]]:
+    """Article id → its dynamic field values, for all articles in one query."""
     if not fields:
         return {}
     stored: dict[int, dict[int, list[DynamicFieldValue]]] = {}
@@ -164,7 +166,8 @@ def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
             "article_id", "seen", "marked"
         )
     }
-    article_fields = _article_fields(ticket)
+    article_field_defs = list(df.fields_for(DynamicFieldObject.ARTICLE))
+    article_fields = _article_fields(ticket, article_field_defs)
     views = []
     for article in articles:
         flag = flags.get(article.pk)
@@ -214,6 +217,7 @@ def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
         links=_links(ticket, agent),
         watching=TicketWatch.objects.filter(ticket=ticket, agent=agent).exists(),
         blocked_images=blocked,
+        article_fields=article_field_defs,
     )
 
 
