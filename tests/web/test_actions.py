@@ -473,3 +473,27 @@ def test_customer_dialog_searches_customers_and_takes_their_company(
     # A company given explicitly is kept.
     post(logged_in, url, ticket, customer_user_id="eva", customer_company_id="other")
     assert Ticket.objects.get(pk=ticket.pk).customer_company_id == "other"
+
+
+def test_forward_and_bounce_dialogs_send_through_the_outbox(
+    logged_in: Client, queue: Queue, actor: Actor
+) -> None:
+    from sportello.mail.models import OutboxMessage
+    from tests.web.helpers import html_mail
+
+    queue.system_address = SystemAddress.objects.create(email="wlan@helpdesk.example.org")
+    queue.save()
+    ticket = make_ticket(
+        queue, actor, customer_user_id="max@example.org", article=html_mail("<p>x</p>")
+    )
+    base = f"/ticket/{ticket.number}/article/1/action"
+    opened = logged_in.post(f"{base}/forward/open/")
+    assert opened["Location"] == f"{base}/forward/?took_lock=1"
+    response = post(logged_in, f"{base}/forward/", ticket, to="chef@example.org", text="FYI")
+    assert response.status_code == 302 and last_type(ticket) == "Forward"
+    forward = ticket.articles.get(number=2)
+    assert forward.to_address == "chef@example.org" and "FYI" in forward.body
+    response = post(logged_in, f"{base}/bounce/", ticket, to="zweite@example.net")
+    assert response.status_code == 302 and last_type(ticket) == "Bounce"
+    recipients = sorted(r for m in OutboxMessage.objects.all() for r in m.recipients)
+    assert recipients == ["chef@example.org", "zweite@example.net"]
