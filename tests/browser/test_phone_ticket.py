@@ -11,7 +11,8 @@ from sportello.accounts.models import Group, User
 from sportello.customers.models import CustomerUser
 from sportello.queues.models import SystemAddress
 from sportello.queues.services import ensure_queue
-from sportello.tickets.models import Ticket
+from sportello.tickets import dynamic_fields as df
+from sportello.tickets.models import DynamicField, Ticket
 
 
 def test_create_a_phone_ticket_and_answer_it(
@@ -28,6 +29,10 @@ def test_create_a_phone_ticket_and_answer_it(
     CustomerUser.objects.create(
         login="mmuster", email="max@example.org", first_name="Max", last_name="Müster"
     )
+    DynamicField.objects.create(
+        name="building", object_type="ticket", field_type="dropdown", labels={"en": "Building"},
+        choices=[{"key": "h4", "labels": {"en": "Hall 4"}}, {"key": "h5", "labels": {}}],
+    )  # fmt: skip
     page = login(make_agent("erika", first_name="Erika", last_name="Muster"))
     page.click("text=New phone ticket")
     page.wait_for_url(url("/tickets/new/phone/"))
@@ -39,12 +44,15 @@ def test_create_a_phone_ticket_and_answer_it(
     page.fill("#id_title", "Drucker druckt leere Seiten")
     page.fill("#id_text", "Anruf: seit heute früh nur leere Seiten.")
     page.select_option("#id_next_state", label="open")
+    page.select_option("#id_df_building", label="Hall 4")
     page.click("form.new-ticket button[type=submit]")
     page.wait_for_selector(".ticket-head")
     ticket = Ticket.objects.get()
     assert page.url == url(f"/ticket/{ticket.number}/")
     assert "Drucker druckt leere Seiten" in page.inner_text(".ticket-head h1")
     assert "seit heute früh" in page.inner_text("#article-1")
+    assert df.current_values(ticket)["building"] == "h4"
+    assert page.inner_text('.dynamic-fields dd[data-field="building"]') == "Hall 4"
     # Answer through the zoom; the outbox sends it after commit.
     assert page.input_value("#id_to") == "max@example.org"
     page.fill("#id_text", "Bitte den Toner tauschen.")

@@ -25,6 +25,10 @@ def menu(page: Any) -> Any:
     return page.locator("nav.ticket-actions")
 
 
+def article_menu(page: Any, number: int) -> Any:
+    return page.locator(f"#article-{number} ul.article-menu")
+
+
 def submit(page: Any) -> None:
     page.locator("form.dialog-form button[name=submit]").click()
 
@@ -65,12 +69,15 @@ def test_ticket_actions_end_to_end(
     related = make_ticket(wlan, system, title="Drucker")
     zoom = url(f"/ticket/{ticket.number}/")
 
-    # Answer with a template: the article action opens the dialog with the lock.
+    # Answer with a template: the article's own menu opens the dialog with the lock.
     page = login(erika)
     page.goto(zoom)
-    menu(page).locator("#id_article_pick").fill("1")
-    menu(page).locator("select[name=action]").select_option("reply")
-    menu(page).get_by_role("button", name="Go").click()
+    first = article_menu(page, 1)
+    for entry in ("Reply", "Reply to all", "Forward"):
+        expect(first.get_by_role("button", name=entry, exact=True)).to_be_enabled()
+    expect(first.get_by_role("link", name="Split", exact=True)).to_be_visible()
+    expect(first.get_by_role("button", name="Bounce", exact=True)).to_have_count(0)  # no source
+    first.get_by_role("button", name="Reply", exact=True).click()
     page.wait_for_url(re.compile(r"/article/1/action/reply/\?took_lock=1$"))
     page.select_option("#id_template_choice", label="Neustart")
     expect(page.locator("#id_text")).to_have_value(re.compile("Bitte starten Sie den Router neu"))
@@ -95,6 +102,7 @@ def test_ticket_actions_end_to_end(
     other = login(paolo)
     other.goto(zoom)
     expect(menu(other)).to_contain_text("Locked by Erika Muster")
+    expect(article_menu(other, 1).get_by_role("button", name="Reply", exact=True)).to_be_disabled()
     expect(menu(other).get_by_role("button", name="Close", exact=True)).to_be_disabled()
     other.goto(url(f"/ticket/{ticket.number}/action/close/"))
     other.select_option("#id_state", label="closed successful")
@@ -138,10 +146,8 @@ def test_ticket_actions_end_to_end(
     assert Ticket.objects.get(pk=duplicate.pk).state.name == "merged"
     expect(page.locator("body")).to_contain_text("Immer noch kaputt!")  # the moved article
 
-    # Split the first article into a new ticket.
-    menu(page).locator("#id_article_pick").fill("1")
-    menu(page).locator("select[name=action]").select_option("split")
-    menu(page).get_by_role("button", name="Go").click()
+    # Split the first article into a new ticket, from that article's menu.
+    article_menu(page, 1).get_by_role("link", name="Split", exact=True).click()
     page.fill("#id_title", "Zweites Problem")
     submit(page)
     child = Ticket.objects.get(title="Zweites Problem")

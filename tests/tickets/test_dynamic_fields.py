@@ -220,3 +220,29 @@ def test_definitions_are_checked_in_the_admin(admin_client: Any) -> None:
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:3000]
     assert DynamicField.objects.get(name="room").labels["it"] == "Stanza"
+
+
+def test_create_ticket_and_note_store_fields_in_their_transaction(
+    queue: Queue, actor: Actor, fields: dict[str, DynamicField]
+) -> None:
+    minutes = DynamicField.objects.create(
+        name="minutes", object_type="article", field_type="integer", labels={"en": "Minutes"}
+    )
+    with pytest.raises(InvalidInput):
+        make_ticket(queue, actor, dynamic_fields={fields["room"]: "lowercase"})
+    assert not Ticket.objects.exists()  # the invalid value rolled the ticket back
+    ticket = make_ticket(queue, actor, dynamic_fields={fields["room"]: "B12", fields["vip"]: True})
+    assert df.current_values(ticket)["room"] == "B12" and df.current_values(ticket)["vip"] is True
+    types = list(ticket.history.order_by("id").values_list("type", "comment"))
+    assert types[0][0] == "NewTicket"
+    assert types[-2:] == [("DynamicFieldUpdate", "room"), ("DynamicFieldUpdate", "vip")]
+    with pytest.raises(InvalidInput):  # an article field is not a ticket field
+        make_ticket(queue, actor, dynamic_fields={minutes: 3})
+    note = actions.note(
+        ticket, actor=actor, body="Router getauscht", article_fields={minutes: "20"}
+    )
+    assert df.current_values(note) == {"minutes": 20}
+    row = History.objects.filter(ticket=ticket).order_by("-id").first()
+    assert row is not None and (row.type, row.article, row.new_value) == (
+        "DynamicFieldUpdate", note, "20",
+    )  # fmt: skip

@@ -263,6 +263,7 @@ def test_opening_takes_the_lock_and_undo_releases_it(
 
 
 def test_simple_actions(logged_in: Client, ticket: Ticket, agent: User) -> None:
+    zoom = f"/ticket/{ticket.number}/"
     for name, expected in [
         ("lock", "OwnerUpdate"),
         ("unlock", "Unlock"),
@@ -272,6 +273,11 @@ def test_simple_actions(logged_in: Client, ticket: Ticket, agent: User) -> None:
         response = logged_in.post(f"/ticket/{ticket.number}/do/{name}/")
         assert response.status_code == 302
         assert last_type(ticket) in (expected, "Lock")
+        if name in ("watch", "unwatch"):  # the menu offers the other one, the sidebar agrees
+            page = logged_in.get(zoom).content.decode()
+            other = "unwatch" if name == "watch" else "watch"
+            assert f'action="/ticket/{ticket.number}/do/{other}/"' in page
+            assert f'class="watch-status">{"yes" if name == "watch" else "no"}<' in page
     assert logged_in.post(f"/ticket/{ticket.number}/do/delete/").status_code == 404
 
 
@@ -403,12 +409,6 @@ def test_menu_offers_only_what_the_permission_module_allows(
         "web/actions/menu.html", {"ticket": ticket, "user": agent}, request=request
     )
     assert "/history/" in menu and "/action/note/" not in menu and "/open/close/" not in menu
-    html = render_to_string(
-        "web/actions/article_menu.html",
-        {"ticket": ticket, "article": ticket.articles.get()},
-        request=request,
-    )
-    assert f"/ticket/{ticket.number}/article/1/action/reply/open/" in html
 
 
 def test_note_dialog_sets_article_fields(logged_in: Client, ticket: Ticket) -> None:
@@ -429,3 +429,71 @@ def test_note_dialog_sets_article_fields(logged_in: Client, ticket: Ticket) -> N
     )
     assert response.status_code == 302
     assert df.current_values(ticket.articles.get(number=2)) == {"minutes": 15}
+    row = History.objects.get(ticket=ticket, type="DynamicFieldUpdate")
+    assert (row.article, row.comment, row.new_value) == (
+        ticket.articles.get(number=2),
+        "minutes",
+        "15",
+    )
+    # An answer carries the same article fields.
+    reply = f"/ticket/{ticket.number}/article/1/action/reply/"
+    assert 'name="adf_minutes"' in logged_in.get(reply).content.decode()
+    bad = post(logged_in, reply, ticket, to="max@example.org", text="Hallo", adf_minutes="-1")
+    assert bad.status_code == 400 and ticket.articles.count() == 2
+    response = post(logged_in, reply, ticket, to="max@example.org", text="Hallo", adf_minutes="7")
+    assert response.status_code == 302
+    assert df.current_values(ticket.articles.get(number=3)) == {"minutes": 7}
+    # And so does a phone call.
+    phone = f"/ticket/{ticket.number}/action/phone-inbound/"
+    assert 'name="adf_minutes"' in logged_in.get(phone).content.decode()
+    response = post(logged_in, phone, ticket, body="Anruf", adf_minutes="3")
+    assert response.status_code == 302
+    assert df.current_values(ticket.articles.get(number=4)) == {"minutes": 3}
+
+
+def test_customer_dialog_searches_customers_and_takes_their_company(
+    logged_in: Client, ticket: Ticket
+) -> None:
+    from sportello.customers.models import CustomerCompany, CustomerUser
+
+    company = CustomerCompany.objects.create(customer_id="fau", name="FAU")
+    CustomerUser.objects.create(
+        login="eva", email="eva@example.org", first_name="Eva", last_name="Rossi", company=company
+    )
+    url = f"/ticket/{ticket.number}/action/customer/"
+    page = logged_in.get(url).content.decode()
+    assert 'list="customer-results"' in page and '<datalist id="customer-results">' in page
+    options = logged_in.get("/customers/search/", {"customer_user_id": "Ros"}).content.decode()
+    assert '<option value="eva">' in options
+    assert post(logged_in, url, ticket, customer_user_id="eva").status_code == 302
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert (fresh.customer_user_id, fresh.customer_company_id) == ("eva", "fau")
+    row = History.objects.filter(ticket=ticket, type="CustomerUpdate").get()
+    assert row.new_value == "eva / fau"
+    # A company given explicitly is kept.
+    post(logged_in, url, ticket, customer_user_id="eva", customer_company_id="other")
+    assert Ticket.objects.get(pk=ticket.pk).customer_company_id == "other"
+
+
+def test_forward_and_bounce_dialogs_send_through_the_outbox(
+    logged_in: Client, queue: Queue, actor: Actor
+) -> None:
+    from sportello.mail.models import OutboxMessage
+    from tests.web.helpers import html_mail
+
+    queue.system_address = SystemAddress.objects.create(email="wlan@helpdesk.example.org")
+    queue.save()
+    ticket = make_ticket(
+        queue, actor, customer_user_id="max@example.org", article=html_mail("<p>x</p>")
+    )
+    base = f"/ticket/{ticket.number}/article/1/action"
+    opened = logged_in.post(f"{base}/forward/open/")
+    assert opened["Location"] == f"{base}/forward/?took_lock=1"
+    response = post(logged_in, f"{base}/forward/", ticket, to="chef@example.org", text="FYI")
+    assert response.status_code == 302 and last_type(ticket) == "Forward"
+    forward = ticket.articles.get(number=2)
+    assert forward.to_address == "chef@example.org" and "FYI" in forward.body
+    response = post(logged_in, f"{base}/bounce/", ticket, to="zweite@example.net")
+    assert response.status_code == 302 and last_type(ticket) == "Bounce"
+    recipients = sorted(r for m in OutboxMessage.objects.all() for r in m.recipients)
+    assert recipients == ["chef@example.org", "zweite@example.net"]

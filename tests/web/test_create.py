@@ -18,7 +18,7 @@ from sportello.mail.models import (
 )
 from sportello.queues.models import Queue, Salutation, Signature, SystemAddress
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Priority, State, Ticket
+from sportello.tickets.models import DynamicField, Priority, State, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +193,102 @@ def test_the_after_create_preference_is_saved(client: Client, agent: User) -> No
     assert client.post("/preferences/", {"after_create": "elsewhere"}).status_code == 400
     agent.refresh_from_db()
     assert agent.after_create == "form"
+
+
+@pytest.fixture
+def dynamic(db: None) -> dict[str, DynamicField]:
+    def make(name: str, kind: str, labels: dict[str, str], **extra: Any) -> DynamicField:
+        return DynamicField.objects.create(
+            name=name, object_type=extra.pop("object_type", "ticket"), field_type=kind,
+            labels=labels, **extra,
+        )  # fmt: skip
+
+    options = [{"key": "b1", "labels": {"en": "Main building"}}, {"key": "b2", "labels": {}}]
+    return {
+        "building": make(
+            "building",
+            "dropdown",
+            {"en": "Building", "de": "Gebäude"},
+            choices=options,
+            default="b2",
+            order=1,
+        ),
+        "room": make("room", "text", {"en": "Room"}, regex="[0-9]{3}", order=2),
+        "devices": make("devices", "multiselect", {"en": "Devices"}, choices=options, order=3),
+        "due": make("due", "date", {"en": "Due"}, order=4),
+        "urgent": make("urgent", "checkbox", {"en": "Urgent"}, order=5),
+        "count": make("count", "integer", {"en": "Count"}, min_value=1, order=6),
+        "old": make("old", "text", {"en": "Retired field"}, valid=False),
+        "minutes": make("minutes", "integer", {"en": "Minutes"}, object_type="article", default=5),
+    }
+
+
+@pytest.mark.parametrize("kind", ["phone", "email"])
+def test_create_forms_show_and_store_dynamic_fields(
+    client: Client, agent: User, mail_queue: Queue, max_muster: CustomerUser,
+    dynamic: dict[str, DynamicField], kind: str,
+) -> None:  # fmt: skip
+    from sportello.tickets import dynamic_fields as df
+
+    client.force_login(agent)
+    url = f"/tickets/new/{kind}/"
+    page = client.get(url).content.decode()
+    for label in ("Building", "Room", "Devices", "Due", "Urgent", "Count", "Minutes"):
+        assert f">{label}</label>" in page, label
+    assert "Retired field" not in page
+    assert '<option value="b2" selected>b2</option>' in page  # the default
+    assert 'name="adf_minutes" value="5"' in page
+    assert 'name="df_due"' in page and 'type="date"' in page
+    assert "Gebäude" in client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    # Validation: pattern, range, option, each at its field; nothing is created.
+    bad_values = ({"df_room": "12a"}, {"df_count": "0"}, {"df_building": "b9"}, {"df_due": "x"})
+    for bad in bad_values:
+        response = client.post(url, form_data(mail_queue, **bad))
+        assert response.status_code == 400, bad
+        assert 'class="errorlist"' in response.content.decode()
+    assert (
+        "Room has an invalid format."
+        in client.post(url, form_data(mail_queue, df_room="12a")).content.decode()
+    )
+    assert not Ticket.objects.exists()
+    response = client.post(url, form_data(
+        mail_queue, df_building="b1", df_room="204", df_devices=["b1", "b2"], df_due="2030-05-17",
+        df_urgent="on", adf_minutes="15",
+    ))  # fmt: skip
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    values = df.current_values(ticket)
+    assert values["building"] == "b1" and values["room"] == "204"
+    assert values["devices"] == ["b1", "b2"] and values["urgent"] is True
+    assert str(values["due"]) == "2030-05-17" and values["count"] is None
+    assert df.current_values(ticket.articles.get())["minutes"] == 15
+    updates = ticket.history.filter(type=HistoryType.DYNAMIC_FIELD_UPDATE)
+    assert sorted(updates.values_list("comment", "new_value")) == [
+        ("building", "b1"), ("devices", "b1,b2"), ("due", "2030-05-17"), ("minutes", "15"),
+        ("room", "204"), ("urgent", "1"),
+    ]  # fmt: skip
+    assert updates.get(comment="minutes").article == ticket.articles.get()
+    zoom = client.get(f"/ticket/{ticket.number}/").content.decode()
+    assert '<dt>Building</dt><dd data-field="building">Main building</dd>' in zoom
+
+
+def test_create_form_sets_type_priority_owner_and_responsible(
+    client: Client, agent: User, other_agent: User, mail_queue: Queue, max_muster: CustomerUser
+) -> None:
+    from sportello.tickets.models import TicketType
+
+    incident, _created = TicketType.objects.get_or_create(name="Incident")
+    client.force_login(agent)
+    page = client.get("/tickets/new/phone/").content.decode()
+    for name in ("customer", "queue", "title", "text", "attachments", "type", "priority",
+                 "owner", "responsible", "next_state", "pending_until"):  # fmt: skip
+        assert f'name="{name}"' in page, name
+    assert 'hx-get="/customers/search/"' in page
+    response = client.post(
+        "/tickets/new/phone/",
+        form_data(mail_queue, type=incident.pk, owner=other_agent.pk, responsible=agent.pk),
+    )
+    assert response.status_code == 302
+    ticket = Ticket.objects.get()
+    assert (ticket.type, ticket.owner, ticket.responsible) == (incident, other_agent, agent)
+    assert ticket.priority.name == "4 high" and not ticket.is_locked

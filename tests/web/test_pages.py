@@ -85,3 +85,29 @@ def test_answer_from_the_zoom_is_sent_and_shown(
     bad = client.post(f"/ticket/{ticket.number}/answer/", {"to": "no address", "text": "x"})
     assert bad.status_code == 400 and b"Invalid email address" in bad.content
     assert client.get(f"/ticket/{ticket.number}/answer/").status_code == 405
+
+
+def test_zoom_answer_carries_article_dynamic_fields(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    from sportello.queues.models import SystemAddress
+    from sportello.tickets import dynamic_fields as df
+    from sportello.tickets.models import DynamicField
+
+    DynamicField.objects.create(
+        name="channel-used", object_type="article", field_type="dropdown",
+        labels={"en": "Contact path"}, choices=[{"key": "mail"}, {"key": "fax"}], required=True,
+    )  # fmt: skip
+    queue.system_address = SystemAddress.objects.create(email="wlan@helpdesk.example.org")
+    queue.save()
+    ticket = make_ticket(queue, actor, customer_user_id="max@example.org")
+    client.force_login(agent)
+    assert "Contact path" in client.get(f"/ticket/{ticket.number}/").content.decode()
+    url = f"/ticket/{ticket.number}/answer/"
+    bad = client.post(url, {"to": "max@example.org", "text": "Hallo"})  # required, missing
+    assert bad.status_code == 400 and ticket.articles.count() == 1
+    response = client.post(
+        url, {"to": "max@example.org", "text": "Hallo", "adf_channel-used": "fax"}
+    )
+    assert response.status_code == 302
+    assert df.current_values(ticket.articles.get(number=2)) == {"channel-used": "fax"}

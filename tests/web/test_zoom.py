@@ -12,7 +12,7 @@ from sportello.customers.models import CustomerCompany, CustomerUser
 from sportello.queues.models import Queue
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput, AttachmentInput
-from sportello.tickets.models import LinkType, State
+from sportello.tickets.models import DynamicField, LinkType, State
 from sportello.web.models import ArticleFlag
 from tests.tickets.factories import make_ticket
 from tests.web.helpers import PNG, html_mail, ticket_with_articles
@@ -215,3 +215,86 @@ def test_unreadable_ticket_is_404_everywhere(
         assert client.get(base + path).status_code == 404, path
     assert client.post(base + "/article/1/mark/").status_code == 404
     assert ticket.number not in client.get("/").content.decode()
+
+
+def _article_menus(page: str) -> dict[int, str]:
+    found = re.findall(r'<ul class="article-menu"[^>]*data-article="(\d+)">(.*?)</ul>', page)
+    return {int(number): menu for number, menu in found}
+
+
+def test_every_article_has_its_own_menu_with_what_its_channel_offers(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    # 1 mail (no source), 2 phone, 3 internal note, 4 mail with source
+    ticket = ticket_with_articles(queue, actor, 4)
+    client.force_login(agent)
+    menus = _article_menus(client.get(f"/ticket/{ticket.number}/").content.decode())
+    assert sorted(menus) == [1, 2, 3, 4]
+    offered = {n: re.findall(r'data-action="([a-z-]+)"', menu) for n, menu in menus.items()}
+    assert offered == {
+        1: ["reply", "reply-all", "forward"],
+        2: ["reply", "forward"],
+        3: ["forward"],
+        4: ["reply", "reply-all", "forward", "bounce"],
+    }
+    base = f"/ticket/{ticket.number}/article"
+    for n, menu in menus.items():
+        assert f'href="{base}/{n}/action/split/"' in menu
+        assert f'href="{base}/{n}/print/"' in menu
+        assert f'action="{base}/{n}/mark/"' in menu
+        assert (f'href="{base}/{n}/raw/"' in menu) == (n == 4)
+        assert (f'href="{base}/{n}/eml/"' in menu) == (n == 4)
+    assert f'action="{base}/4/action/bounce/open/"' in menus[4]
+    # The list jumps to each card, or shows that article alone.
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    for n in range(1, 5):
+        assert f'href="#article-{n}"' in page and f'href="?article={n}#article-{n}"' in page
+    # Each menu entry opens that article's dialog, taking the lock first.
+    response = client.post(f"{base}/2/action/reply/open/")
+    assert response["Location"] == f"{base}/2/action/reply/?took_lock=1"
+    dialog = client.get(response["Location"])
+    assert dialog.status_code == 200 and "Reply" in dialog.content.decode()
+    assert client.get(f"{base}/4/action/split/").status_code == 200
+
+
+def test_article_menu_follows_permissions_and_the_lock(
+    client: Client,
+    agent: User,
+    other_agent: User,
+    queue: Queue,
+    actor: Actor,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ticket = ticket_with_articles(queue, actor, 2)
+    actions.lock(ticket, actor=Actor(user=other_agent))
+    client.force_login(agent)
+    menus = _article_menus(client.get(f"/ticket/{ticket.number}/").content.decode())
+    # Locked by another agent: the lock-taking entries are shown but disabled.
+    assert re.findall(r'data-action="reply" disabled', menus[1])
+    assert "/action/split/" in menus[1] and 'data-action="split"' not in menus[1]
+    readonly = {"ro"}
+    monkeypatch.setattr(permissions, "may", lambda user, perm, queue: perm in readonly)
+    menus = _article_menus(client.get(f"/ticket/{ticket.number}/").content.decode())
+    assert "data-action" not in menus[1] and "/action/split/" not in menus[1]
+    assert "/print/" in menus[1] and "/mark/" in menus[1]
+
+
+def test_article_dynamic_fields_are_shown_on_their_card(
+    client: Client, agent: User, queue: Queue, actor: Actor
+) -> None:
+    minutes = DynamicField.objects.create(
+        name="minutes", object_type="article", field_type="integer", labels={"en": "Minutes"}
+    )
+    topic = DynamicField.objects.create(
+        name="topic", object_type="article", field_type="dropdown", labels={"en": "Topic"},
+        choices=[{"key": "hw", "labels": {"en": "Hardware <b>"}}],
+    )  # fmt: skip
+    ticket = ticket_with_articles(queue, actor, 3)
+    note = ticket.articles.get(number=3)
+    actions.set_dynamic_fields(ticket, {minutes: 15, topic: "hw"}, actor=actor, article=note)
+    client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    cards = dict(re.findall(r'id="article-(\d+)"(.*?)</article>', page, re.S))
+    assert '<dt class="article-field">Minutes</dt><dd class="article-field">15</dd>' in cards["3"]
+    assert "Hardware &lt;b&gt;" in cards["3"]
+    assert "article-field" not in cards["1"] + cards["2"]

@@ -6,9 +6,9 @@ if the article is stored, and is stored only if it will go out).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import formats, timezone
@@ -38,7 +38,7 @@ from sportello.tickets.models import Article, Channel, SenderType, State, StateT
 if TYPE_CHECKING:
     from sportello.accounts.models import User
     from sportello.mail.models import StandardTemplate
-    from sportello.tickets.models import Priority, TicketType
+    from sportello.tickets.models import DynamicField, Priority, TicketType
 
 
 def sender_of(queue: Queue) -> tuple[str, str]:
@@ -91,6 +91,7 @@ def send_answer(
     pending_until: datetime | None = None,
     history_type: HistoryType = HistoryType.SEND_ANSWER,
     kind: str = OutboxKind.ARTICLE,
+    article_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Article:
     """Answer the customer: takes the lock as OTRS does, composes with salutation and
     signature, threads with ``reply_to``, queues the mail; a new ticket becomes open."""
@@ -163,6 +164,7 @@ def send_answer(
                     AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
                 ],
                 history_type=history_type,
+                dynamic_fields=article_fields or {},
             ),
             actor=actor,
         )
@@ -199,6 +201,8 @@ def create_phone_ticket(
     owner: User | None = None,
     responsible: User | None = None,
     pending_until: datetime | None = None,
+    dynamic_fields: Mapping[DynamicField, Any] | None = None,
+    article_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Ticket:
     """A ticket from a phone call: the customer's words as a phone article. The customer
     is mailed only when the queue has a "new ticket" auto-response."""
@@ -220,6 +224,7 @@ def create_phone_ticket(
             customer_user_id=customer_user_id,
             customer_company_id=customer_company_id,
             pending_until=pending_until,
+            dynamic_fields=dynamic_fields,
             article=ArticleInput(
                 channel=Channel.PHONE,
                 sender_type=SenderType.CUSTOMER,
@@ -230,6 +235,7 @@ def create_phone_ticket(
                 attachments=[
                     AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
                 ],
+                dynamic_fields=article_fields or {},
             ),
         )
         article = ticket.articles.get(number=1)
@@ -259,6 +265,8 @@ def create_email_ticket(
     owner: User | None = None,
     responsible: User | None = None,
     pending_until: datetime | None = None,
+    dynamic_fields: Mapping[DynamicField, Any] | None = None,
+    article_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Ticket:
     """A ticket the agent opens by writing to the customer: the first article is that
     mail (queue salutation + Create template + text + signature), sent via the outbox."""
@@ -290,6 +298,7 @@ def create_email_ticket(
             customer_user_id=customer_user_id,
             customer_company_id=customer_company_id,
             pending_until=pending_until,
+            dynamic_fields=dynamic_fields,
         )
         display_name, sender = sender_of(ticket.queue)
         body = compose_body(ticket, text, agent_actor=actor)
@@ -319,6 +328,7 @@ def create_email_ticket(
                 raw_source=raw,
                 attachments=[AttachmentInput(a.filename, a.content_type, a.content) for a in files],
                 history_type=HistoryType.EMAIL_AGENT,
+                dynamic_fields=article_fields or {},
             ),
             actor=actor,
         )

@@ -7,9 +7,10 @@ Master tickets pass each answer on to their slaves' customers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.utils import getaddresses
+from typing import Any
 
 from django.db import transaction
 from django.utils import formats, timezone
@@ -34,7 +35,7 @@ from sportello.tickets import actions, events
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history import record
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Channel, SenderType, State, Ticket
+from sportello.tickets.models import Article, Channel, DynamicField, SenderType, State, Ticket
 
 
 def templates_for(ticket: Ticket, kind: str = TemplateType.ANSWER) -> list[StandardTemplate]:
@@ -91,9 +92,11 @@ def reply(
     keep_attachments: bool = False,
     next_state: State | None = None,
     pending_until: datetime | None = None,
+    article_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Article:
-    """Answer ``article`` (quoted, salutation and signature added); on a master ticket the
-    same text goes to every slave's customer."""
+    """Answer ``article`` (quoted, salutation and signature added, with the answer's
+    article dynamic fields); on a master ticket the same text goes to every slave's
+    customer."""
     ticket = article.ticket
     kept = attachments_of(article) if keep_attachments else []
     with transaction.atomic():
@@ -107,6 +110,7 @@ def reply(
             attachments=kept,
             next_state=next_state,
             pending_until=pending_until,
+            article_fields=article_fields,
         )
         for slave in actions.slaves_of(ticket):
             recipient = customer_address(slave)

@@ -184,8 +184,10 @@ def create_ticket(
     lock: bool = False,
     article: ArticleInput | None = None,
     quiet: bool = False,
+    dynamic_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Ticket:
-    """Create a ticket (and its first article): one NewTicket row, one row for the article."""
+    """Create a ticket (and its first article): one NewTicket row, one row for the article,
+    one DynamicFieldUpdate row per ticket dynamic field given a value."""
     permissions.require(actor.user, "create", queue)
     _require_valid(queue, _("Queue %(name)s is not valid."))
     state = state or default_state()
@@ -237,6 +239,8 @@ def create_ticket(
         )
         if article is not None:
             _add_article(ticket, article, actor=actor, number=1, quiet=quiet)
+        if dynamic_fields:
+            _store_dynamic_fields(ticket, dynamic_fields, actor=actor, article=None)
     return ticket
 
 
@@ -266,6 +270,8 @@ def _add_article(
             quiet=quiet,
         )
     )
+    if data.dynamic_fields:
+        _store_dynamic_fields(ticket, data.dynamic_fields, actor=actor, article=article)
     return article
 
 
@@ -781,9 +787,11 @@ def note(
     notify: Sequence[User] = (),
     state: State | None = None,
     pending_until: datetime | None = None,
+    article_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Article:
-    """Add a note: internal unless marked visible for the customer; the chosen agents are
-    told after commit. A state change with it needs the lock."""
+    """Add a note: internal unless marked visible for the customer, with its article
+    dynamic fields; the chosen agents are told after commit. A state change with it needs
+    the lock."""
     if not body.strip():
         raise InvalidInput(_("The note is empty."))
     with transaction.atomic():
@@ -792,16 +800,11 @@ def note(
         if state is not None:
             _valid_state(state, *_DIALOG_STATE_TYPES)
             current = _take_lock(current, actor)
-        article = add_article(
-            current,
-            _note_input(
-                actor,
-                body,
-                subject or str(_("Note")),
-                visible_for_customer=visible_for_customer,
-            ),
-            actor=actor,
+        data = _note_input(
+            actor, body, subject or str(_("Note")), visible_for_customer=visible_for_customer
         )
+        data.dynamic_fields = article_fields or {}
+        article = add_article(current, data, actor=actor)
         current = _new_state(current, state, pending_until, actor)
         agents = [a for a in notify if a.pk != actor.user.pk and a.is_active]
         if agents:
@@ -834,6 +837,7 @@ def phone_call(
     subject: str = "",
     state: State | None = None,
     pending_until: datetime | None = None,
+    article_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Article:
     """Record an outbound (agent → customer) or inbound (customer → agent) phone call;
     the call is part of the customer conversation and takes the lock."""
@@ -847,19 +851,17 @@ def phone_call(
         current = _take_lock(current, actor)
         sender = SenderType.CUSTOMER if inbound else SenderType.AGENT
         default_subject = _("Phone call from customer") if inbound else _("Phone call to customer")
-        article = add_article(
-            current,
-            _note_input(
-                actor,
-                body,
-                subject or str(default_subject),
-                channel=Channel.PHONE,
-                sender_type=sender,
-                visible_for_customer=True,
-                from_address=current.customer_user_id if inbound else actor.user.display_name,
-            ),
-            actor=actor,
+        data = _note_input(
+            actor,
+            body,
+            subject or str(default_subject),
+            channel=Channel.PHONE,
+            sender_type=sender,
+            visible_for_customer=True,
+            from_address=current.customer_user_id if inbound else actor.user.display_name,
         )
+        data.dynamic_fields = article_fields or {}
+        article = add_article(current, data, actor=actor)
         current = _new_state(current, state, pending_until, actor)
     return article
 
@@ -1183,45 +1185,53 @@ def set_dynamic_fields(
 ) -> int:
     """Store dynamic field values of the ticket (or one of its articles): one
     DynamicFieldUpdate row per changed field. Returns the number of changed fields."""
-    from sportello.tickets import dynamic_fields as df
-
-    target_kind = DynamicFieldObject.ARTICLE if article is not None else DynamicFieldObject.TICKET
-    changed = 0
     with transaction.atomic():
         current = _locked_ticket(ticket)
         permissions.require(actor.user, "rw", current.queue)
         if article is not None and article.ticket_id != current.pk:
             raise InvalidInput(_("The article belongs to another ticket."))
-        obj: Ticket | Article = article if article is not None else current
-        rows = df.stored(obj)
-        owner_field = "article" if article is not None else "ticket"
-        for field, raw in values.items():
-            if field.object_type != target_kind or not field.valid:
-                raise InvalidInput(_("Field %(name)s cannot be set here."), name=field.name)
-            value = df.clean_value(field, raw)
-            old_rows = rows.get(field.pk, [])
-            old = df.stable(field, df.value_of(field, old_rows))
-            new = df.stable(field, value)
-            if old == new:
-                continue
-            DynamicFieldValue.objects.filter(pk__in=[r.pk for r in old_rows]).delete()
-            new_rows = df.rows_for(field, value)
-            for row in new_rows:
-                setattr(row, owner_field, obj)
-            DynamicFieldValue.objects.bulk_create(new_rows)
-            record(
-                current,
-                HistoryType.DYNAMIC_FIELD_UPDATE,
-                actor=actor,
-                article=article,
-                old=old,
-                new=new,
-                comment=field.name,
-            )
-            _publish(events.TicketDynamicFieldChanged, current, actor, field.name, old, new)
-            changed += 1
-        if changed:
-            _touch(current, actor)
+        return _store_dynamic_fields(current, values, actor=actor, article=article)
+
+
+def _store_dynamic_fields(
+    current: Ticket, values: Mapping[DynamicField, Any], *, actor: Actor, article: Article | None
+) -> int:
+    """The write of :func:`set_dynamic_fields`, inside the caller's transaction and
+    permission check (creating a ticket or adding an article sets fields too)."""
+    from sportello.tickets import dynamic_fields as df
+
+    target_kind = DynamicFieldObject.ARTICLE if article is not None else DynamicFieldObject.TICKET
+    changed = 0
+    obj: Ticket | Article = article if article is not None else current
+    rows = df.stored(obj)
+    owner_field = "article" if article is not None else "ticket"
+    for field, raw in values.items():
+        if field.object_type != target_kind or not field.valid:
+            raise InvalidInput(_("Field %(name)s cannot be set here."), name=field.name)
+        value = df.clean_value(field, raw)
+        old_rows = rows.get(field.pk, [])
+        old = df.stable(field, df.value_of(field, old_rows))
+        new = df.stable(field, value)
+        if old == new:
+            continue
+        DynamicFieldValue.objects.filter(pk__in=[r.pk for r in old_rows]).delete()
+        new_rows = df.rows_for(field, value)
+        for row in new_rows:
+            setattr(row, owner_field, obj)
+        DynamicFieldValue.objects.bulk_create(new_rows)
+        record(
+            current,
+            HistoryType.DYNAMIC_FIELD_UPDATE,
+            actor=actor,
+            article=article,
+            old=old,
+            new=new,
+            comment=field.name,
+        )
+        _publish(events.TicketDynamicFieldChanged, current, actor, field.name, old, new)
+        changed += 1
+    if changed:
+        _touch(current, actor)
     return changed
 
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 from django.core.files.base import ContentFile, File
 from django.utils import timezone
 
 from sportello.accounts.models import User
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Attachment, Channel, SenderType, Ticket
+from sportello.tickets.models import (
+    Article,
+    Attachment,
+    Channel,
+    DynamicField,
+    SenderType,
+    Ticket,
+)
 
 NUL = "\x00"
 
@@ -50,6 +57,8 @@ class ArticleInput:
     # Overrides the history type derived from channel and sender (e.g. FollowUp).
     history_type: HistoryType | None = None
     history_comment: str = ""
+    # Article dynamic field values (field → raw input), stored with the article.
+    dynamic_fields: Mapping[DynamicField, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.channel not in Channel.values:

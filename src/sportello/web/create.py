@@ -69,7 +69,10 @@ def new_email_ticket(request: HttpRequest) -> HttpResponse:
 @agent_required
 def customer_search(request: HttpRequest) -> HttpResponse:
     """htmx: ``<option>``s for the customer field's datalist (search as you type)."""
-    term = (request.GET.get("customer") or request.GET.get("q") or "").strip()[:100]
+    # The create forms send "customer", the customer dialog "customer_user_id".
+    query = request.GET
+    term = query.get("customer") or query.get("customer_user_id") or query.get("q") or ""
+    term = term.strip()[:100]
     found: list[CustomerUser] = []
     if len(term) >= 2:
         found = list(

@@ -8,7 +8,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
@@ -17,8 +16,23 @@ from sportello.customers.models import CustomerUser
 from sportello.mail.compose import OutgoingAttachment
 from sportello.mail.models import StandardTemplate, TemplateType
 from sportello.queues.models import Queue
-from sportello.tickets.models import Priority, State, StateType, TicketType
+from sportello.tickets.models import (
+    DynamicField,
+    DynamicFieldObject,
+    Priority,
+    State,
+    StateType,
+    TicketType,
+)
 from sportello.tickets.selectors import DEFAULT_PRIORITY, DEFAULT_TICKET_TYPE
+from sportello.web.ticket_actions_forms import (
+    ARTICLE_PREFIX,
+    TICKET_PREFIX,
+    add_dynamic_fields,
+    clean_dynamic_fields,
+    customer_search_input,
+    dynamic_values,
+)
 
 NEXT_STATE_TYPES = (
     StateType.NEW,
@@ -61,15 +75,7 @@ class NewTicketForm(forms.Form):
         label=_("Customer"),
         max_length=250,
         help_text=_("Type to search customers, or give an email address."),
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "off",
-                "hx-get": reverse_lazy("web:customer-search"),
-                "hx-trigger": "input changed delay:250ms",
-                "hx-target": "#customer-results",
-                "list": "customer-results",
-            }
-        ),
+        widget=customer_search_input(),
     )
     queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.none())
     title = forms.CharField(label=_("Title"), max_length=255)
@@ -110,6 +116,9 @@ class NewTicketForm(forms.Form):
         self.fields["type"].initial = TicketType.objects.filter(name=DEFAULT_TICKET_TYPE).first()
         self.fields["priority"].initial = Priority.objects.filter(name=DEFAULT_PRIORITY).first()
         self.fields["next_state"].initial = State.objects.filter(name="open").first()
+        # Dynamic fields of the ticket and of its first article, with their defaults.
+        self.ticket_fields = add_dynamic_fields(self, DynamicFieldObject.TICKET, TICKET_PREFIX)
+        self.article_fields = add_dynamic_fields(self, DynamicFieldObject.ARTICLE, ARTICLE_PREFIX)
 
     def _set_queryset(self, name: str, queryset: Any) -> None:
         field = self.fields[name]
@@ -146,6 +155,8 @@ class NewTicketForm(forms.Form):
         state = data.get("next_state")
         if state is not None and state.is_pending and not data.get("pending_until"):
             self.add_error("pending_until", _("A pending state needs a pending time."))
+        clean_dynamic_fields(self, self.ticket_fields, TICKET_PREFIX)
+        clean_dynamic_fields(self, self.article_fields, ARTICLE_PREFIX)
         return data
 
     # What the actions need, derived from the customer field.
@@ -191,7 +202,14 @@ class NewTicketForm(forms.Form):
             "customer_company_id": company_id,
             "pending_until": data.get("pending_until") if state.is_pending else None,
             "attachments": self.outgoing_attachments(),
+            "dynamic_fields": self._dynamic(self.ticket_fields, TICKET_PREFIX),
+            "article_fields": self._dynamic(self.article_fields, ARTICLE_PREFIX),
         }
+
+    def _dynamic(self, fields: list[DynamicField], prefix: str) -> dict[DynamicField, Any]:
+        # Empty values are not stored: a new ticket has nothing to clear.
+        values = dynamic_values(self, fields, prefix)
+        return {f: v for f, v in values.items() if v not in (None, "", [], False)}
 
 
 class NewEmailTicketForm(NewTicketForm):

@@ -10,9 +10,12 @@ from sportello.accounts.models import REFRESH_CHOICES, SKINS, User, time_zones
 from sportello.accounts.services import TRANSPORTS, selectable_queues
 from sportello.notifications.models import NotificationType
 from sportello.queues.models import Queue
+from sportello.web.ticket_actions_forms import ArticleFieldsMixin
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(ArticleFieldsMixin, forms.Form):
+    """The zoom's quick answer, with the answer's article dynamic fields."""
+
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = forms.CharField(

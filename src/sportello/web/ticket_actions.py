@@ -92,7 +92,7 @@ def _user(request: HttpRequest) -> User:
 
 def _note(ctx: Context) -> None:
     d = ctx.data
-    article = actions.note(
+    actions.note(
         ctx.ticket,
         actor=ctx.actor,
         body=d["body"],
@@ -101,10 +101,8 @@ def _note(ctx: Context) -> None:
         notify=list(d["notify"]),
         state=d["state"],
         pending_until=d["pending_until"],
+        article_fields=ctx.form.article_values(),
     )
-    values = ctx.form.article_values()
-    if values:
-        actions.set_dynamic_fields(ctx.ticket, values, actor=ctx.actor, article=article)
 
 
 def _phone(inbound: bool) -> Perform:
@@ -118,6 +116,7 @@ def _phone(inbound: bool) -> Perform:
             subject=d["subject"],
             state=d["state"],
             pending_until=d["pending_until"],
+            article_fields=ctx.form.article_values(),
         )
 
     return perform
@@ -205,6 +204,7 @@ def _reply(ctx: Context) -> None:
         keep_attachments=ctx.data["keep_attachments"],
         next_state=ctx.data["state"],
         pending_until=ctx.data["pending_until"],
+        article_fields=form.article_values(),
     )
 
 

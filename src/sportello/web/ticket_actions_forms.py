@@ -6,11 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
 from sportello.accounts.models import User
+from sportello.core.errors import InvalidInput
+from sportello.customers.models import CustomerUser
 from sportello.mail.forwarding import templates_for
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields as df
@@ -110,7 +113,28 @@ def _pending_until(required: bool = False) -> forms.DateTimeField:
     )
 
 
-class NoteForm(NextStateMixin, DialogForm):
+class ArticleFieldsMixin(forms.Form):
+    """The new article's own dynamic fields, prefilled with their defaults
+    (``article_fields``: the definitions, when the caller has read them already)."""
+
+    def __init__(
+        self, *args: Any, article_fields: list[DynamicField] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.article_fields = add_dynamic_fields(
+            self, DynamicFieldObject.ARTICLE, ARTICLE_PREFIX, fields=article_fields
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        clean_dynamic_fields(self, self.article_fields, ARTICLE_PREFIX)
+        return data
+
+    def article_values(self) -> dict[DynamicField, Any]:
+        return dynamic_values(self, self.article_fields, ARTICLE_PREFIX)
+
+
+class NoteForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     visible_for_customer = forms.BooleanField(label=_("Visible for the customer"), required=False)
@@ -118,20 +142,8 @@ class NoteForm(NextStateMixin, DialogForm):
     state = _next_state()
     pending_until = _pending_until()
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The note's own (article) dynamic fields, prefilled with their defaults.
-        self.article_fields = list(df.fields_for(DynamicFieldObject.ARTICLE))
-        for field in self.article_fields:
-            form_field = dynamic_form_field(field)
-            form_field.initial = field.default
-            self.fields[f"adf_{field.name}"] = form_field
 
-    def article_values(self) -> dict[DynamicField, Any]:
-        return {f: self.cleaned_data.get(f"adf_{f.name}") for f in self.article_fields}
-
-
-class PhoneForm(NextStateMixin, DialogForm):
+class PhoneForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     state = _next_state()
@@ -184,11 +196,39 @@ class ResponsibleForm(DialogForm):
     responsible = AgentChoiceField(label=_("New responsible"), queryset=_agents(), required=False)
 
 
+def customer_search_input() -> forms.TextInput:
+    """A text input that fills the ``customer-results`` datalist as the agent types."""
+    return forms.TextInput(
+        attrs={
+            "autocomplete": "off",
+            "hx-get": reverse_lazy("web:customer-search"),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-target": "#customer-results",
+            "list": "customer-results",
+        }
+    )
+
+
 class CustomerForm(DialogForm):
-    customer_user_id = forms.CharField(label=_("Customer user"), max_length=250, required=False)
+    customer_user_id = forms.CharField(
+        label=_("Customer user"),
+        max_length=250,
+        required=False,
+        help_text=_("Type to search customers; a known customer brings their company."),
+        widget=customer_search_input(),
+    )
     customer_company_id = forms.CharField(
         label=_("Customer company"), max_length=150, required=False
     )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        login = (data.get("customer_user_id") or "").strip()
+        if login and not (data.get("customer_company_id") or "").strip():
+            record = CustomerUser.objects.filter(login=login).select_related("company").first()
+            if record is not None and record.company is not None:
+                data["customer_company_id"] = record.company.customer_id
+        return data
 
 
 class TicketNumberForm(DialogForm):
@@ -237,7 +277,7 @@ def _addresses(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-class ReplyForm(NextStateMixin, DialogForm):
+class ReplyForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     template = forms.ChoiceField(label=_("Template"), required=False)
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
@@ -308,21 +348,63 @@ def dynamic_form_field(field: DynamicField) -> forms.Field:
     return forms.CharField(label=label, required=required, max_length=df.TEXT_LENGTH[T.TEXT])
 
 
+TICKET_PREFIX, ARTICLE_PREFIX = "df_", "adf_"
+
+
+def add_dynamic_fields(
+    form: forms.Form,
+    object_type: str,
+    prefix: str,
+    values: dict[str, Any] | None = None,
+    fields: list[DynamicField] | None = None,
+) -> list[DynamicField]:
+    """Add a form field per valid dynamic field of ``object_type`` (or per given field),
+    named prefix + field name, prefilled with ``values`` (stored values) or else the
+    field's default."""
+    if fields is None:
+        fields = list(df.fields_for(object_type))
+    for field in fields:
+        form_field = dynamic_form_field(field)
+        form_field.initial = (values or {}).get(field.name, field.default)
+        form.fields[f"{prefix}{field.name}"] = form_field
+    return fields
+
+
+def clean_dynamic_fields(form: forms.Form, fields: list[DynamicField], prefix: str) -> None:
+    """The domain's checks (pattern, options, ranges) shown at the field they concern."""
+    for field in fields:
+        name = f"{prefix}{field.name}"
+        if name not in form.cleaned_data:
+            continue  # the form field already reported an error
+        try:
+            form.cleaned_data[name] = df.clean_value(field, form.cleaned_data[name])
+        except InvalidInput as error:
+            form.add_error(name, str(error))
+
+
+def dynamic_values(
+    form: forms.Form, fields: list[DynamicField], prefix: str
+) -> dict[DynamicField, Any]:
+    return {f: form.cleaned_data.get(f"{prefix}{f.name}") for f in fields}
+
+
 class FreeFieldsForm(NextStateMixin, DialogForm):
     state = _next_state((StateType.NEW, *DIALOG_STATES))
     pending_until = _pending_until()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.dynamic = list(df.ticket_fields())
-        values = df.current_values(self.ticket)
+        # Stored values prefill the fields; unset ones show their default.
         stored = df.stored(self.ticket)
-        for field in self.dynamic:
-            form_field = dynamic_form_field(field)
-            value = values.get(field.name) if field.pk in stored else field.default
-            form_field.initial = value
-            self.fields[f"df_{field.name}"] = form_field
+        fields = df.ticket_fields()
+        values = {f.name: df.value_of(f, stored[f.pk]) for f in fields if f.pk in stored}
+        self.dynamic = add_dynamic_fields(self, DynamicFieldObject.TICKET, TICKET_PREFIX, values)
         self.fields["state"].initial = self.ticket.state_id
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        clean_dynamic_fields(self, self.dynamic, TICKET_PREFIX)
+        return data
+
     def dynamic_values(self) -> dict[DynamicField, Any]:
-        return {f: self.cleaned_data.get(f"df_{f.name}") for f in self.dynamic}
+        return dynamic_values(self, self.dynamic, TICKET_PREFIX)

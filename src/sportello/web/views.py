@@ -74,9 +74,17 @@ def _zoom(
     flt = zoom.ZoomFilter.from_query(request.GET)
     data = zoom.build(ticket, request.user, flt)  # type: ignore[arg-type]
     history = ticket.history.order_by("-id")[:5]
-    render_context = zoom_render.context(ticket, get_token(request))
+    user = request.user
+    render_context = zoom_render.context(
+        ticket,
+        get_token(request),
+        may_act=permissions.may(user, "rw", ticket.queue),  # type: ignore[arg-type]
+        locked_by_other=ticket.is_locked and ticket.owner_id != user.pk,
+    )
     if answer_form is None:
-        answer_form = AnswerForm(initial={"to": customer_address(ticket)})
+        answer_form = AnswerForm(
+            initial={"to": customer_address(ticket)}, article_fields=data.article_fields
+        )
     response = render(
         request,
         "web/ticket.html",
@@ -134,6 +142,7 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
             to=form.addresses("to"),
             cc=form.addresses("cc"),
             reply_to=last_customer_article.first(),
+            article_fields=form.article_values(),
         )
     except DomainError as error:
         form.add_error(None, str(error))

@@ -13,10 +13,14 @@ from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
 from sportello.mail.models import OutboxMessage
+from sportello.tickets import dynamic_fields as df
 from sportello.tickets.models import (
     Article,
     Attachment,
     Channel,
+    DynamicField,
+    DynamicFieldObject,
+    DynamicFieldValue,
     LinkType,
     SenderType,
     StateType,
@@ -45,6 +49,8 @@ class ArticleView:
     attachments: list[AttachmentView]
     deliveries: list[OutboxMessage] = field(default_factory=list)
     html: SafeHtml | None = None
+    # (label, shown value) of the article's dynamic fields that hold a value.
+    fields: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -77,6 +83,8 @@ class Zoom:
     links: dict[str, list[Ticket]] = field(default_factory=dict)
     watching: bool = False
     blocked_images: int = 0
+    # The valid article dynamic fields (for the cards and the answer form).
+    article_fields: list[DynamicField] = field(default_factory=list)
 
 
 def attachment_url(ticket: Ticket, attachment: Attachment, *, inline: bool = False) -> str:
@@ -119,6 +127,25 @@ def _links(ticket: Ticket, agent: User) -> dict[str, list[Ticket]]:
     return groups
 
 
+def _article_fields(ticket: Ticket, fields: list[DynamicField]) -> dict[int, list[tuple[str, str]]]:
+    """Article id → its dynamic field values, for all articles in one query."""
+    if not fields:
+        return {}
+    stored: dict[int, dict[int, list[DynamicFieldValue]]] = {}
+    values = DynamicFieldValue.objects.filter(article__ticket=ticket, field__in=fields)
+    for row in values.order_by("id"):
+        assert row.article_id is not None
+        stored.setdefault(row.article_id, {}).setdefault(row.field_id, []).append(row)
+    return {
+        article_id: [
+            (f.label, df.show(f, df.value_of(f, by_field[f.pk])))
+            for f in fields
+            if f.pk in by_field
+        ]
+        for article_id, by_field in stored.items()
+    }
+
+
 def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
     # Prefetched into plain lists: no queryset per article when they are read.
     articles_qs = ticket.articles.order_by("number").prefetch_related(
@@ -139,6 +166,8 @@ def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
             "article_id", "seen", "marked"
         )
     }
+    article_field_defs = list(df.fields_for(DynamicFieldObject.ARTICLE))
+    article_fields = _article_fields(ticket, article_field_defs)
     views = []
     for article in articles:
         flag = flags.get(article.pk)
@@ -149,6 +178,7 @@ def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
                 marked=bool(flag and flag.marked),
                 attachments=[AttachmentView(a, previewable(a)) for a in article.files],
                 deliveries=article.sent,
+                fields=article_fields.get(article.pk, []),
             )
         )
     shown = [v for v in views if flt.article is None or v.article.number == flt.article]
@@ -187,6 +217,7 @@ def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
         links=_links(ticket, agent),
         watching=TicketWatch.objects.filter(ticket=ticket, agent=agent).exists(),
         blocked_images=blocked,
+        article_fields=article_field_defs,
     )
 
 

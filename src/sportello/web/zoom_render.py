@@ -37,15 +37,42 @@ class Context:
     senders: dict[str, str]
     url: dict[str, Callable[[int], str]]
     date_format: str
+    # May the agent act on articles (rw), and does another agent hold the lock?
+    may_act: bool = False
+    locked_by_other: bool = False
     dates: dict[datetime, str] = field(default_factory=dict)
 
 
-def _url_pattern(name: str, number: str) -> Callable[[int], str]:
-    pattern = escape(reverse(name, args=[number, _SLOT]))
+def _url_pattern(name: str, *args: str) -> Callable[[int], str]:
+    pattern = escape(reverse(name, args=[args[0], _SLOT, *args[1:]]))
     return lambda value: pattern.replace(str(_SLOT), str(value))
 
 
-def context(ticket: Ticket, csrf_token: str) -> Context:
+# The article dialogs each channel offers: a reply goes to the customer, so internal
+# notes have none; reply-all needs the mail's recipient lists; bounce needs the
+# original message (checked per article).
+_CUSTOMER_CHANNELS = (Channel.EMAIL, Channel.PHONE, Channel.WEB)
+ARTICLE_DIALOGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("reply", _CUSTOMER_CHANNELS),
+    ("reply-all", (Channel.EMAIL,)),
+    ("forward", tuple(Channel.values)),
+    ("bounce", (Channel.EMAIL,)),
+    ("split", tuple(Channel.values)),
+)
+
+
+def article_dialogs(channel: str, has_source: bool) -> list[str]:
+    """The dialogs of an article's menu, in menu order."""
+    return [
+        name
+        for name, channels in ARTICLE_DIALOGS
+        if channel in channels and (name != "bounce" or has_source)
+    ]
+
+
+def context(
+    ticket: Ticket, csrf_token: str, *, may_act: bool = False, locked_by_other: bool = False
+) -> Context:
     names = ("article-mark", "article-print", "article-raw", "article-eml", "attachment")
     labels = {
         "internal": _("internal"),
@@ -66,15 +93,29 @@ def context(ticket: Ticket, csrf_token: str) -> Context:
         "jump": _("Jump to the article"),
         "only": _("Show only this article"),
         "delivery": _("Delivery"),
+        "menu": _("Article actions"),
+        "reply": _("Reply"),
+        "reply-all": _("Reply to all"),
+        "forward": _("Forward"),
+        "bounce": _("Bounce"),
+        "split": _("Split"),
+        "locked": _("Locked by another agent"),
     }
+    url = {name: _url_pattern(f"web:{name}", ticket.number) for name in names}
+    for name, _channels in ARTICLE_DIALOGS:
+        # Lock-taking dialogs open through a POST (it takes the lock); split is a link.
+        view = "actions:article-dialog" if name == "split" else "actions:article-open"
+        url[name] = _url_pattern(view, ticket.number, name)
     return Context(
         ticket=ticket,
         csrf_token=escape(csrf_token),
         labels={key: escape(str(value)) for key, value in labels.items()},
         channels={value: escape(str(label)) for value, label in Channel.choices},
         senders={value: escape(str(label)) for value, label in SenderType.choices},
-        url={name: _url_pattern(f"web:{name}", ticket.number) for name in names},
+        url=url,
         date_format=str(formats.get_format("SHORT_DATETIME_FORMAT")),
+        may_act=may_act,
+        locked_by_other=locked_by_other,
     )
 
 
@@ -145,11 +186,47 @@ def mark_button(ctx: Context, number: int, marked: bool) -> SafeString:
     )
 
 
+def _dialog_item(ctx: Context, name: str, number: int) -> str:
+    url, label = ctx.url[name](number), ctx.labels[name]
+    if name == "split":
+        return f'<li><a href="{url}">{label}</a></li>'
+    disabled = f' disabled title="{ctx.labels["locked"]}"' if ctx.locked_by_other else ""
+    return (
+        f'<li><form method="post" action="{url}" class="inline">'
+        f'<input type="hidden" name="csrfmiddlewaretoken" value="{ctx.csrf_token}">'
+        f'<button type="submit" data-action="{name}"{disabled}>{label}</button></form></li>'
+    )
+
+
+def article_menu(ctx: Context, view: ArticleView) -> str:
+    """Reply, reply all, forward, bounce, split (those the channel offers, for agents who
+    may act), print, raw view and .eml (mails), mark."""
+    a, labels = view.article, ctx.labels
+    n, source = a.number, bool(a.raw_source)
+    items = []
+    if ctx.may_act:
+        items = [_dialog_item(ctx, name, n) for name in article_dialogs(a.channel, source)]
+    items.append(f'<li><a href="{ctx.url["article-print"](n)}">{labels["print"]}</a></li>')
+    if source:
+        items.append(f'<li><a href="{ctx.url["article-raw"](n)}">{labels["raw"]}</a></li>')
+        items.append(f'<li><a href="{ctx.url["article-eml"](n)}">{labels["eml"]}</a></li>')
+    items.append(f"<li>{mark_button(ctx, n, view.marked)}</li>")
+    return (
+        f'<ul class="article-menu" aria-label="{labels["menu"]} #{n}" data-article="{n}">'
+        f"{''.join(items)}</ul>"
+    )
+
+
 def _addresses(ctx: Context, view: ArticleView) -> str:
     a, labels = view.article, ctx.labels
     pairs = (("from", a.from_address), ("to", a.to_address), ("cc", a.cc_address))
     items = [f"<dt>{labels[key]}</dt><dd>{escape(value)}</dd>" for key, value in pairs if value]
     items.append(f"<dt>{labels['subject']}</dt><dd>{escape(a.subject or DASH)}</dd>")
+    items.extend(
+        f'<dt class="article-field">{escape(label)}</dt>'
+        f'<dd class="article-field">{escape(shown)}</dd>'
+        for label, shown in view.fields
+    )
     return "".join(items)
 
 
@@ -181,13 +258,6 @@ def card(ctx: Context, view: ArticleView) -> str:
     else:
         visibility = f'<span class="badge internal-badge">{labels["internal"]}</span>'
     unseen = f'<span class="badge unseen-badge">{labels["new"]}</span>' if view.unseen else ""
-    tools = [
-        str(mark_button(ctx, n, view.marked)),
-        f'<a href="{ctx.url["article-print"](n)}">{labels["print"]}</a>',
-    ]
-    if a.raw_source:
-        tools.append(f'<a href="{ctx.url["article-raw"](n)}">{labels["raw"]}</a>')
-        tools.append(f'<a href="{ctx.url["article-eml"](n)}">{labels["eml"]}</a>')
     delivery = "".join(
         f'<div class="delivery delivery-{escape(out.status)}">{labels["delivery"]}: '
         f"{escape(str(out.get_status_display()))}"
@@ -211,7 +281,7 @@ def card(ctx: Context, view: ArticleView) -> str:
         f"{_icon(a.sender_type)} {_label(ctx.senders, a.sender_type)} {visibility} {unseen}"
         f'<time datetime="{a.created.isoformat()}">{_when(ctx, a.created)}</time></div>'
         f'<dl class="addresses">{_addresses(ctx, view)}</dl>'
-        f'<div class="article-tools">{"".join(tools)}</div></header>'
+        f"{article_menu(ctx, view)}</header>"
         f"{delivery}{body}{_attachments(ctx, view)}</article>"
     )
 

@@ -34,6 +34,9 @@ def ticket_permissions(ticket: Ticket, user: Any) -> dict[str, bool]:
     return {p: permissions.may(user, p, ticket.queue) for p in permissions.PERMISSION_TYPES}
 
 
-@register.simple_tag
-def is_watching(ticket: Ticket, user: Any) -> bool:
+@register.simple_tag(takes_context=True)
+def is_watching(context: Any, ticket: Ticket, user: Any) -> bool:
+    zoom = context.get("zoom")
+    if zoom is not None and zoom.ticket.pk == ticket.pk:
+        return bool(zoom.watching)  # the zoom has asked already
     return bool(getattr(user, "pk", None)) and ticket.watchers.filter(agent_id=user.pk).exists()
