@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from sportello.accounts import provisioning
+from sportello.accounts import permissions, provisioning
 from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.customers.models import CustomerCompany, CustomerUser

@@ -25,6 +25,7 @@ from sportello.tickets.models import (
     TicketType,
 )
 from sportello.tickets.selectors import DEFAULT_PRIORITY, DEFAULT_TICKET_TYPE
+from sportello.web.agent_fields import AgentChoiceField
 from sportello.web.ticket_actions_forms import (
     ARTICLE_PREFIX,
     TICKET_PREFIX,
@@ -56,18 +57,6 @@ class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> Any:
         items = data if isinstance(data, list | tuple) else [data] if data else []
         return [super(MultipleFileField, self).clean(item, initial) for item in items]
-
-
-class AgentChoiceField(forms.ModelChoiceField):
-    """Agents by name, with their absence while out of office."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.listed_name)
-
-
-class AgentMultipleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return str(obj.listed_name)
 
 
 class NewTicketForm(forms.Form):

@@ -29,7 +29,7 @@ from sportello.tickets.models import (
     StateType,
     Ticket,
 )
-from sportello.web.create_forms import AgentChoiceField, AgentMultipleChoiceField
+from sportello.web.agent_fields import AgentChoiceField, AgentMultipleChoiceField
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
