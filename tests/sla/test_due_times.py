@@ -8,6 +8,7 @@ import pytest
 
 from sportello.core.actor import Actor
 from sportello.queues.models import Queue
+from sportello.sla import services
 from sportello.sla.models import SLA, Calendar, Service, WorkingHours
 from sportello.sla.services import DueState, due_times
 from sportello.tickets import actions
@@ -179,3 +180,38 @@ def test_escalated_tickets_come_from_the_due_columns(
     assert list(escalated(tickets, now=berlin(2026, 3, 2, 9, 59))) == []
     assert list(escalated(tickets, now=berlin(2026, 3, 2, 10, 0))) == [first]
     assert list(escalated(tickets, now=berlin(2026, 3, 2, 10, 30))) == [first, second]
+
+
+def test_an_edited_sla_applies_to_the_next_recomputation(
+    wlan: Queue, gold: SLA, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(wlan, Actor.system("mail"))
+    assert fresh(ticket).first_response_due == berlin(2026, 3, 2, 10, 0)
+    gold.first_response_minutes = 30  # the cached SLA is dropped with the save
+    gold.save()
+    services.recompute(ticket.pk)
+    assert fresh(ticket).first_response_due == berlin(2026, 3, 2, 9, 30)
+
+
+def test_a_row_changed_between_read_and_write_is_recomputed_locked(
+    wlan: Queue, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(wlan, Actor.system("mail"))
+    pending = state_by_name("pending reminder")
+    changed_meanwhile = []
+
+    def change(current: Ticket, now: Any) -> None:
+        if not changed_meanwhile:  # another process sets the state after our read
+            Ticket.objects.filter(pk=current.pk).update(state=pending)
+            changed_meanwhile.append(True)
+        current.update_start = now
+
+    clock.move_to(berlin(2026, 3, 2, 9, 10))
+    services.recompute(ticket.pk, change=change)
+    stored = fresh(ticket)
+    # Not the result computed from the stale row (open, clocks running): the pending one.
+    assert stored.state == pending
+    assert stored.sla_paused_since == berlin(2026, 3, 2, 9, 10)
+    assert stored.update_start == berlin(2026, 3, 2, 9, 10)

@@ -19,9 +19,10 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sportello.mail import cache as configuration_cache
 from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, DUE_FIELD, Clock, Plan, clock_bits, plan
-from sportello.sla.models import SLA, Calendar
+from sportello.sla.models import SLA, Calendar, Service
 from sportello.sla.working_time import WorkingCalendar
 from sportello.tickets.models import StateType, Ticket
 
@@ -48,6 +49,18 @@ SLA_FIELDS = (
     "solution_minutes",
     "unlock_timeout_start",
     "unlock_due",
+)
+# The columns of the ticket row that refresh and the subscribers' changes start from: a
+# stored result is only valid while none of them has changed since the read.
+GUARD_FIELDS = (
+    "state_id",
+    "queue_id",
+    "sla_id",
+    "service_id",
+    "lock",
+    "owner_id",
+    "created",
+    *SLA_FIELDS,
 )
 # Built-in fallback when no calendar is marked default: Monday to Friday, 08:00-17:00.
 FALLBACK = {"time_zone": "Europe/Berlin", "hours": {d: [(480, 1020)] for d in range(5)}}
@@ -183,10 +196,59 @@ def _refresh_unlock(ticket: Ticket, *, now: datetime) -> None:
     )
 
 
+def _one(queryset: QuerySet[Ticket]) -> Ticket | None:
+    # A primary-key filter finds at most one row: iterating skips the ORDER BY and LIMIT
+    # that first() adds, which cost more to compile than the query takes to run.
+    return next(iter(queryset), None)
+
+
+@dataclass(frozen=True)
+class _Configuration:
+    calendars: dict[int, Calendar]
+    slas: dict[int, SLA]
+    services: dict[int, Service]
+
+
+def _load_configuration() -> _Configuration:
+    calendars = {calendar.pk: calendar for calendar in Calendar.objects.all()}
+    slas: dict[int, SLA] = {}
+    for sla in SLA.objects.all():
+        _attach(sla, "calendar", calendars)
+        slas[sla.pk] = sla
+    services: dict[int, Service] = {}
+    for service in Service.objects.all():
+        _attach(service, "sla", slas)
+        services[service.pk] = service
+    return _Configuration(calendars, slas, services)
+
+
+def _attach(instance: Any, field: str, known: dict[int, Any]) -> None:
+    """Set a foreign key's object from ``known``; one not (yet) known is left to the
+    descriptor, which reads it."""
+    pk = getattr(instance, f"{field}_id")
+    if pk is not None and pk in known:
+        setattr(instance, field, known[pk])
+
+
+def for_refresh(ticket_id: int) -> Ticket | None:
+    """The ticket row with what ``refresh`` reads. Calendars, SLAs and services come
+    from the per-process configuration cache (``mail.cache``, dropped when any of them
+    changes): joining them costs more to compile than the whole recomputation."""
+    ticket = _one(Ticket.objects.select_related("state", "queue").filter(pk=ticket_id))
+    if ticket is None:
+        return None
+    known = configuration_cache.get("sla", _load_configuration)
+    _attach(ticket, "sla", known.slas)
+    _attach(ticket, "service", known.services)
+    _attach(ticket.queue, "calendar", known.calendars)
+    _attach(ticket.queue, "default_sla", known.slas)
+    return ticket
+
+
 def locked_for_refresh(ticket_id: int) -> Ticket | None:
     """The ticket row with what ``refresh`` reads, locked until the transaction ends."""
     queryset: QuerySet[Ticket] = Ticket.objects.select_related(*RELATED)
-    return queryset.select_for_update(of=("self",)).filter(pk=ticket_id).first()
+    return _one(queryset.select_for_update(of=("self",)).filter(pk=ticket_id))
 
 
 def store(ticket: Ticket) -> None:
@@ -201,14 +263,19 @@ def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None
     now = now or timezone.now()
     # Most events change nothing here (no SLA, no lock): a plain read settles that
     # without a write transaction.
-    ticket = Ticket.objects.select_related(*RELATED).filter(pk=ticket_id).first()
+    ticket = for_refresh(ticket_id)
     if ticket is None:
         return None
+    read = _guard_values(ticket)
     before = _sla_values(ticket)
     if change is not None:
         change(ticket, now)
     refresh(ticket, now=now)
     if _sla_values(ticket) == before:
+        return ticket
+    # One conditional update when the row is still as read; when something changed it
+    # in between, recompute on the locked row.
+    if _store_if_unchanged(ticket, read):
         return ticket
     with transaction.atomic():
         ticket = locked_for_refresh(ticket_id)
@@ -225,6 +292,18 @@ def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None
 
 def _sla_values(ticket: Ticket) -> tuple[Any, ...]:
     return tuple(getattr(ticket, name) for name in SLA_FIELDS)
+
+
+def _guard_values(ticket: Ticket) -> dict[str, Any]:
+    return {name: getattr(ticket, name) for name in GUARD_FIELDS}
+
+
+def _store_if_unchanged(ticket: Ticket, read: dict[str, Any]) -> bool:
+    """Store the SLA columns if the row still holds the values ``refresh`` started from
+    (a compare-and-set: no lock held between the read and the write)."""
+    # filter(name=None) means IS NULL, so unset columns compare as well.
+    unchanged = Ticket.objects.filter(pk=ticket.pk, **read)
+    return unchanged.update(**{name: getattr(ticket, name) for name in SLA_FIELDS}) == 1
 
 
 # -- what the ticket zoom, dashboards and search show ------------------------------------
