@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import DateTimeField, Q, QuerySet, Value
+from django.db import connection, transaction
+from django.db.models import DateTimeField, Field, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -298,12 +298,38 @@ def _guard_values(ticket: Ticket) -> dict[str, Any]:
     return {name: getattr(ticket, name) for name in GUARD_FIELDS}
 
 
+def _column(name: str) -> tuple[str, Field[Any, Any]]:
+    field = Ticket._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return connection.ops.quote_name(field.column), field
+
+
 def _store_if_unchanged(ticket: Ticket, read: dict[str, Any]) -> bool:
     """Store the SLA columns if the row still holds the values ``refresh`` started from
     (a compare-and-set: no lock held between the read and the write)."""
-    # filter(name=None) means IS NULL, so unset columns compare as well.
-    unchanged = Ticket.objects.filter(pk=ticket.pk, **read)
-    return unchanged.update(**{name: getattr(ticket, name) for name in SLA_FIELDS}) == 1
+    # Plain SQL: the ORM takes longer to build this twenty-column update than the
+    # database takes to run it. Values are prepared by their fields, as the ORM would.
+    assignments, conditions, params = [], [], []
+    for name in SLA_FIELDS:
+        column, field = _column(name)
+        assignments.append(f"{column} = %s")
+        params.append(field.get_db_prep_save(getattr(ticket, name), connection))
+    params.append(ticket.pk)
+    for name, value in read.items():
+        column, field = _column(name)
+        if value is None:
+            conditions.append(f"{column} IS NULL")
+        else:
+            conditions.append(f"{column} = %s")
+            params.append(field.get_db_prep_value(value, connection))
+    sql = (
+        f"UPDATE {connection.ops.quote_name(Ticket._meta.db_table)}"  # noqa: S608
+        f" SET {', '.join(assignments)} WHERE {_column('id')[0]} = %s"
+        f" AND {' AND '.join(conditions)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 # -- what the ticket zoom, dashboards and search show ------------------------------------
