@@ -24,7 +24,7 @@ from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, DUE_FIELD, Clock, Plan, clock_bits, plan
 from sportello.sla.models import SLA, Calendar, Service
 from sportello.sla.working_time import WorkingCalendar
-from sportello.tickets.models import StateType, Ticket
+from sportello.tickets.models import State, StateType, Ticket
 
 # What refresh reads, in one query with the ticket.
 RELATED = (
@@ -204,6 +204,8 @@ def _one(queryset: QuerySet[Ticket]) -> Ticket | None:
 
 @dataclass(frozen=True)
 class _Configuration:
+    states: dict[int, State]
+    queues: dict[int, Queue]
     calendars: dict[int, Calendar]
     slas: dict[int, SLA]
     services: dict[int, Service]
@@ -219,7 +221,13 @@ def _load_configuration() -> _Configuration:
     for service in Service.objects.all():
         _attach(service, "sla", slas)
         services[service.pk] = service
-    return _Configuration(calendars, slas, services)
+    queues: dict[int, Queue] = {}
+    for queue in Queue.objects.all():
+        _attach(queue, "calendar", calendars)
+        _attach(queue, "default_sla", slas)
+        queues[queue.pk] = queue
+    states = {state.pk: state for state in State.objects.all()}
+    return _Configuration(states, queues, calendars, slas, services)
 
 
 def _attach(instance: Any, field: str, known: dict[int, Any]) -> None:
@@ -231,17 +239,21 @@ def _attach(instance: Any, field: str, known: dict[int, Any]) -> None:
 
 
 def for_refresh(ticket_id: int) -> Ticket | None:
-    """The ticket row with what ``refresh`` reads. Calendars, SLAs and services come
-    from the per-process configuration cache (``mail.cache``, dropped when any of them
-    changes): joining them costs more to compile than the whole recomputation."""
-    ticket = _one(Ticket.objects.select_related("state", "queue").filter(pk=ticket_id))
+    """The ticket row with what ``refresh`` reads. State, queue, calendars, SLAs and
+    services come from the per-process configuration cache (``mail.cache``, dropped when
+    any of them changes): joining them costs more to compile than the whole
+    recomputation. They are shared: ``refresh`` only reads them."""
+    ticket = _one(Ticket.objects.filter(pk=ticket_id))
     if ticket is None:
         return None
     known = configuration_cache.get("sla", _load_configuration)
-    _attach(ticket, "sla", known.slas)
-    _attach(ticket, "service", known.services)
-    _attach(ticket.queue, "calendar", known.calendars)
-    _attach(ticket.queue, "default_sla", known.slas)
+    for field, table in (
+        ("state", known.states),
+        ("queue", known.queues),
+        ("sla", known.slas),
+        ("service", known.services),
+    ):
+        _attach(ticket, field, table)
     return ticket
 
 
