@@ -203,23 +203,36 @@ def test_an_article_event_reads_the_ticket_once_and_stores_with_compare_and_set(
     assert fresh(ticket).first_response_minutes == 40
 
 
-def test_a_writer_in_between_makes_the_recompute_read_again_under_the_lock(
-    wlan: Queue, actor: Actor, clock: Any, django_capture_on_commit_callbacks: Any
+def test_an_edited_sla_applies_to_the_next_recomputation(
+    wlan: Queue, gold: SLA, clock: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(wlan, Actor.system("mail"))
-    at = berlin(2026, 3, 2, 9, 40)
-    calls: list[Any] = []
+    assert fresh(ticket).first_response_due == berlin(2026, 3, 2, 10, 0)
+    gold.first_response_minutes = 30  # the cached SLA is dropped with the save
+    gold.save()
+    services.recompute(ticket.pk)
+    assert fresh(ticket).first_response_due == berlin(2026, 3, 2, 9, 30)
 
-    def answered(current: Ticket, now: Any) -> None:
-        if not calls:  # another process answers between our read and our update
-            Ticket.objects.filter(pk=current.pk).update(changed=berlin(2026, 3, 2, 9, 39))
-        calls.append(current.changed)
-        services.record_first_response(current, at)
 
-    services.recompute(ticket.pk, now=at, change=answered)
-    # Read again: the second pass saw the other writer's row and stored on top of it.
-    assert calls[1] == berlin(2026, 3, 2, 9, 39) != calls[0]
+def test_a_row_changed_between_read_and_write_is_recomputed_locked(
+    wlan: Queue, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(wlan, Actor.system("mail"))
+    pending = state_by_name("pending reminder")
+    changed_meanwhile = []
+
+    def change(current: Ticket, now: Any) -> None:
+        if not changed_meanwhile:  # another process sets the state after our read
+            Ticket.objects.filter(pk=current.pk).update(state=pending)
+            changed_meanwhile.append(True)
+        current.update_start = now
+
+    clock.move_to(berlin(2026, 3, 2, 9, 10))
+    services.recompute(ticket.pk, change=change)
     stored = fresh(ticket)
-    assert stored.first_response_minutes == 40 and stored.first_response_due is None
-    assert stored.changed == berlin(2026, 3, 2, 9, 39)
+    # Not the result computed from the stale row (open, clocks running): the pending one.
+    assert stored.state == pending
+    assert stored.sla_paused_since == berlin(2026, 3, 2, 9, 10)
+    assert stored.update_start == berlin(2026, 3, 2, 9, 10)

@@ -1,8 +1,9 @@
 """Per-process caches of configuration that mail and notifications read for every message.
 
 States, priorities, ticket types, the system user, postmaster filters, the routing table
-of system addresses and which queues offer auto-responses, customer notifications or have
-subscribers change rarely, yet were read from the database several times per message.
+of system addresses, which queues offer auto-responses, customer notifications or have
+subscribers, and the service-level calendars, SLAs and services change rarely, yet were
+read from the database several times per message.
 
 Correctness across processes: every change to one of these models (saved or deleted
 through the ORM, or a change of a many-to-many set) writes a new random token into the one

@@ -176,12 +176,15 @@ def _is_automatic(message: ParsedMessage) -> bool:
 
 
 def _duplicate(message: ParsedMessage) -> IngestResult | None:
-    # The condition of the partial unique index, spelled out so SQLite uses it too.
-    found = (
-        Article.objects.filter(content_hash=message.content_hash)
-        .exclude(content_hash="")
-        .values_list("ticket__number", "number")
-        .first()
+    # The condition of the partial unique index, spelled out so SQLite uses it too. The
+    # index is unique: at most one row, no ORDER BY/LIMIT of first() to build.
+    found = next(
+        iter(
+            Article.objects.filter(content_hash=message.content_hash)
+            .exclude(content_hash="")
+            .values_list("ticket__number", "number")
+        ),
+        None,
     )
     return IngestResult("duplicate", found[0], found[1]) if found else None
 

@@ -33,6 +33,8 @@ ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "resent-to")
 AUTOMATIC_SENDERS = ("mailer-daemon", "postmaster")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bytes the header decoder could not decode (8-bit headers), as surrogate escapes.
+_SURROGATE = re.compile("[\udc80-\udcff]")
 _FILENAME_BAD = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -144,7 +146,7 @@ def _decode_header_value(raw: str, hint: str | None = None) -> str:
         text = str(make_header(decode_header(raw)))
     except (UnicodeError, LookupError, ValueError, AssertionError, IndexError):
         text = raw
-    if any("\udc80" <= c <= "\udcff" for c in text):
+    if _SURROGATE.search(text):
         data = text.encode("utf-8", errors="surrogateescape")
         text = _decode_bytes(data, hint)
     return clean_text(" ".join(text.split()) if "\n" in text or "\r" in text else text)

@@ -20,6 +20,7 @@ def connect() -> None:
     from sportello.mail.models import AutoResponse, PostmasterFilter
     from sportello.notifications.models import CustomerNotification
     from sportello.queues.models import Queue, SystemAddress
+    from sportello.sla.models import SLA, Calendar, Holiday, Service, WorkingHours
     from sportello.tickets.models import Priority, State, TicketType
 
     uid = "sportello.mail.cache"
@@ -32,6 +33,12 @@ def connect() -> None:
         PostmasterFilter,
         AutoResponse,
         CustomerNotification,
+        # Service-level configuration, read for every due-time recomputation.
+        Calendar,
+        WorkingHours,
+        Holiday,
+        SLA,
+        Service,
     ):
         post_save.connect(cache.on_model_change, sender=model, dispatch_uid=f"{uid}.save.{model}")
         post_delete.connect(

@@ -31,14 +31,15 @@ class LazyTicket:
 
     def __call__(self) -> Ticket | None:
         if not self._loaded and self.ticket_id is not None:
-            self._ticket = (
-                # Only the queue joined: wide joins cost more to compile than the rare
-                # extra read of an owner or responsible when somebody is to be told.
+            # Only the queue joined: wide joins cost more to compile than the rare extra
+            # read of an owner or responsible when somebody is to be told. One row by
+            # primary key: no ORDER BY/LIMIT of first() to compile.
+            found = (
                 Ticket.objects.select_related("queue")
                 .annotate(has_watchers=Exists(TicketWatch.objects.filter(ticket=OuterRef("pk"))))
                 .filter(pk=self.ticket_id)
-                .first()
             )
+            self._ticket = next(iter(found), None)
             self._loaded = True
         return self._ticket
 

@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
-from django.db.models import DateTimeField, Q, QuerySet, Value, prefetch_related_objects
+from django.db import connection, transaction
+from django.db.models import DateTimeField, Field, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sportello.mail import cache as configuration_cache
 from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, DUE_FIELD, Clock, Plan, clock_bits, plan
-from sportello.sla.models import SLA, Calendar
+from sportello.sla.models import SLA, Calendar, Service
 from sportello.sla.working_time import WorkingCalendar
-from sportello.tickets.models import StateType, Ticket
+from sportello.tickets.models import State, StateType, Ticket
 
 # What refresh reads, in one query with the ticket.
 RELATED = (
@@ -48,6 +49,18 @@ SLA_FIELDS = (
     "solution_minutes",
     "unlock_timeout_start",
     "unlock_due",
+)
+# The columns of the ticket row that refresh and the subscribers' changes start from: a
+# stored result is only valid while none of them has changed since the read.
+GUARD_FIELDS = (
+    "state_id",
+    "queue_id",
+    "sla_id",
+    "service_id",
+    "lock",
+    "owner_id",
+    "created",
+    *SLA_FIELDS,
 )
 # Built-in fallback when no calendar is marked default: Monday to Friday, 08:00-17:00.
 FALLBACK = {"time_zone": "Europe/Berlin", "hours": {d: [(480, 1020)] for d in range(5)}}
@@ -183,10 +196,71 @@ def _refresh_unlock(ticket: Ticket, *, now: datetime) -> None:
     )
 
 
+def _one(queryset: QuerySet[Ticket]) -> Ticket | None:
+    # A primary-key filter finds at most one row: iterating skips the ORDER BY and LIMIT
+    # that first() adds, which cost more to compile than the query takes to run.
+    return next(iter(queryset), None)
+
+
+@dataclass(frozen=True)
+class _Configuration:
+    states: dict[int, State]
+    queues: dict[int, Queue]
+    calendars: dict[int, Calendar]
+    slas: dict[int, SLA]
+    services: dict[int, Service]
+
+
+def _load_configuration() -> _Configuration:
+    calendars = {calendar.pk: calendar for calendar in Calendar.objects.all()}
+    slas: dict[int, SLA] = {}
+    for sla in SLA.objects.all():
+        _attach(sla, "calendar", calendars)
+        slas[sla.pk] = sla
+    services: dict[int, Service] = {}
+    for service in Service.objects.all():
+        _attach(service, "sla", slas)
+        services[service.pk] = service
+    queues: dict[int, Queue] = {}
+    for queue in Queue.objects.all():
+        _attach(queue, "calendar", calendars)
+        _attach(queue, "default_sla", slas)
+        queues[queue.pk] = queue
+    states = {state.pk: state for state in State.objects.all()}
+    return _Configuration(states, queues, calendars, slas, services)
+
+
+def _attach(instance: Any, field: str, known: dict[int, Any]) -> None:
+    """Set a foreign key's object from ``known``; one not (yet) known is left to the
+    descriptor, which reads it."""
+    pk = getattr(instance, f"{field}_id")
+    if pk is not None and pk in known:
+        setattr(instance, field, known[pk])
+
+
+def for_refresh(ticket_id: int) -> Ticket | None:
+    """The ticket row with what ``refresh`` reads. State, queue, calendars, SLAs and
+    services come from the per-process configuration cache (``mail.cache``, dropped when
+    any of them changes): joining them costs more to compile than the whole
+    recomputation. They are shared: ``refresh`` only reads them."""
+    ticket = _one(Ticket.objects.filter(pk=ticket_id))
+    if ticket is None:
+        return None
+    known = configuration_cache.get("sla", _load_configuration)
+    for field, table in (
+        ("state", known.states),
+        ("queue", known.queues),
+        ("sla", known.slas),
+        ("service", known.services),
+    ):
+        _attach(ticket, field, table)
+    return ticket
+
+
 def locked_for_refresh(ticket_id: int) -> Ticket | None:
     """The ticket row with what ``refresh`` reads, locked until the transaction ends."""
     queryset: QuerySet[Ticket] = Ticket.objects.select_related(*RELATED)
-    return queryset.select_for_update(of=("self",)).filter(pk=ticket_id).first()
+    return _one(queryset.select_for_update(of=("self",)).filter(pk=ticket_id))
 
 
 def store(ticket: Ticket) -> None:
@@ -204,20 +278,21 @@ def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None
     was read (``changed`` and the SLA columns). Only when another writer came between
     does it read again, under the row lock."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_related(*RELATED).filter(pk=ticket_id).first()
+    # Most events change nothing here (no SLA, no lock): a plain read settles that
+    # without a write transaction.
+    ticket = for_refresh(ticket_id)
     if ticket is None:
         return None
+    read = _guard_values(ticket)
     before = _sla_values(ticket)
     if change is not None:
         change(ticket, now)
     refresh(ticket, now=now)
-    after = _sla_values(ticket)
-    if after == before:
+    if _sla_values(ticket) == before:
         return ticket
-    unchanged = dict(zip(SLA_FIELDS, before, strict=True), changed=ticket.changed)
-    if Ticket.objects.filter(pk=ticket_id, **unchanged).update(
-        **dict(zip(SLA_FIELDS, after, strict=True))
-    ):
+    # One conditional update when the row is still as read; when something changed it
+    # in between, recompute on the locked row.
+    if _store_if_unchanged(ticket, read):
         return ticket
     with transaction.atomic():
         ticket = locked_for_refresh(ticket_id)
@@ -234,6 +309,44 @@ def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None
 
 def _sla_values(ticket: Ticket) -> tuple[Any, ...]:
     return tuple(getattr(ticket, name) for name in SLA_FIELDS)
+
+
+def _guard_values(ticket: Ticket) -> dict[str, Any]:
+    return {name: getattr(ticket, name) for name in GUARD_FIELDS}
+
+
+def _column(name: str) -> tuple[str, Field[Any, Any]]:
+    field = Ticket._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return connection.ops.quote_name(field.column), field
+
+
+def _store_if_unchanged(ticket: Ticket, read: dict[str, Any]) -> bool:
+    """Store the SLA columns if the row still holds the values ``refresh`` started from
+    (a compare-and-set: no lock held between the read and the write)."""
+    # Plain SQL: the ORM takes longer to build this twenty-column update than the
+    # database takes to run it. Values are prepared by their fields, as the ORM would.
+    assignments, conditions, params = [], [], []
+    for name in SLA_FIELDS:
+        column, field = _column(name)
+        assignments.append(f"{column} = %s")
+        params.append(field.get_db_prep_save(getattr(ticket, name), connection))
+    params.append(ticket.pk)
+    for name, value in read.items():
+        column, field = _column(name)
+        if value is None:
+            conditions.append(f"{column} IS NULL")
+        else:
+            conditions.append(f"{column} = %s")
+            params.append(field.get_db_prep_value(value, connection))
+    sql = (
+        f"UPDATE {connection.ops.quote_name(Ticket._meta.db_table)}"  # noqa: S608
+        f" SET {', '.join(assignments)} WHERE {_column('id')[0]} = %s"
+        f" AND {' AND '.join(conditions)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 # -- what the ticket zoom, dashboards and search show ------------------------------------

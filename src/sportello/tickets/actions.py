@@ -32,7 +32,7 @@ from sportello.tickets.articles import (
     article_history_type,
     store_article,
 )
-from sportello.tickets.history import record
+from sportello.tickets.history import entry, record, record_all
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
     PENDING_STATE_TYPES,
@@ -42,6 +42,7 @@ from sportello.tickets.models import (
     DynamicField,
     DynamicFieldObject,
     DynamicFieldValue,
+    History,
     LinkType,
     Lock,
     MasterSlave,
@@ -221,13 +222,16 @@ def create_ticket(
             changed=now,
             changed_by=actor.user,
         )
-        record(
-            ticket,
-            HistoryType.NEW_TICKET,
-            actor=actor,
-            new=ticket.number,
-            comment=f"{queue.full_name} / {state.name} / {ticket.priority.name}",
-        )
+        # The ticket's history row and its first article's are written in one insert.
+        history = [
+            entry(
+                ticket,
+                HistoryType.NEW_TICKET,
+                actor=actor,
+                new=ticket.number,
+                comment=f"{queue.full_name} / {state.name} / {ticket.priority.name}",
+            )
+        ]
         publish(
             events.TicketCreated(
                 ticket_id=ticket.pk,
@@ -238,17 +242,26 @@ def create_ticket(
             )
         )
         if article is not None:
-            _add_article(ticket, article, actor=actor, number=1, quiet=quiet)
+            _add_article(ticket, article, actor=actor, number=1, quiet=quiet, history=history)
+        record_all(history)
         if dynamic_fields:
             _store_dynamic_fields(ticket, dynamic_fields, actor=actor, article=None)
     return ticket
 
 
 def _add_article(
-    ticket: Ticket, data: ArticleInput, *, actor: Actor, number: int, quiet: bool = False
+    ticket: Ticket,
+    data: ArticleInput,
+    *,
+    actor: Actor,
+    number: int,
+    quiet: bool = False,
+    history: list[History] | None = None,
 ) -> Article:
+    """Store the article and its history row (appended to ``history`` when given, for
+    the caller to write with its own rows; else written now)."""
     article = store_article(ticket, data, number=number, created_by=actor.user)
-    record(
+    row = entry(
         ticket,
         data.history_type or article_history_type(data, is_first=number == 1),
         actor=actor,
@@ -256,6 +269,10 @@ def _add_article(
         new=article.subject[:200],
         comment=data.history_comment,
     )
+    if history is None:
+        row.save(force_insert=True)
+    else:
+        history.append(row)
     publish(
         events.ArticleAdded(
             ticket_id=ticket.pk,

@@ -21,7 +21,28 @@ def record(
     article: Article | None = None,
     comment: str = "",
 ) -> History:
-    return History.objects.create(
+    row = entry(ticket, type, actor=actor, old=old, new=new, article=article, comment=comment)
+    row.save(force_insert=True)
+    return row
+
+
+def record_all(rows: list[History]) -> None:
+    """Write rows made by ``entry`` in one insert, in order."""
+    History.objects.bulk_create(rows)
+
+
+def entry(
+    ticket: Ticket,
+    type: HistoryType,
+    *,
+    actor: Actor,
+    old: str = "",
+    new: str = "",
+    article: Article | None = None,
+    comment: str = "",
+) -> History:
+    """An unsaved history row (``record`` writes one, ``record_all`` several)."""
+    return History(
         ticket=ticket,
         article=article,
         type=type,

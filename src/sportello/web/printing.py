@@ -1,11 +1,15 @@
-"""PDF print of a ticket (every article, internal ones marked) and of one article."""
+"""PDF print of a ticket (every article, internal ones marked) and of one article.
+
+The PDF library (fpdf2 with its image and font packages) is imported on the first print,
+not with the URL configuration: every process that reverses a URL loads this module,
+including the MTA pipe building an auto-response's ticket link.
+"""
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 
 from sportello.core.errors import DomainError
-from sportello.web import pdf
 from sportello.web.downloads import safe_filename
 from sportello.web.views import _visible_ticket, agent_required
 
@@ -21,6 +25,8 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 def ticket_print(request: HttpRequest, number: str) -> HttpResponse:
     ticket = _visible_ticket(request, number)
     articles = ticket.articles.order_by("number").prefetch_related("attachments")
+    from sportello.web import pdf
+
     try:
         content = pdf.ticket_pdf(ticket, articles)
     except DomainError as error:
@@ -34,6 +40,8 @@ def article_print(request: HttpRequest, number: str, article: int) -> HttpRespon
     item = ticket.articles.prefetch_related("attachments").filter(number=article).first()
     if item is None:
         raise Http404
+    from sportello.web import pdf
+
     try:
         content = pdf.article_pdf(ticket, item)
     except DomainError as error:
