@@ -195,3 +195,14 @@ def test_midnight_end_and_overlapping_ranges_are_joined() -> None:
     calendar = WorkingCalendar(time_zone="UTC", hours={0: [(600, 900), (800, 1440), (0, 0)]})
     monday = datetime(2026, 3, 2, tzinfo=UTC)
     assert calendar.between(monday, monday + timedelta(days=1)) == 840
+
+
+def test_results_in_the_repeated_dst_hour_compare_in_order() -> None:
+    # Europe/Berlin repeats 02:00-03:00 on 2024-10-27; a calendar working 00:00-01:00 UTC
+    # ends exactly in that hour. Same-zone datetimes would compare by wall clock
+    # (02:01 CEST "after" 02:00 CET); the results are UTC and compare by the instant.
+    calendar = WorkingCalendar(time_zone="UTC", hours={key: [(0, 60)] for key in range(7)})
+    start = datetime(2024, 10, 27, 0, 0, tzinfo=BERLIN)
+    one, sixty = calendar.add(start, 1), calendar.add(start, 60)
+    assert one < sixty
+    assert sixty - one == timedelta(minutes=59)

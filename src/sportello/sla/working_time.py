@@ -128,7 +128,11 @@ class WorkingCalendar:
 
     def add(self, start: datetime, minutes: float) -> datetime:
         """The moment at which ``minutes`` working minutes after ``start`` have passed.
-        Zero (or less) is ``start`` itself."""
+        Zero (or less) is ``start`` itself.
+
+        In UTC: Python compares two datetimes of the same zone by their wall clock,
+        ignoring ``fold``, so in the hour a DST change repeats a later moment could
+        compare as earlier; UTC moments always compare right."""
         remaining = round(minutes * US_PER_MINUTE)
         if remaining <= 0:
             return start
@@ -142,7 +146,7 @@ class WorkingCalendar:
                     begin = max(begin, now)
                     available = end - begin
                     if remaining <= available:
-                        return _from_us(begin + remaining).astimezone(start.tzinfo)
+                        return _from_us(begin + remaining)
                     remaining -= available
             day += _ONE_DAY
         raise NoWorkingTime(f"no working time within {MAX_DAYS} days of {start.isoformat()}")
