@@ -30,6 +30,8 @@ class User(AbstractUser):
         choices=[("zoom", _("open the ticket")), ("form", _("stay on the form"))],
         default="zoom",
     )
+    # Automatic refresh of the overviews (dashboard widgets, queue view); 0 is off.
+    refresh_seconds = models.PositiveIntegerField(_("refresh interval (seconds)"), default=0)
 
     class Meta:
         verbose_name = _("agent")
