@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from django.test import Client
 from django.utils import timezone
 
 from sportello.accounts.models import User
@@ -54,3 +56,14 @@ def scenario(agent: User, other: User, queue: Queue, actor: Actor) -> dict[str, 
     actions.lock(tickets["open"], actor=Actor(user=other))
     actions.watch(tickets["new"], actor=Actor(user=other))
     return tickets
+
+
+@pytest.fixture
+def tickets(agent: User, other_agent: User, queue: Queue) -> dict[str, Ticket]:
+    return scenario(agent, other_agent, queue, Actor(user=other_agent))
+
+
+@pytest.fixture
+def logged_in(client: Client, agent: User) -> Client:
+    client.force_login(agent)
+    return client

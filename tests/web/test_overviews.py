@@ -14,14 +14,10 @@ from sportello.queues.services import ensure_queue
 from sportello.tickets import overviews
 from sportello.tickets.models import Ticket
 from sportello.web import zoom
-from tests.web.overview_helpers import scenario, ticket_in
+from tests.web.overview_helpers import ticket_in, tickets
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tickets(agent: User, other_agent: User, queue: Queue) -> dict[str, Ticket]:
-    return scenario(agent, other_agent, queue, Actor(user=other_agent))
+__all__ = ["tickets"]  # fixtures
 
 
 def titles(queryset: object) -> set[str]:
