@@ -48,23 +48,62 @@ def ticket_table(
     per_page: int,
     total: int | None = None,
     latest: bool = False,
+    load: bool = True,
 ) -> TicketTable:
-    page = overviews.page(overviews.ordered(tickets, sort), number, per_page, total=total)
-    ids = [t.pk for t in page.rows]
+    """A page of ``tickets``; without ``load`` the caller loads the related rows and
+    news markers of several tables at once (``load_tables``)."""
+    page = overviews.page(
+        overviews.ordered(tickets, sort), number, per_page, total=total, related=False
+    )
     articles = overviews.latest_articles(page.rows) if latest else {}
     for ticket in page.rows:
         ticket.latest_article = articles.get(ticket.pk)  # type: ignore[attr-defined]
-    return TicketTable(
+    table = TicketTable(
         page=page,
         columns=[(c, dashboard.COLUMNS[c]) for c in columns if c in dashboard.COLUMNS],
         sort=sort,
-        news=overviews.news_ticket_ids(agent, ids) if ids else set(),
     )
+    if load:
+        load_tables(agent, [table])
+    return table
 
 
-def widget_body(agent: User, state: dashboard.WidgetState, number: int) -> dict[str, Any]:
-    """The context of one widget's body."""
+def load_tables(agent: User, tables: list[TicketTable]) -> None:
+    """Related rows and unseen-article markers of every table's rows: a fixed number of
+    queries however many tables."""
+    rows = [t for table in tables for t in table.rows]
+    if not rows:
+        return
+    overviews.load_related(rows)
+    news = overviews.news_ticket_ids(agent, [t.pk for t in rows])
+    for table in tables:
+        table.news = news
+
+
+def list_names(states: list[dashboard.WidgetState]) -> list[str]:
+    """The ticket lists whose counts the widgets ``states`` show."""
+    names: list[str] = []
+    for state in states:
+        if state.widget.kind == "list":
+            names.append(state.widget.list_name)
+        elif state.widget.kind == "tabs":
+            names.extend(dashboard.TABS)
+    return list(dict.fromkeys(names))
+
+
+def widget_body(
+    agent: User,
+    state: dashboard.WidgetState,
+    number: int,
+    *,
+    counts: dict[str, int] | None = None,
+    load: bool = True,
+) -> dict[str, Any]:
+    """The context of one widget's body; ``counts`` of its lists when known already
+    (else counted in one statement)."""
     widget = state.widget
+    if counts is None:
+        counts = overviews.count_lists(agent, list_names([state]))
     context: dict[str, Any] = {
         "w": state,
         "body_url": reverse("web:dashboard-widget", args=[state.name]),
@@ -72,11 +111,8 @@ def widget_body(agent: User, state: dashboard.WidgetState, number: int) -> dict[
     if widget.kind in ("list", "tabs"):
         name = widget.list_name if widget.kind == "list" else state.tab
         tickets = overviews.ticket_list(agent, name)
-        total = None
         if widget.kind == "tabs":
-            counts = overviews.count_lists(agent, list(dashboard.TABS))
             context["tabs"] = [(t, overviews.LISTS[t].label, counts[t]) for t in dashboard.TABS]
-            total = counts[name]
         context["table"] = ticket_table(
             agent,
             tickets,
@@ -84,7 +120,8 @@ def widget_body(agent: User, state: dashboard.WidgetState, number: int) -> dict[
             sort=state.sort,
             number=number,
             per_page=state.per_page,
-            total=total,
+            total=counts[name],
+            load=load,
         )
     elif widget.kind == "queues":
         context["queue_overview"] = queue_overview(agent)

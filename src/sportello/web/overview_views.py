@@ -42,8 +42,11 @@ def _widget_or_404(name: str) -> dashboard.Widget:
 def home(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     layout = dashboard.layout(agent)
-    for state in layout.main + layout.side:
-        state.body = overview_data.widget_body(agent, state, 1)
+    shown = layout.main + layout.side
+    counts = overviews.count_lists(agent, overview_data.list_names(shown))
+    for state in shown:
+        state.body = overview_data.widget_body(agent, state, 1, counts=counts, load=False)
+    overview_data.load_tables(agent, [s.body["table"] for s in shown if "table" in s.body])
     return render(
         request,
         "web/dashboard/dashboard.html",
