@@ -1,14 +1,15 @@
 """``python -m bench dashboard``: server time of the agent overviews.
 
 The database gets ``--tickets`` generated tickets (skipped when it holds that many).
-The agent is the first generated agent (owner of many locked tickets); it subscribes to
-the three queues with the most open tickets as My Queues and, through the actions layer,
-watches 20 open tickets and becomes responsible for 20. Then, through Django's test
-client (the whole request), ``--runs`` times each: the dashboard (every widget, the top bar), the queue
-view of My Queues, the queue view of one queue with all tickets, and the escalation
-overview; and the top bar counters alone (``overviews.counters``, one statement).
-``--explain`` prints the plans of the count and list statements (EXPLAIN ANALYZE on
-PostgreSQL, EXPLAIN QUERY PLAN on SQLite) to stderr.
+The agent is the first generated agent (owner of many locked tickets); it subscribes
+to the three queues with the most open tickets as My Queues and, through the actions
+layer, watches 20 open tickets and becomes responsible for 20. Then, through Django's
+test client (the whole request), ``--runs`` times each: the dashboard (every widget,
+the top bar), the queue view of My Queues, the queue view of one queue with all
+tickets, and the escalation overview; and the top bar counters alone
+(``overviews.counters``, one statement). ``--explain`` prints the plans of the count
+and list statements (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) to
+stderr.
 """
 
 from __future__ import annotations
@@ -144,9 +145,7 @@ def _explain(agent: Any) -> None:
         "queue overview": sql_of(
             overviews.open_tickets(agent).order_by().values("queue_id", "state_id")
         ),
-        "new tickets page": sql_of(
-            overviews.ordered(overviews.ticket_list(agent, "new"), "")[:10]
-        ),
+        "new tickets page": sql_of(overviews.ordered(overviews.ticket_list(agent, "new"), "")[:10]),
         "my queues page (available)": sql_of(
             overviews.ordered(overviews.ticket_list(agent, "my_queues").filter(lock="unlock"), "")[
                 :25
