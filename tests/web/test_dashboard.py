@@ -171,6 +171,12 @@ def test_refresh_interval_polls_widget_bodies(
     assert content.count('hx-trigger="every 60s"') == 7
 
 
+def statements(captured: CaptureQueriesContext) -> int:
+    """Statements of a request, without the configuration cache's token check (it runs
+    at most once a second, so whether a request makes it depends on the clock)."""
+    return sum("configversion" not in q["sql"] for q in captured.captured_queries)
+
+
 def test_dashboard_queries_do_not_grow_with_tickets(
     logged_in: Client, agent: User, other_agent: User, queue: Queue
 ) -> None:
@@ -178,11 +184,11 @@ def test_dashboard_queries_do_not_grow_with_tickets(
     logged_in.get("/")
     with CaptureQueriesContext(connection) as captured:
         logged_in.get("/")
-    before = len(captured)
+    before = statements(captured)
     scenario(agent, other_agent, queue, Actor(user=other_agent))
     with CaptureQueriesContext(connection) as captured:
         logged_in.get("/")
-    assert len(captured) == before
+    assert statements(captured) == before
 
 
 def test_dashboard_needs_an_agent(client: Client) -> None:

@@ -33,8 +33,23 @@ OPEN_TYPES = (
 )
 
 
-def states_of(*types: str) -> QuerySet[State]:
-    return State.objects.filter(type__in=types).values("pk")  # type: ignore[return-value]
+def _state_ids_by_type() -> dict[str, list[int]]:
+    result: dict[str, list[int]] = {}
+    for pk, state_type in State.objects.order_by("pk").values_list("pk", "type"):
+        result.setdefault(state_type, []).append(pk)
+    return result
+
+
+def states_of(*types: str) -> list[int]:
+    """The ids of the states of ``types``, from the per-process configuration cache
+    (``mail.cache``: a state change anywhere drops it). Literal ids let the planner
+    use the ticket indexes on ``state`` directly instead of joining the state table;
+    ``[-1]`` when there is none, so the filter stays valid SQL."""
+    from sportello.mail import cache
+
+    cache.refresh(max_age=1.0)
+    by_type = cache.get("overview_state_ids", _state_ids_by_type)
+    return [pk for t in types for pk in by_type.get(t, [])] or [-1]
 
 
 def _due_passed(now: datetime) -> Q:
@@ -44,7 +59,7 @@ def _due_passed(now: datetime) -> Q:
 def open_tickets(user: User, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
     """The open tickets ``user`` may see."""
     queryset = Ticket.objects.all() if queryset is None else queryset
-    return permissions.visible_tickets(user, queryset.filter(state__in=states_of(*OPEN_TYPES)))
+    return permissions.visible_tickets(user, queryset.filter(state_id__in=states_of(*OPEN_TYPES)))
 
 
 def _watched_ids(user: User) -> Any:
@@ -58,9 +73,9 @@ def _conditions(user: User, now: datetime) -> dict[str, Q]:
         "responsible": Q(responsible=user),
         "my_queues": Q(queue__in=user.my_queues.values("pk")),
         "all": Q(),
-        "new": Q(state__in=states_of(StateType.NEW)),
-        "open": Q(state__in=states_of(StateType.OPEN)),
-        "reminder": Q(state__in=states_of(StateType.PENDING_REMINDER), pending_until__lte=now),
+        "new": Q(state_id__in=states_of(StateType.NEW)),
+        "open": Q(state_id__in=states_of(StateType.OPEN)),
+        "reminder": Q(state_id__in=states_of(StateType.PENDING_REMINDER), pending_until__lte=now),
         "escalated": _due_passed(now),
         "available": Q(lock=Lock.UNLOCK),
     }
@@ -100,7 +115,9 @@ def ticket_list(
 def by_state_type(user: User, state_type: str) -> QuerySet[Ticket]:
     if state_type not in STATUS_TYPES:
         raise KeyError(state_type)
-    return permissions.visible_tickets(user, Ticket.objects.filter(state__in=states_of(state_type)))
+    return permissions.visible_tickets(
+        user, Ticket.objects.filter(state_id__in=states_of(state_type))
+    )
 
 
 def _users() -> QuerySet[Any]:
@@ -144,7 +161,7 @@ def count_lists_by_type(user: User, types: list[str]) -> dict[str, int]:
     """Open tickets per state type in one statement."""
     base = open_tickets(user)
     annotations = {
-        f"c{i}": _count(base.filter(state__in=states_of(t))) for i, t in enumerate(types)
+        f"c{i}": _count(base.filter(state_id__in=states_of(t))) for i, t in enumerate(types)
     }
     row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     row = row or {}
