@@ -132,6 +132,8 @@ def test_bad_settings_are_refused_without_change(logged_in: Client, agent: User)
     assert not WidgetSetting.objects.filter(agent=agent).exists()
     assert logged_in.post("/dashboard/bogus/settings/", {}).status_code == 404
     assert logged_in.get("/dashboard/bogus/").status_code == 404
+    assert logged_in.get("/dashboard/queue-view/").status_code == 404
+    assert logged_in.post("/dashboard/queue-view/remove/").status_code == 404
     assert logged_in.get("/dashboard/order/").status_code == 405
 
 
