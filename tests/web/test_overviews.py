@@ -138,3 +138,20 @@ def test_top_bar_on_agent_pages_adds_one_statement(
         client.get("/notifications/")
     counter_queries = [q for q in captured if "tickets_ticketwatch" in q["sql"]]
     assert len(counter_queries) == 1
+
+
+def test_escalated_list_is_earliest_due_first(agent: User, other_agent: User, queue: Queue) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    actor = Actor(user=other_agent)
+    later = ticket_in(queue, actor, "t-later", state="open", update_due=now - timedelta(hours=1))
+    first = ticket_in(
+        queue, actor, "t-first", state="open", first_response_due=now - timedelta(days=1)
+    )
+    ticket_in(queue, actor, "t-future", state="open", solution_due=now + timedelta(hours=1))
+    listed = list(overviews.ordered(overviews.ticket_list(agent, "escalated"), ""))
+    assert listed == [first, later]
+    assert overviews.counters(agent).escalated == 2
