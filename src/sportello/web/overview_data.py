@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
+from django.utils.safestring import SafeString
 
 from sportello.accounts import permissions
 from sportello.queues.models import QUEUE_SEPARATOR, Queue
 from sportello.tickets import overviews
 from sportello.tickets.models import State, Ticket
-from sportello.web import dashboard
+from sportello.web import dashboard, overview_render
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -32,10 +33,20 @@ class TicketTable:
     columns: list[tuple[str, Any]]
     sort: str
     news: set[int] = field(default_factory=set)
+    latest: bool = False
 
     @property
     def rows(self) -> list[Ticket]:
         return self.page.rows
+
+    @property
+    def html_rows(self) -> SafeString:
+        return overview_render.rows(self)
+
+    @property
+    def html_select_rows(self) -> SafeString:
+        """Rows with a checkbox each (bulk actions) and, in density L, the latest article."""
+        return overview_render.rows(self, select=True, latest=self.latest)
 
 
 def ticket_table(
@@ -62,6 +73,7 @@ def ticket_table(
         page=page,
         columns=[(c, dashboard.COLUMNS[c]) for c in columns if c in dashboard.COLUMNS],
         sort=sort,
+        latest=latest,
     )
     if load:
         load_tables(agent, [table])
