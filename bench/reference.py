@@ -106,7 +106,18 @@ def _ensure_agents() -> list[User]:
         # Benchmark agents never log in (and Argon2 hashing would cost a second each).
         user.set_unusable_password()
         user.save()
-    return list(User.objects.filter(is_active=True, is_system=False).order_by("pk"))
+    agents = list(User.objects.filter(is_active=True, is_system=False).order_by("pk"))
+    grant_team_access(agents)
+    return agents
+
+
+def grant_team_access(agents: list[User]) -> None:
+    """The benchmark's agents are one team with rw on every group (idempotent)."""
+    from sportello.accounts import provisioning
+
+    for group in Group.objects.all():
+        for agent in agents:
+            provisioning.grant(group, "rw", agent=agent)
 
 
 def _ensure_customers(count: int) -> list[Customer]:

@@ -54,25 +54,38 @@ def group(db: None) -> Group:
     return Group.objects.get(name="users")
 
 
+def grant_rw_on_users(user: User) -> User:
+    """Give ``user`` rw on the default group ``users`` (the Raw queue and the test
+    queues), the access the test agents work with."""
+    from sportello.accounts import provisioning
+
+    provisioning.grant(Group.objects.get(name="users"), "rw", agent=user)
+    return user
+
+
 @pytest.fixture
 def agent(db: None) -> User:
-    return User.objects.create_user(
-        "agent1",
-        email="agent1@example.org",
-        password="pw-agent1-long",
-        first_name="Erika",
-        last_name="Muster",
+    return grant_rw_on_users(
+        User.objects.create_user(
+            "agent1",
+            email="agent1@example.org",
+            password="pw-agent1-long",
+            first_name="Erika",
+            last_name="Muster",
+        )
     )
 
 
 @pytest.fixture
 def other_agent(db: None) -> User:
-    return User.objects.create_user(
-        "agent2",
-        email="agent2@example.org",
-        password="pw-agent2-long",
-        first_name="Paolo",
-        last_name="Verdi",
+    return grant_rw_on_users(
+        User.objects.create_user(
+            "agent2",
+            email="agent2@example.org",
+            password="pw-agent2-long",
+            first_name="Paolo",
+            last_name="Verdi",
+        )
     )
 
 

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from sportello.accounts.models import User
+from sportello.accounts.models import AgentDefaults, User
 from sportello.mail.models import FailedMail, FailedMailStatus
 from sportello.mail.spool import spool_to_database
 from sportello.queues.models import Queue, SystemAddress
@@ -67,3 +67,33 @@ def test_failed_mail_retry_and_delete_from_the_admin(admin_client: Client, setti
     )
     assert response.status_code == 200
     assert not FailedMail.objects.filter(pk=other.pk).exists()
+
+
+def test_admin_sets_the_defaults_of_new_agents(admin_client: Client) -> None:
+    url = reverse("admin:accounts_agentdefaults_add")
+    data = {"language": "it", "time_zone": "Europe/Rome", "refresh_seconds": "300", "skin": "dark"}
+    assert admin_client.post(url, {**data, "time_zone": "Mars/Base"}).status_code == 200
+    assert not AgentDefaults.objects.exists()
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    new = User.objects.create_user("nuovo", password="pw-nuovo-long")
+    assert (new.language, new.time_zone, new.refresh_seconds, new.skin) == (
+        "it",
+        "Europe/Rome",
+        300,
+        "dark",
+    )
+    # One row only: no second add, no delete.
+    assert admin_client.get(url).status_code == 403
+    assert (
+        admin_client.get(reverse("admin:accounts_agentdefaults_delete", args=[1])).status_code
+        == 403
+    )
+
+
+def test_agent_change_page_offers_languages_and_time_zones(admin_client: Client) -> None:
+    agent = User.objects.create_user("erika", password="pw-erika-long")
+    page = admin_client.get(reverse("admin:accounts_user_change", args=[agent.pk]))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert '<option value="de">' in content and '<option value="Europe/Rome">' in content

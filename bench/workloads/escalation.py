@@ -227,6 +227,7 @@ def _deliver(samples: int, reference: Any) -> Figures:
     """Run the delivery task's body for a sample, as a Huey consumer would."""
     from sportello.notifications.models import Notification
     from sportello.sla.jobs import deliver
+    from sportello.sla.models import EscalationNotice
     from sportello.tickets.models import Ticket
 
     if not samples:
@@ -236,9 +237,12 @@ def _deliver(samples: int, reference: Any) -> Figures:
         .order_by("id")
         .values_list("id", flat=True)[:samples]
     )
+    notices = EscalationNotice.objects.bulk_create(
+        EscalationNotice(ticket_id=pk, kind="escalation") for pk in ids
+    )
     before = Notification.objects.count()
     started = time.perf_counter()
-    deliver([(pk, "escalation") for pk in ids])
+    deliver([notice.pk for notice in notices])
     seconds = time.perf_counter() - started
     return {
         "deliver_tickets": len(ids),

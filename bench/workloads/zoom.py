@@ -55,6 +55,7 @@ def _background(options: argparse.Namespace) -> int:
 
 def _zoom_ticket(options: argparse.Namespace) -> tuple[str, str]:
     """The big ticket, written as agents and mail-in would write it."""
+    from bench.reference import grant_team_access
     from sportello.accounts.models import User
     from sportello.core.actor import Actor
     from sportello.customers.models import CustomerUser
@@ -65,6 +66,7 @@ def _zoom_ticket(options: argparse.Namespace) -> tuple[str, str]:
     agent, _ = User.objects.get_or_create(
         username="bench-zoom", defaults={"first_name": "Zoe", "last_name": "Zoom"}
     )
+    grant_team_access([agent])
     actor = Actor(user=agent, channel="web")
     queue = Queue.objects.exclude(full_name="Raw").filter(valid=True).order_by("id").first()
     assert queue is not None

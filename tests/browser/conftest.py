@@ -42,6 +42,7 @@ from typing import Any
 import pytest
 
 from sportello.accounts.models import Group, User
+from tests.conftest import grant_rw_on_users
 
 CHROMIUM = os.environ.get("SPORTELLO_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -170,7 +171,8 @@ def url(live_server: Any) -> Callable[[str], str]:
 def make_agent(transactional_db: None) -> Callable[..., User]:
     def factory(username: str, password: str = AGENT_PASSWORD, **fields: Any) -> User:
         fields.setdefault("email", f"{username}@example.org")
-        return User.objects.create_user(username, password=password, **fields)
+        # Browser agents work on the default group's queues (Raw and the test queues).
+        return grant_rw_on_users(User.objects.create_user(username, password=password, **fields))
 
     return factory
 

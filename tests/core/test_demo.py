@@ -24,3 +24,26 @@ def test_demo_data_is_created_once(tmp_path: object, settings: object) -> None:
     assert client.get("/admin/").status_code == 200
     wlan = Ticket.objects.get(queue__full_name="IT::Network::WLAN")
     assert wlan.owner.username == "anna" and wlan.state.name == "open"
+
+
+def test_demo_agents_show_the_permission_model(tmp_path: object, settings: object) -> None:
+    from sportello.accounts import permissions
+    from sportello.accounts.models import User
+
+    settings.SPORTELLO_HOME = tmp_path  # type: ignore[attr-defined]
+    credentials = demo.create_demo_data()
+    wlan = Queue.objects.get(full_name="IT::Network::WLAN")
+    office = Queue.objects.get(full_name="Segreteria Studenti")
+    anna, marco = User.objects.get(username="anna"), User.objects.get(username="marco")
+    assert permissions.may(anna, "rw", wlan) and permissions.may(anna, "ro", office)
+    assert not permissions.may(anna, "note", office)
+    assert permissions.may(marco, "rw", office) and not permissions.may(marco, "note", wlan)
+    assert permissions.admin_areas(anna) == {"signatures"}
+    client = Client()
+    assert client.login(username="anna", password=credentials["anna"])
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/queues/signature/").status_code == 200
+    assert client.get("/admin/queues/queue/").status_code == 403
+    office_ticket = Ticket.objects.get(queue=office)
+    page = client.get(f"/ticket/{office_ticket.number}/action/note/")
+    assert page.status_code == 403  # anna reads the student office but may not write there

@@ -4,13 +4,16 @@ master tickets answering their slaves' customers. Delivered to a real SMTP sink.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import formats, timezone, translation
 
 from sportello.accounts.models import Group, User
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput
 from sportello.mail import forwarding
+from sportello.mail.actions import compose_body
 from sportello.mail.ingest import ingest_message
 from sportello.mail.models import OutboxMessage
 from sportello.queues.models import Queue, Salutation, Signature, SystemAddress
@@ -167,3 +170,20 @@ def test_templates_of_the_queue(wlan: Queue) -> None:
     StandardTemplate.objects.create(name="Off", type="answer", valid=False).queues.add(wlan)
     ticket = make_ticket(wlan, Actor.system("mail"))
     assert forwarding.templates_for(ticket) == [mine]
+
+
+def test_quoted_and_forwarded_dates_are_in_the_systems_zone(
+    wlan: Queue, actor: Actor, django_capture_on_commit_callbacks: Any
+) -> None:
+    original = ingested(django_capture_on_commit_callbacks)
+    system = formats.date_format(
+        timezone.localtime(original.created, timezone.get_default_timezone()), "DATETIME_FORMAT"
+    )
+    # The agent reads in Tokyo; the customer's mail still says the system's time.
+    with timezone.override(ZoneInfo("Asia/Tokyo")), translation.override("en"):
+        tokyo = formats.date_format(timezone.localtime(original.created), "DATETIME_FORMAT")
+        assert tokyo != system
+        quoted = compose_body(original.ticket, "Ok.", agent_actor=actor, quoted=original)
+        forwarded = forwarding.forward_body(original, "Ok.")
+    assert system in quoted and tokyo not in quoted
+    assert system in forwarded and tokyo not in forwarded

@@ -15,7 +15,9 @@ from sportello.queues.models import Queue, SystemAddress
 from sportello.queues.services import ensure_queue
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
+from sportello.tickets.models import TicketWatch
 from sportello.tickets.selectors import state_by_name
+from tests.conftest import grant_rw_on_users
 from tests.tickets.factories import customer_mail, make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +31,9 @@ def wlan(group: Group) -> Queue:
 
 @pytest.fixture
 def subscriber(wlan: Queue) -> User:
-    user = User.objects.create_user("subscriber", email="sub@example.org", password="x" * 12)
+    user = grant_rw_on_users(
+        User.objects.create_user("subscriber", email="sub@example.org", password="x" * 12)
+    )
     user.my_queues.add(wlan)
     return user
 
@@ -97,7 +101,9 @@ def test_owner_responsible_and_watchers(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     ticket = make_ticket(wlan, actor)
-    watcher = User.objects.create_user("watcher", email="w@example.org", password="x" * 12)
+    watcher = grant_rw_on_users(
+        User.objects.create_user("watcher", email="w@example.org", password="x" * 12)
+    )
     actions.watch(ticket, actor=Actor(user=watcher))
     with django_capture_on_commit_callbacks(execute=True):
         actions.set_owner(ticket, other_agent, actor=actor)
@@ -145,3 +151,23 @@ def test_no_notification_about_invisible_tickets(
     with django_capture_on_commit_callbacks(execute=True):
         make_ticket(wlan, Actor.system("mail"))
     assert kinds(subscriber) == []
+
+
+def test_no_notification_without_read_permission_on_the_queue(
+    wlan: Queue, subscriber: User, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from sportello.accounts import provisioning
+
+    # Subscribed to the queue and watching, but the grant on its group was withdrawn.
+    provisioning.revoke(wlan.group, "rw", agent=subscriber)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(wlan, Actor.system("mail"), responsible=agent)
+    assert kinds(subscriber) == []
+    TicketWatch.objects.create(ticket=ticket, agent=subscriber)  # watched before the revoke
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_article(ticket, customer_mail(), actor=Actor.system("mail"))
+    assert kinds(subscriber) == []
+    provisioning.grant(wlan.group, "ro", agent=subscriber)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_article(ticket, customer_mail(), actor=Actor.system("mail"))
+    assert kinds(subscriber) == ["follow_up"]

@@ -23,6 +23,7 @@ from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
 from sportello.tickets.models import Channel, SenderType, Ticket
 from sportello.tickets.selectors import ticket_type_by_name
+from tests.conftest import grant_rw_on_users
 from tests.portal.conftest import PASSWORD, make_customer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -85,7 +86,9 @@ def scene(db: None) -> dict[str, Any]:
     )
     for order, kind in enumerate(FormFieldKind.values):
         RequestFormField.objects.create(form=form, kind=kind, order=order, required=False)
-    agent = User.objects.create_user("agent1", email="agent1@example.org", password="x" * 12)
+    agent = grant_rw_on_users(
+        User.objects.create_user("agent1", email="agent1@example.org", password="x" * 12)
+    )
     customer: CustomerUser = make_customer("anna", "anna@uni.example.org", first_name="Anna")
     return {"agent": agent, "customer": customer}
 

@@ -13,6 +13,7 @@ from sportello.queues.models import Queue, SystemAddress
 from sportello.queues.services import ensure_queue
 from sportello.sla import services
 from sportello.sla.models import SLA
+from tests.conftest import grant_rw_on_users
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # A Monday, 09:00 in Berlin; the default calendar works Monday-Friday 08:00-17:00.
@@ -60,6 +61,8 @@ def wlan(group: Group, gold: SLA) -> Queue:
 
 @pytest.fixture
 def subscriber(wlan: Queue) -> User:
-    user = User.objects.create_user("subscriber", email="sub@example.org", password="x" * 12)
+    user = grant_rw_on_users(
+        User.objects.create_user("subscriber", email="sub@example.org", password="x" * 12)
+    )
     user.my_queues.add(wlan)
     return user

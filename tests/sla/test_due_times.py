@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sportello.core.actor import Actor
 from sportello.queues.models import Queue
+from sportello.sla import services
 from sportello.sla.models import SLA, Calendar, Service, WorkingHours
 from sportello.sla.services import DueState, due_times
 from sportello.tickets import actions
@@ -179,3 +182,44 @@ def test_escalated_tickets_come_from_the_due_columns(
     assert list(escalated(tickets, now=berlin(2026, 3, 2, 9, 59))) == []
     assert list(escalated(tickets, now=berlin(2026, 3, 2, 10, 0))) == [first]
     assert list(escalated(tickets, now=berlin(2026, 3, 2, 10, 30))) == [first, second]
+
+
+def test_an_article_event_reads_the_ticket_once_and_stores_with_compare_and_set(
+    wlan: Queue, actor: Actor, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(wlan, Actor.system("mail"))
+    clock.move_to(berlin(2026, 3, 2, 9, 40))
+    at = berlin(2026, 3, 2, 9, 40)
+
+    def answered(current: Ticket, now: Any) -> None:
+        services.record_first_response(current, at)
+        current.update_start = at
+
+    with CaptureQueriesContext(connection) as queries:
+        services.recompute(ticket.pk, now=at, change=answered)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert [s.split()[0] for s in sql] == ["SELECT", "UPDATE"], sql
+    assert fresh(ticket).first_response_minutes == 40
+
+
+def test_a_writer_in_between_makes_the_recompute_read_again_under_the_lock(
+    wlan: Queue, actor: Actor, clock: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(wlan, Actor.system("mail"))
+    at = berlin(2026, 3, 2, 9, 40)
+    calls: list[Any] = []
+
+    def answered(current: Ticket, now: Any) -> None:
+        if not calls:  # another process answers between our read and our update
+            Ticket.objects.filter(pk=current.pk).update(changed=berlin(2026, 3, 2, 9, 39))
+        calls.append(current.changed)
+        services.record_first_response(current, at)
+
+    services.recompute(ticket.pk, now=at, change=answered)
+    # Read again: the second pass saw the other writer's row and stored on top of it.
+    assert calls[1] == berlin(2026, 3, 2, 9, 39) != calls[0]
+    stored = fresh(ticket)
+    assert stored.first_response_minutes == 40 and stored.first_response_due is None
+    assert stored.changed == berlin(2026, 3, 2, 9, 39)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -259,3 +259,57 @@ def test_a_consumer_with_a_stale_view_claims_nothing(
     lookups.load(stale)
     items, rows = jobs._claim_escalations(stale, now, lookups)
     assert (items, rows) == ([], [])
+
+
+def test_claimed_escalations_survive_a_lost_delivery_task(
+    wlan: Queue,
+    subscriber: User,
+    clock: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from sportello.sla.models import EscalationNotice
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_ticket(wlan, Actor.system("mail"))
+    Notification.objects.all().delete()
+    at = berlin(2026, 3, 2, 9, 31)
+    clock.move_to(at)
+    # The consumer is down: the delivery task queued after commit never runs.
+    with django_capture_on_commit_callbacks(execute=False):
+        assert jobs.sweep_escalations(at) == 1
+    assert kinds(subscriber) == []
+    notice = EscalationNotice.objects.get()
+    assert notice.kind == "escalation_warning" and notice.delivered is None
+    assert jobs.deliver_leftovers(at) == 0  # not yet a minute old: the task may still run
+    later = berlin(2026, 3, 2, 9, 33)
+    clock.move_to(later)
+    assert jobs.deliver_leftovers(later) == 1
+    assert kinds(subscriber) == ["escalation_warning"]
+    # The late task, a second consumer, the next leftover run: nothing twice.
+    assert jobs.deliver([notice.pk]) == 0
+    assert jobs.deliver_leftovers(later) == 0
+    assert kinds(subscriber) == ["escalation_warning"]
+
+
+def test_a_failing_delivery_is_retried_then_given_up(
+    wlan: Queue, subscriber: User, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sportello.sla.models import EscalationNotice
+
+    ticket = make_ticket(wlan, Actor.system("mail"))
+    Notification.objects.all().delete()
+    notice = EscalationNotice.objects.create(ticket=ticket, kind="escalation")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("mail server on fire")
+
+    monkeypatch.setattr(jobs, "notify", broken)
+    for _attempt in range(EscalationNotice.MAX_ATTEMPTS):
+        assert jobs.deliver([notice.pk]) == 0
+    notice.refresh_from_db()
+    assert notice.attempts == EscalationNotice.MAX_ATTEMPTS and notice.delivered is None
+    monkeypatch.undo()
+    later = notice.created + timedelta(minutes=5)
+    assert jobs.deliver_leftovers(later) == 0  # given up: left for the admin to see
+    assert kinds(subscriber) == []

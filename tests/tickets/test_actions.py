@@ -263,3 +263,10 @@ def test_every_history_type_used_by_actions_renders(queue: Queue, actor: Actor) 
     actions.set_priority(ticket, priority_by_name("4 high"), actor=actor)
     for row in History.objects.filter(ticket=ticket):
         assert row.text and "%(" not in row.text
+
+
+def test_unlock_keeps_a_comment_in_its_history_row(queue: Queue, actor: Actor) -> None:
+    ticket = make_ticket(queue, actor, lock=True)
+    actions.unlock(ticket, actor=Actor.system("job", name="unlock"), comment="lock timeout")
+    row = History.objects.filter(ticket=ticket, type="Unlock").get()
+    assert (row.comment, row.old_value, row.new_value) == ("lock timeout", "lock", "unlock")

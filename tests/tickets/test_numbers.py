@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -53,6 +54,14 @@ def test_counter_counts_per_day_and_restarts_next_day() -> None:
     second = next_ticket_number(day1)
     assert second[:15] == "202611221000002" and is_valid_number(second)
     assert next_ticket_number(day2)[:15] == "202611231000001"
+
+
+@pytest.mark.django_db
+def test_the_day_is_the_systems_whatever_zone_the_agent_reads_in() -> None:
+    # 23:30 in Berlin is already the next day in Tokyo, an agent's display zone.
+    late = datetime(2026, 11, 22, 23, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    with timezone.override(ZoneInfo("Asia/Tokyo")):
+        assert next_ticket_number(late)[:8] == "20261122"
 
 
 def _create_many(queue_id: int, count: int) -> None:

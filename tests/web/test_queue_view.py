@@ -231,3 +231,11 @@ def test_bulk_service_reports_invisible_tickets(agent: User, tickets: dict[str, 
     agent.is_active = False
     result = service.apply(Actor(user=agent), [tickets["new"].pk], "lock")
     assert result.done == [] and result.failed == [(str(tickets["new"].pk), "not found")]
+
+
+def test_overview_pages_reload_at_the_agents_interval(logged_in: Client, agent: User) -> None:
+    assert "data-refresh" not in logged_in.get("/queues/").content.decode()
+    agent.refresh_seconds = 120
+    agent.save()
+    for path in ("/queues/", "/overview/locked/", "/overview/status/"):
+        assert 'data-refresh="120"' in logged_in.get(path).content.decode(), path

@@ -35,6 +35,7 @@ def test_zoom_query_count_is_independent_of_the_article_count(
         actions.link(ticket, make_ticket(queue, actor), actor=actor)
         actions.watch(ticket, actor=actor)
     client.force_login(agent)
+    client.get("/notifications/")  # fills the per-process configuration cache
     first_small, first_large = (
         zoom_queries(client, small.number),
         zoom_queries(client, large.number),
@@ -50,4 +51,5 @@ def test_zoom_query_count_is_independent_of_the_article_count(
     assert one_small == zoom_queries(client, large.number, "?article=2")
     filtered = zoom_queries(client, large.number, "?channel=email&external=1")
     assert filtered == again_large
-    assert again_large <= 20  # the whole page, session and notification badge included
+    # The whole page: session, notification badge and top bar counters included.
+    assert again_large <= 21

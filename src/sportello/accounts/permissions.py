@@ -18,19 +18,63 @@ if TYPE_CHECKING:
 
 PERMISSION_TYPES = ("ro", "move_into", "create", "note", "owner", "priority", "rw")
 
+# The grants of an agent, computed once per user object (that is, once per request):
+# {group id: {permission, ...}}. ``forget`` drops it after a grant changes.
+_CACHE_ATTR = "_sportello_grants"
+
+
+def grants(user: User) -> dict[int, frozenset[str]]:
+    """The agent's effective permissions per group: the union of direct grants and the
+    grants of their valid roles, on valid groups only."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from sportello.accounts.models import AgentGrant, RoleGrant
+
+    found: dict[int, set[str]] = {}
+    if user.pk is not None and user.is_active and not user.is_system:
+        direct = AgentGrant.objects.filter(agent_id=user.pk, group__valid=True)
+        by_role = RoleGrant.objects.filter(
+            role__agents__id=user.pk, role__valid=True, group__valid=True
+        )
+        rows = direct.values_list("group_id", "permission").union(
+            by_role.values_list("group_id", "permission")
+        )
+        for group_id, permission in rows:
+            found.setdefault(group_id, set()).add(permission)
+    result = {group_id: frozenset(perms) for group_id, perms in found.items()}
+    setattr(user, _CACHE_ATTR, result)
+    return result
+
+
+def forget(user: User) -> None:
+    """Drop the cached grants of ``user`` (after changing its grants or roles)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _check(permission: str) -> None:
+    if permission not in PERMISSION_TYPES:
+        raise ValueError(f"unknown permission {permission!r}")
+
+
+def may_on_group(user: User, permission: str, group_id: int) -> bool:
+    _check(permission)
+    if user.is_system:
+        return True
+    if not user.is_active:  # checked now: a deactivation may postdate the cached grants
+        return False
+    held = grants(user).get(group_id)
+    return bool(held) and (permission in held or "rw" in held)  # type: ignore[operator]
+
 
 def may(user: User, permission: str, queue: Queue) -> bool:
     """May ``user`` exercise ``permission`` on tickets of ``queue``?
 
-    The system user may do everything. Agents: active accounts act on every queue's
-    group until group grants are configured (``accounts`` grant tables); inactive
-    accounts may do nothing.
+    The system user may do everything; inactive accounts nothing; agents what their
+    grants on the queue's group (direct or through roles) allow, ``rw`` including all.
     """
-    if permission not in PERMISSION_TYPES:
-        raise ValueError(f"unknown permission {permission!r}")
-    if user.is_system:
-        return True
-    return bool(user.is_active)
+    return may_on_group(user, permission, queue.group_id)
 
 
 def require(user: User, permission: str, queue: Queue) -> None:
@@ -42,22 +86,99 @@ def require(user: User, permission: str, queue: Queue) -> None:
         )
 
 
+def groups_with(user: User, permission: str) -> list[int]:
+    """Ids of the groups on which ``user`` holds ``permission`` (or ``rw``)."""
+    _check(permission)
+    if not user.is_active:
+        return []
+    return sorted(g for g, held in grants(user).items() if permission in held or "rw" in held)
+
+
+def queues_with(user: User, permission: str) -> Any:
+    """The queues on which ``user`` holds ``permission``, as a queryset."""
+    from sportello.queues.models import Queue
+
+    if user.is_system:
+        return Queue.objects.all()
+    return Queue.objects.filter(group_id__in=groups_with(user, permission))
+
+
 def readable_queues(user: User) -> Any:
     """The queues whose tickets ``user`` may see (``ro``), as a queryset.
 
     Lists, counts, search and exports filter through this, so a ticket in a queue
     without read permission never shows up anywhere.
     """
-    from sportello.queues.models import Queue
-
-    if user.is_system or user.is_active:
-        return Queue.objects.all()
-    return Queue.objects.none()
+    return queues_with(user, "ro")
 
 
 def visible_tickets(user: User, queryset: Any) -> Any:
     """``queryset`` of tickets narrowed to those ``user`` may see."""
-    return queryset.filter(queue__in=readable_queues(user))
+    if user.is_system:
+        return queryset
+    # A literal list of group ids keeps the ticket query a plain indexed filter.
+    return queryset.filter(queue__group_id__in=groups_with(user, "ro"))
+
+
+def agents_with(permission: str, queue: Queue) -> Any:
+    """Active agents holding ``permission`` (or ``rw``) on ``queue``'s group, directly or
+    through a valid role: notification recipient lists and owner choices use this."""
+    from django.db.models import Q
+
+    from sportello.accounts.models import User as Agent
+
+    _check(permission)
+    perms = [permission, "rw"]
+    condition = Q(grants__group_id=queue.group_id, grants__permission__in=perms) | Q(
+        roles__valid=True,
+        roles__grants__group_id=queue.group_id,
+        roles__grants__permission__in=perms,
+    )
+    return (
+        Agent.objects.filter(is_active=True, is_system=False)
+        .filter(condition)
+        .distinct()
+        .order_by("username")
+    )
+
+
+def require_ticket(user: User, permission: str, ticket: Any) -> None:
+    """Refuse unless ``user`` may see ``ticket`` and exercise ``permission`` on it."""
+    require(user, "ro", ticket.queue)
+    if permission != "ro":
+        require(user, permission, ticket.queue)
+
+
+# ---------------------------------------------------------------------------------------
+# Administration: full admins, and scoped admins (the seed's "mini-admin") who may edit
+# only some areas (signatures, salutations, templates, auto-responses) of the queues of
+# the groups they hold rw on.
+# ---------------------------------------------------------------------------------------
+
+
+def is_full_admin(user: Any) -> bool:
+    return bool(user.is_active and user.is_superuser and not getattr(user, "is_system", False))
+
+
+def admin_areas(user: Any) -> set[str]:
+    """The administration areas ``user`` holds through valid roles."""
+    if not user.is_active or getattr(user, "is_system", False) or user.pk is None:
+        return set()
+    areas: set[str] = set()
+    for role_areas in user.roles.filter(valid=True).values_list("admin_areas", flat=True):
+        areas.update(role_areas or [])
+    return areas
+
+
+def administered_queues(user: Any, area: str) -> Any:
+    """The queues whose ``area`` objects ``user`` may edit."""
+    from sportello.queues.models import Queue
+
+    if is_full_admin(user):
+        return Queue.objects.all()
+    if area not in admin_areas(user):
+        return Queue.objects.none()
+    return Queue.objects.filter(group_id__in=groups_with(user, "rw"))
 
 
 # ---------------------------------------------------------------------------------------

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
-from sportello.accounts.models import User
+from sportello.accounts.models import REFRESH_CHOICES, SKINS, User, time_zones
 from sportello.core.errors import InvalidInput
 from sportello.queues.models import Queue
 
@@ -30,7 +31,10 @@ def update_preferences(
     out_of_office: tuple[date | None, date | None],
     notifications: Mapping[str, Mapping[str, bool]],
     after_create: str | None = None,
+    appearance: Mapping[str, str | int] | None = None,
 ) -> User:
+    """Saves the agent's preferences. ``appearance`` holds any of ``language``,
+    ``time_zone``, ``name_suffix``, ``refresh_seconds`` and ``skin``."""
     start, end = out_of_office
     if (start is None) != (end is None):
         raise InvalidInput(_("Give both the first and the last day of absence, or neither."))
@@ -50,5 +54,30 @@ def update_preferences(
             raise InvalidInput(_("Unknown choice: %(value)s"), value=after_create)
         agent.after_create = after_create
         agent.save(update_fields=["after_create"])
+    if appearance:
+        update_appearance(agent, appearance)
     agent.my_queues.set(queues)
     return agent
+
+
+def update_appearance(agent: User, values: Mapping[str, str | int]) -> None:
+    """Language, time zone, name suffix, refresh interval and skin, checked."""
+    allowed: dict[str, set[str | int]] = {
+        "language": {"", *(code for code, _name in settings.LANGUAGES)},
+        "time_zone": {"", *time_zones()},
+        "refresh_seconds": {seconds for seconds, _label in REFRESH_CHOICES},
+        "skin": {code for code, _label in SKINS},
+    }
+    changed = []
+    for name, value in values.items():
+        if name == "name_suffix":
+            value = str(value).strip()[:100]
+        elif name not in allowed:
+            raise InvalidInput(_("Unknown preference: %(value)s"), value=name)
+        elif value not in allowed[name]:
+            raise InvalidInput(_("Unknown choice: %(value)s"), value=value)
+        if getattr(agent, name) != value:
+            setattr(agent, name, value)
+            changed.append(name)
+    if changed:
+        agent.save(update_fields=changed)

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sportello.accounts import provisioning
 from sportello.accounts.models import Group, User
 from sportello.core.actor import Actor
 from sportello.customers.models import CustomerCompany, CustomerUser
@@ -101,11 +102,14 @@ def create_demo_data() -> dict[str, str]:
         )
         agents.append(agent)
         credentials[login] = password
-    group, _ = Group.objects.get_or_create(name="it", defaults={"comment": "IT services"})
+    it, _ = Group.objects.get_or_create(name="it", defaults={"comment": "IT services"})
+    office, _ = Group.objects.get_or_create(
+        name="segreteria", defaults={"comment": "Student office"}
+    )
     for full_name, email, display in QUEUES:
         queue = ensure_queue(
             full_name,
-            group=group,
+            group=office if full_name.startswith("Segreteria") else it,
             unlock_timeout=4 * 8 * 60,
             follow_up_policy=FollowUpPolicy.REOPEN,
         )
@@ -130,12 +134,32 @@ def create_demo_data() -> dict[str, str]:
             company=companies.get(company),
             language=language,
         )
+    _grant_demo_permissions(agents, it, office)
     _create_demo_tickets(agents)
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(credentials, indent=2))
     path.chmod(0o600)
     return credentials
+
+
+def _grant_demo_permissions(agents: list[User], it: Group, office: Group) -> None:
+    """admin: rw everywhere. anna: role "IT support" (rw on it, ro on the student office)
+    and role "Signature editor" (edits the signatures of her queues, the seed's
+    mini-admin). marco: rw on the student office, ro on it."""
+    admin, anna, marco = agents
+    for group in Group.objects.all():
+        provisioning.grant(group, "rw", agent=admin)
+    support, _ = provisioning.add_role("IT support", comment="First and second level IT")
+    provisioning.grant(it, "rw", role=support)
+    provisioning.grant(office, "ro", role=support)
+    provisioning.assign_role(support, anna)
+    editor, _ = provisioning.add_role(
+        "Signature editor", comment="Edits the signatures of its queues", admin_areas=["signatures"]
+    )
+    provisioning.assign_role(editor, anna)
+    provisioning.grant(office, "rw", agent=marco)
+    provisioning.grant(it, "ro", agent=marco)
 
 
 def _create_demo_tickets(agents: list[User]) -> None:

@@ -70,7 +70,9 @@ def compose_body(
         if queue.signature and queue.signature.valid:
             parts.append(render_text(queue.signature.text, context).rstrip())
         if quoted is not None:
-            when = formats.date_format(timezone.localtime(quoted.created), "DATETIME_FORMAT")
+            # In the system's zone, not the zone the answering agent reads in.
+            created = timezone.localtime(quoted.created, timezone.get_default_timezone())
+            when = formats.date_format(created, "DATETIME_FORMAT")
             parts.append(quote(quoted.body, author=quoted.from_address, date=when).rstrip())
     return "\n\n".join(p for p in parts if p) + "\n"
 

@@ -6,6 +6,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from sportello.accounts.admin_scopes import QueueScopedAdmin
+from sportello.accounts.models import AdminArea
 from sportello.mail.models import (
     AutoResponse,
     FailedMail,
@@ -76,7 +78,10 @@ class TemplateAttachmentInline(admin.TabularInline[TemplateAttachment, StandardT
 
 
 @admin.register(StandardTemplate)
-class StandardTemplateAdmin(admin.ModelAdmin[StandardTemplate]):
+class StandardTemplateAdmin(QueueScopedAdmin):
+    admin_area = AdminArea.TEMPLATES
+    queue_lookup = "queues"
+    scoped_readonly_fields = ("queues",)
     list_display = ("name", "type", "valid")
     list_filter = ("type", "valid")
     filter_horizontal = ("queues",)
@@ -84,7 +89,10 @@ class StandardTemplateAdmin(admin.ModelAdmin[StandardTemplate]):
 
 
 @admin.register(AutoResponse)
-class AutoResponseAdmin(admin.ModelAdmin[AutoResponse]):
+class AutoResponseAdmin(QueueScopedAdmin):
+    admin_area = AdminArea.AUTO_RESPONSES
+    queue_lookup = "queues"
+    scoped_readonly_fields = ("queues",)
     list_display = ("name", "type", "language", "valid")
     list_filter = ("type", "language", "valid")
     filter_horizontal = ("queues",)

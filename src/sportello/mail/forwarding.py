@@ -147,7 +147,8 @@ def _valid(recipients: Sequence[str]) -> list[str]:
 
 
 def forward_body(article: Article, text: str) -> str:
-    when = formats.date_format(timezone.localtime(article.created), "DATETIME_FORMAT")
+    created = timezone.localtime(article.created, timezone.get_default_timezone())
+    when = formats.date_format(created, "DATETIME_FORMAT")
     header = [
         "---- " + str(_("Forwarded message")) + " ----",
         f"{_('From')}: {article.from_address}",

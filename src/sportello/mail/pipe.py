@@ -20,7 +20,11 @@ from typing import Any
 
 EX_TEMPFAIL = 75
 # Installed apps replaced or left out on this path (see the module docstring).
-LEAN_APPS = {"django.contrib.admin": "django.contrib.admin.apps.SimpleAdminConfig"}
+LEAN_APPS = {
+    "sportello.accounts.admin_site.SportelloAdminConfig": (
+        "django.contrib.admin.apps.SimpleAdminConfig"
+    )
+}
 SKIPPED_APPS = frozenset({"huey.contrib.djhuey"})
 # Options that only the management command understands (bulk imports, the spool, Django's
 # own): with any of them the full command runs.

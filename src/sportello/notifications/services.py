@@ -88,10 +88,16 @@ def recipients(ticket: Ticket, candidates: Iterable[User], *, exclude_id: int | 
             continue
         if agent.is_system or not agent.is_active or agent.is_out_of_office():
             continue
-        if not permissions.may(agent, "ro", ticket.queue):
-            continue
         chosen[agent.pk] = agent
-    return list(chosen.values())
+    if not chosen:
+        return []
+    # Only agents who may read the ticket's queue hear of it: one query for all.
+    readers = set(
+        permissions.agents_with("ro", ticket.queue)
+        .filter(pk__in=list(chosen))
+        .values_list("pk", flat=True)
+    )
+    return [agent for pk, agent in chosen.items() if pk in readers]
 
 
 def notify(

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from sportello.accounts.admin_scopes import QueueScopedAdmin
+from sportello.accounts.models import AdminArea
 from sportello.queues.models import Queue, Salutation, Signature, SystemAddress
 
 
@@ -19,10 +21,14 @@ class SystemAddressAdmin(admin.ModelAdmin[SystemAddress]):
 
 
 @admin.register(Salutation)
-class SalutationAdmin(admin.ModelAdmin[Salutation]):
+class SalutationAdmin(QueueScopedAdmin):
     list_display = ("name", "valid")
+    admin_area = AdminArea.SALUTATIONS
+    queue_lookup = "queue"
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin[Signature]):
+class SignatureAdmin(QueueScopedAdmin):
     list_display = ("name", "valid")
+    admin_area = AdminArea.SIGNATURES
+    queue_lookup = "queue"

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import Group
 from sportello.core.errors import InvalidInput, NotFound
-from sportello.queues.models import QUEUE_SEPARATOR, Queue
+from sportello.queues.models import QUEUE_SEPARATOR, Queue, SystemAddress
 
 
 def split_full_name(full_name: str) -> list[str]:
@@ -57,3 +57,36 @@ def rename_queue(queue: Queue, new_name: str) -> Queue:
         child.save()
         pending.extend(child.children.all())
     return queue
+
+
+@transaction.atomic
+def add_queue(full_name: str, *, group: str, system_address: str = "") -> tuple[Queue, bool]:
+    """Create the queue with its group (and sender address, created if new, routing its
+    mail to the queue), or set those on an existing queue. For the provisioning command."""
+    from sportello.accounts.provisioning import get_group
+    from sportello.mail import cache
+
+    target_group = get_group(group)
+    created = not Queue.objects.filter(full_name=full_name.strip()).exists()
+    queue = ensure_queue(full_name.strip(), group=target_group)
+    queue.group = target_group
+    if system_address:
+        address = _system_address(system_address, queue)
+        queue.system_address = address
+    queue.save()
+    cache.bump()
+    return queue, created
+
+
+def _system_address(email: str, queue: Queue) -> SystemAddress:
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(_("Invalid email address: %(email)s"), email=email) from None
+    address = SystemAddress.objects.filter(email__iexact=email).first()
+    if address is None:
+        address = SystemAddress.objects.create(email=email.lower(), queue=queue)
+    return address

@@ -26,6 +26,7 @@ from sportello.search import export
 from sportello.search.forms import ATTRIBUTES, DENSITIES, NOT_OPTIONS, SearchForm
 from sportello.search.models import SearchTemplate
 from sportello.search.services import search_page, search_tickets
+from sportello.sla.services import prefetch_for_due_times
 from sportello.tickets.models import Article
 from sportello.web.views import agent_required
 
@@ -128,9 +129,10 @@ def _page_number(value: str | None) -> int:
 
 
 def _rows(page: Any, density: str) -> list[Any]:
-    """The page's tickets; for the large view with each one's latest article, fetched in
-    one query for the whole page."""
+    """The page's tickets with what their due times need; for the large view with each
+    one's latest article, fetched in one query for the whole page."""
     tickets = list(page.rows)
+    prefetch_for_due_times(tickets)
     if density == "L":
         latest: dict[int, Article] = {}
         articles = Article.objects.filter(ticket_id__in=[t.pk for t in tickets])

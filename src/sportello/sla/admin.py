@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 
-from sportello.sla.models import SLA, Calendar, Holiday, Service, WorkingHours
+from sportello.sla.models import SLA, Calendar, EscalationNotice, Holiday, Service, WorkingHours
 
 
 class WorkingHoursInline(admin.TabularInline[WorkingHours, Calendar]):
@@ -54,3 +56,19 @@ class SLAAdmin(admin.ModelAdmin[SLA]):
     list_select_related = ("calendar",)
     list_filter = ("valid",)
     search_fields = ("name",)
+
+
+@admin.register(EscalationNotice)
+class EscalationNoticeAdmin(admin.ModelAdmin[EscalationNotice]):
+    """Read-only: what the escalation sweep told, and what it could not deliver."""
+
+    list_display = ("ticket", "kind", "created", "delivered", "attempts")
+    list_filter = ("kind",)
+    list_select_related = ("ticket",)
+    readonly_fields = ("ticket", "kind", "created", "delivered", "attempts")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

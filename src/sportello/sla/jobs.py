@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from sportello.accounts.models import User
@@ -22,7 +23,7 @@ from sportello.notifications.models import NotificationType
 from sportello.notifications.services import notify, queue_subscribers
 from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, escalation_bit, plan, warning_bit
-from sportello.sla.models import SLA, Service
+from sportello.sla.models import SLA, EscalationNotice, Service
 from sportello.sla.scheduler import periodic_job
 from sportello.sla.services import sla_calendar
 from sportello.tickets import actions
@@ -131,8 +132,12 @@ def sweep_escalations(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
             lookups.load(rows)
             items, history = _claim_escalations(rows, now, lookups)
             _insert_history(history, actor, now)
-            if items:
-                transaction.on_commit(lambda items=items: deliver_escalations(items))  # type: ignore[misc]
+            notices = EscalationNotice.objects.bulk_create(
+                EscalationNotice(ticket_id=pk, kind=kind, created=now) for pk, kind in items
+            )
+            ids = [notice.pk for notice in notices]
+            if ids:
+                transaction.on_commit(lambda ids=ids: deliver_escalations(ids))  # type: ignore[misc]
         total += len(items)
         if len(rows) < batch_size:
             break
@@ -276,22 +281,46 @@ def escalation_recipients(ticket: Ticket) -> list[User]:
     return people
 
 
-def deliver(items: Iterable[tuple[int, str]]) -> int:
-    """Notify (in-app and by mail through the outbox) what the sweep claimed."""
+def deliver(notice_ids: Iterable[int]) -> int:
+    """Notify (in-app and by mail through the outbox) what the sweep claimed: each notice
+    in its own transaction with its row locked, marked delivered there, so two consumers
+    (or the delivery task and the leftover job) never tell the same thing twice."""
     sent = 0
-    wanted = list(items)
-    tickets = Ticket.objects.select_related(
-        "queue__system_address", "owner", "responsible", "state"
-    ).in_bulk([pk for pk, _kind in wanted])
-    for pk, kind in wanted:
-        ticket = tickets.get(pk)
-        if ticket is None:
-            continue
+    for pk in notice_ids:
         try:
-            sent += len(notify(ticket, kind, escalation_recipients(ticket)))
+            with transaction.atomic():
+                pending = EscalationNotice.objects.filter(pk=pk, delivered__isnull=True)
+                if connection.features.has_select_for_update_skip_locked:
+                    pending = pending.select_for_update(skip_locked=True)
+                notice = pending.first()
+                if notice is None:
+                    continue
+                ticket = Ticket.objects.select_related(
+                    "queue__system_address", "owner", "responsible", "state"
+                ).get(pk=notice.ticket_id)
+                sent += len(notify(ticket, notice.kind, escalation_recipients(ticket)))
+                notice.delivered = timezone.now()
+                notice.attempts += 1
+                notice.save(update_fields=["delivered", "attempts"])
         except Exception:
-            logger.exception("escalation notification for ticket %s failed", pk)
+            logger.exception("escalation notice %s could not be delivered", pk)
+            EscalationNotice.objects.filter(pk=pk).update(attempts=F("attempts") + 1)
     return sent
+
+
+@periodic_job("escalation-deliveries")
+def deliver_leftovers(now: datetime) -> int:
+    """Deliver notices whose delivery task did not run (or failed) within a minute."""
+    ids = list(
+        EscalationNotice.objects.filter(
+            delivered__isnull=True,
+            created__lte=now - timedelta(minutes=1),
+            attempts__lt=EscalationNotice.MAX_ATTEMPTS,
+        )
+        .order_by("created")
+        .values_list("pk", flat=True)[:BATCH_SIZE]
+    )
+    return deliver(ids)
 
 
 # -- pending reminders ---------------------------------------------------------------------
@@ -399,7 +428,7 @@ def auto_unlock(now: datetime) -> int:
             )
             if ticket is None:
                 continue
-            ticket = actions.auto_unlock(ticket, actor=actor, comment=LOCK_TIMEOUT_COMMENT)
+            ticket = actions.unlock(ticket, actor=actor, comment=LOCK_TIMEOUT_COMMENT)
             Ticket.objects.filter(pk=pk).update(unlock_due=None, unlock_timeout_start=None)
             notify(ticket, NotificationType.LOCK_TIMEOUT, [ticket.owner])
         count += 1

@@ -267,3 +267,37 @@ class SLA(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EscalationNotice(models.Model):
+    """A warning or escalation the sweep claimed, to be told to the agents.
+
+    Written in the sweep's transaction, so a claim is never lost between the commit and
+    the delivery task (a crash, a stopped consumer): the delivery marks it delivered in
+    the transaction that creates the notifications, and a minute job picks up what was
+    left behind. Delivered exactly once; a notice that keeps failing is given up after
+    ``MAX_ATTEMPTS`` (and stays here, with its attempts, for the admin to see)."""
+
+    MAX_ATTEMPTS = 5
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    kind = models.CharField(_("notification type"), max_length=30)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    delivered = models.DateTimeField(_("delivered"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        verbose_name = _("escalation notice")
+        verbose_name_plural = _("escalation notices")
+        indexes = [
+            models.Index(
+                fields=["created"],
+                condition=models.Q(delivered__isnull=True),
+                name="sla_notice_undelivered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.ticket_id}"

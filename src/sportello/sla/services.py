@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import DateTimeField, Q, QuerySet, Value
+from django.db.models import DateTimeField, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -197,10 +197,13 @@ def store(ticket: Ticket) -> None:
 
 def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None) -> Ticket | None:
     """Load, refresh and store one ticket; ``change(ticket, now)`` first updates a
-    milestone (the first response, the owner's last action)."""
+    milestone (the first response, the owner's last action).
+
+    One plain read: most events change nothing here (no SLA, no lock), and those that do
+    store with a compare-and-set UPDATE that only matches while the row still has what
+    was read (``changed`` and the SLA columns). Only when another writer came between
+    does it read again, under the row lock."""
     now = now or timezone.now()
-    # Most events change nothing here (no SLA, no lock): a plain read settles that
-    # without a write transaction.
     ticket = Ticket.objects.select_related(*RELATED).filter(pk=ticket_id).first()
     if ticket is None:
         return None
@@ -208,7 +211,13 @@ def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None
     if change is not None:
         change(ticket, now)
     refresh(ticket, now=now)
-    if _sla_values(ticket) == before:
+    after = _sla_values(ticket)
+    if after == before:
+        return ticket
+    unchanged = dict(zip(SLA_FIELDS, before, strict=True), changed=ticket.changed)
+    if Ticket.objects.filter(pk=ticket_id, **unchanged).update(
+        **dict(zip(SLA_FIELDS, after, strict=True))
+    ):
         return ticket
     with transaction.atomic():
         ticket = locked_for_refresh(ticket_id)
@@ -262,6 +271,23 @@ class DueTime:
     # Working minutes left; negative: how long ago it escalated.
     remaining_minutes: int
     state: str
+
+
+# What due_times reads beside the ticket row.
+DUE_RELATIONS = (
+    "sla__calendar",
+    "service__sla__calendar",
+    "queue__default_sla__calendar",
+    "queue__calendar",
+)
+
+
+def prefetch_for_due_times(tickets: list[Ticket]) -> None:
+    """Fetch what ``due_times`` reads for a page of tickets in a few queries (one per
+    relation), for those with a due time only: a list without SLAs costs nothing."""
+    running = [t for t in tickets if any(getattr(t, f) for f in DUE_FIELD.values())]
+    if running:
+        prefetch_related_objects(running, *DUE_RELATIONS)
 
 
 def due_times(ticket: Ticket, *, now: datetime | None = None) -> list[DueTime]:

@@ -15,8 +15,8 @@ def run_periodic_jobs() -> dict[str, int]:
 
 
 @db_task(retries=0)
-def deliver_escalations(items: list[tuple[int, str]]) -> int:
-    """Notify what the escalation sweep claimed: (ticket id, notification type) pairs."""
+def deliver_escalations(notice_ids: list[int]) -> int:
+    """Notify what the escalation sweep claimed (``EscalationNotice`` ids)."""
     from sportello.sla.jobs import deliver
 
-    return deliver(items)
+    return deliver(notice_ids)

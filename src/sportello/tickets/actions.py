@@ -193,6 +193,10 @@ def create_ticket(
         raise InvalidInput(_("A new ticket cannot be in state %(name)s."), name=str(state))
     if state.is_pending and pending_until is None:
         raise InvalidInput(_("A pending state needs a pending time."))
+    if owner is not None and owner.pk != actor.user.pk:
+        _require_may_hold(owner, "owner", queue)
+    if responsible is not None:
+        _require_may_hold(responsible, "rw", queue)
     owner = owner or actor.user
     _require_valid(owner, _("Agent %(name)s is not active."))
     now = timezone.now()
@@ -418,8 +422,9 @@ def lock(ticket: Ticket, *, actor: Actor) -> Ticket:
     return current
 
 
-def unlock(ticket: Ticket, *, actor: Actor) -> Ticket:
-    """Release the lock; the owner stays. Only the owner (or rw holders) may unlock."""
+def unlock(ticket: Ticket, *, actor: Actor, comment: str = "") -> Ticket:
+    """Release the lock; the owner stays. Only the owner (or rw holders) may unlock.
+    ``comment`` goes into the history row (the unlock job: "lock timeout")."""
 
     def check(current: Ticket) -> None:
         if (
@@ -443,11 +448,16 @@ def unlock(ticket: Ticket, *, actor: Actor) -> Ticket:
         history_type=HistoryType.UNLOCK,
         event_class=events.TicketLockChanged,
         check=check,
+        comment=comment,
     )
 
 
 def _set_owner(ticket: Ticket, owner: User, *, actor: Actor) -> Ticket:
     _require_valid(owner, _("Agent %(name)s is not active."))
+
+    def check(current: Ticket) -> None:
+        _require_may_hold(owner, "owner", current.queue)
+
     return _change(
         ticket,
         actor=actor,
@@ -457,7 +467,20 @@ def _set_owner(ticket: Ticket, owner: User, *, actor: Actor) -> Ticket:
         show=_username,
         history_type=HistoryType.OWNER_UPDATE,
         event_class=events.TicketOwnerChanged,
+        check=check,
     )
+
+
+def _require_may_hold(agent: User, permission: str, queue: Queue) -> None:
+    """Owners need the owner permission on the queue, responsibles rw: an agent who
+    cannot work on the queue's tickets cannot be made to hold one."""
+    if not permissions.may(agent, permission, queue):
+        raise InvalidInput(
+            _("%(name)s lacks the “%(permission)s” permission on queue %(queue)s."),
+            name=agent.display_name,
+            permission=permission,
+            queue=queue.full_name,
+        )
 
 
 def set_owner(ticket: Ticket, owner: User, *, actor: Actor, lock: bool = True) -> Ticket:
@@ -483,6 +506,11 @@ def set_owner(ticket: Ticket, owner: User, *, actor: Actor, lock: bool = True) -
 def set_responsible(ticket: Ticket, responsible: User | None, *, actor: Actor) -> Ticket:
     if responsible is not None:
         _require_valid(responsible, _("Agent %(name)s is not active."))
+
+    def check(current: Ticket) -> None:
+        if responsible is not None:
+            _require_may_hold(responsible, "rw", current.queue)
+
     return _change(
         ticket,
         actor=actor,
@@ -492,6 +520,7 @@ def set_responsible(ticket: Ticket, responsible: User | None, *, actor: Actor) -
         show=_username,
         history_type=HistoryType.RESPONSIBLE_UPDATE,
         event_class=events.TicketResponsibleChanged,
+        check=check,
     )
 
 
@@ -592,21 +621,6 @@ def set_sla(ticket: Ticket, sla: SLA | None, *, actor: Actor) -> Ticket:
         show=_name,
         history_type=HistoryType.SLA_UPDATE,
         event_class=events.TicketSLAChanged,
-    )
-
-
-def auto_unlock(ticket: Ticket, *, actor: Actor, comment: str = "") -> Ticket:
-    """Release a lock that ran out (the owner stays); for the unlock job."""
-    return _change(
-        ticket,
-        actor=actor,
-        permission="owner",
-        attribute="lock",
-        value=Lock.UNLOCK,
-        show=str,
-        history_type=HistoryType.UNLOCK,
-        event_class=events.TicketLockChanged,
-        comment=comment,
     )
 
 

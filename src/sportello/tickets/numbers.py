@@ -52,7 +52,8 @@ def _next_counter(system_id: str, day: str) -> int:
 
 def next_ticket_number(now: datetime | None = None) -> str:
     """Must run inside the transaction that inserts the ticket."""
-    local = timezone.localtime(now or timezone.now())
+    # The system's day, whatever zone the acting agent has chosen for display.
+    local = timezone.localtime(now or timezone.now(), timezone.get_default_timezone())
     day = local.strftime("%Y%m%d")
     system_id = str(settings.SPORTELLO_SYSTEM_ID)
     return format_number(day, system_id, _next_counter(system_id, day))

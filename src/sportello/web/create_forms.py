@@ -45,8 +45,15 @@ class MultipleFileField(forms.FileField):
 
 
 class AgentChoiceField(forms.ModelChoiceField):
+    """Agents by name, with their absence while out of office."""
+
     def label_from_instance(self, obj: Any) -> str:
-        return str(obj.display_name)
+        return str(obj.listed_name)
+
+
+class AgentMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.listed_name)
 
 
 class NewTicketForm(forms.Form):

@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from sportello.accounts.models import User
+from sportello.accounts.models import REFRESH_CHOICES, SKINS, User, time_zones
 from sportello.accounts.services import TRANSPORTS, selectable_queues
 from sportello.notifications.models import NotificationType
 from sportello.queues.models import Queue
@@ -24,7 +25,23 @@ class AnswerForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    """My Queues, absence and, per notification type, email and in-app switches."""
+    """Language, time zone, name suffix, refresh interval, skin, My Queues, absence and,
+    per notification type, email and in-app switches."""
+
+    APPEARANCE = ("language", "time_zone", "name_suffix", "refresh_seconds", "skin")
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("as the browser asks")), *settings.LANGUAGES],
+        required=False,
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+    name_suffix = forms.CharField(label=_("Name suffix"), max_length=100, required=False)
+    refresh_seconds = forms.TypedChoiceField(
+        label=_("Refresh overviews"), choices=REFRESH_CHOICES, coerce=int, empty_value=0,  # type: ignore[arg-type]
+        required=False,
+    )  # fmt: skip
+    skin = forms.ChoiceField(label=_("Skin"), choices=SKINS, required=False)
 
     my_queues = forms.ModelMultipleChoiceField(
         label=_("My Queues"), queryset=Queue.objects.none(), required=False,
@@ -46,6 +63,12 @@ class PreferencesForm(forms.Form):
 
     def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        zone_field = self.fields["time_zone"]
+        assert isinstance(zone_field, forms.ChoiceField)
+        zone_field.choices = [
+            ("", _("the server's time zone (%(zone)s)") % {"zone": settings.TIME_ZONE}),
+            *((zone, zone) for zone in time_zones()),
+        ]
         queues = selectable_queues(agent)
         field = self.fields["my_queues"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
@@ -55,6 +78,12 @@ class PreferencesForm(forms.Form):
                 self.fields[f"notify_{kind}_{transport}"] = forms.BooleanField(
                     label=label, required=False, initial=agent.wants(kind, transport)
                 )
+
+    def appearance(self) -> dict[str, str | int]:
+        values = {name: self.cleaned_data[name] for name in self.APPEARANCE}
+        if not values["skin"]:  # not sent: keep the current skin
+            del values["skin"]
+        return values
 
     def notification_rows(self) -> list[tuple[Any, Any, Any]]:
         return [

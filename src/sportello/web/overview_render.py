@@ -30,7 +30,8 @@ class _Dates:
 
 
 def _name(user: Any) -> str:
-    return str(user.display_name) if user is not None else ""
+    # With the absence while out of office, as agents are listed elsewhere.
+    return str(user.listed_name) if user is not None else ""
 
 
 def _cells(news: set[int], url: Callable[[str], str], dates: _Dates) -> dict[str, Any]:

@@ -55,6 +55,9 @@ class Dialog:
     article: bool = False
     initial: Callable[[Ticket, Article | None], dict[str, Any]] | None = None
     done: Any = None
+    # What the agent needs on the ticket's queue to open the dialog at all; the action
+    # itself checks again (and any further permission, e.g. on a target queue).
+    permission: str = "rw"
 
 
 def _visible_ticket(request: HttpRequest, number: str) -> Ticket:
@@ -232,12 +235,26 @@ def _reply_initial(all_: bool) -> Callable[[Ticket, Article | None], dict[str, A
 
 
 DIALOGS: dict[str, Dialog] = {
-    "note": Dialog(gettext_lazy("Note"), f.NoteForm, _note, done=gettext_lazy("Note added.")),
+    "note": Dialog(
+        gettext_lazy("Note"),
+        f.NoteForm,
+        _note,
+        done=gettext_lazy("Note added."),
+        permission="note",
+    ),
     "phone-outbound": Dialog(
-        gettext_lazy("Outbound phone call"), f.PhoneForm, _phone(False), needs_lock=True
+        gettext_lazy("Outbound phone call"),
+        f.PhoneForm,
+        _phone(False),
+        needs_lock=True,
+        permission="note",
     ),
     "phone-inbound": Dialog(
-        gettext_lazy("Inbound phone call"), f.PhoneForm, _phone(True), needs_lock=True
+        gettext_lazy("Inbound phone call"),
+        f.PhoneForm,
+        _phone(True),
+        needs_lock=True,
+        permission="note",
     ),
     "pending": Dialog(gettext_lazy("Pending"), f.PendingForm, _pending, needs_lock=True),
     "close": Dialog(
@@ -256,12 +273,14 @@ DIALOGS: dict[str, Dialog] = {
         f.PriorityForm,
         lambda c: actions.set_priority(c.ticket, c.data["priority"], actor=c.actor),
         initial=lambda t, a: {"priority": t.priority_id},
+        permission="priority",
     ),
     "owner": Dialog(
         gettext_lazy("Owner"),
         f.OwnerForm,
         lambda c: actions.set_owner(c.ticket, c.data["owner"], actor=c.actor),
         initial=lambda t, a: {"owner": t.owner_id},
+        permission="owner",
     ),
     "responsible": Dialog(
         gettext_lazy("Responsible"),
@@ -328,6 +347,7 @@ DIALOGS: dict[str, Dialog] = {
         _split,
         article=True,
         initial=lambda t, a: {"title": t.title, "queue": t.queue_id},
+        permission="ro",
     ),
 }
 LOCKING_DIALOGS = frozenset(name for name, d in DIALOGS.items() if d.needs_lock)
@@ -395,6 +415,8 @@ def dialog_view(
         raise Http404
     ticket = _visible_ticket(request, number)
     article = _article(ticket, article_number, dialog)
+    if not permissions.may(_user(request), dialog.permission, ticket.queue):
+        return _not_permitted(request, dialog, ticket)
     actor = Actor(user=_user(request))
     if request.method == "GET":
         initial: dict[str, Any] = dialog.initial(ticket, article) if dialog.initial else {}
@@ -421,6 +443,17 @@ def dialog_view(
     if isinstance(result, Ticket) and result.pk != ticket.pk:
         return _done(request, result)
     return _done(request, ticket)
+
+
+def _not_permitted(request: HttpRequest, dialog: Dialog, ticket: Ticket) -> HttpResponse:
+    """The agent sees the ticket but lacks the dialog's permission: say so (403)."""
+    error = PermissionDenied(
+        _("You lack the “%(permission)s” permission on queue %(queue)s."),
+        permission=dialog.permission,
+        queue=ticket.queue.full_name,
+    )
+    context = {"dialog": dialog, "ticket": ticket, "error": str(error)}
+    return render(request, "web/actions/not_permitted.html", context, status=403)
 
 
 def _refused(
@@ -469,6 +502,8 @@ def _open(
     if dialog is None:
         raise Http404
     _article(ticket, article_number, dialog)
+    if not permissions.may(_user(request), dialog.permission, ticket.queue):
+        return _not_permitted(request, dialog, ticket)
     took = False
     if dialog.needs_lock:
         try:

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.mail.forwarding import templates_for
 from sportello.queues.models import Queue
@@ -25,10 +26,15 @@ from sportello.tickets.models import (
     StateType,
     Ticket,
 )
+from sportello.web.create_forms import AgentChoiceField, AgentMultipleChoiceField
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 TEXT_MAX = 200_000
+
+
+# Dialog fields choosing agents, and the permission the chosen agents need.
+AGENT_CHOICES = {"owner": "owner", "responsible": "rw", "notify": "ro"}
 
 
 def _agents() -> Any:
@@ -54,6 +60,11 @@ class DialogForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.ticket, self.article = ticket, article
+        # Agent choices: only those who may hold the role on this ticket's queue.
+        for name, permission in AGENT_CHOICES.items():
+            field = self.fields.get(name)
+            if isinstance(field, forms.ModelChoiceField):
+                field.queryset = permissions.agents_with(permission, ticket.queue)
 
     def clean_changed(self) -> Any:
         value = parse_datetime(self.cleaned_data["changed"])
@@ -103,9 +114,7 @@ class NoteForm(NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     visible_for_customer = forms.BooleanField(label=_("Visible for the customer"), required=False)
-    notify = forms.ModelMultipleChoiceField(
-        label=_("Inform agents"), queryset=_agents(), required=False
-    )
+    notify = AgentMultipleChoiceField(label=_("Inform agents"), queryset=_agents(), required=False)
     state = _next_state()
     pending_until = _pending_until()
 
@@ -168,13 +177,11 @@ class PriorityForm(DialogForm):
 
 
 class OwnerForm(DialogForm):
-    owner = forms.ModelChoiceField(label=_("New owner"), queryset=_agents())
+    owner = AgentChoiceField(label=_("New owner"), queryset=_agents())
 
 
 class ResponsibleForm(DialogForm):
-    responsible = forms.ModelChoiceField(
-        label=_("New responsible"), queryset=_agents(), required=False
-    )
+    responsible = AgentChoiceField(label=_("New responsible"), queryset=_agents(), required=False)
 
 
 class CustomerForm(DialogForm):

@@ -52,4 +52,5 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notifications-read"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/skin/", views.switch_skin, name="skin"),
 ]

@@ -13,13 +13,16 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.accounts import permissions
-from sportello.accounts.services import update_preferences
+from sportello.accounts.services import update_appearance, update_preferences
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError, NotFound
+from sportello.core.errors import PermissionDenied as DomainPermissionDenied
 from sportello.mail.actions import send_answer
 from sportello.mail.context import customer_address
 from sportello.notifications import services as notifications
@@ -125,7 +128,8 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
         )
     except DomainError as error:
         form.add_error(None, str(error))
-        return _zoom(request, ticket, form, status=400)
+        status = 403 if isinstance(error, DomainPermissionDenied) else 400
+        return _zoom(request, ticket, form, status=status)
     messages.success(request, _("The answer was queued for sending."))
     return redirect("web:ticket", number=ticket.number)
 
@@ -156,6 +160,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "out_of_office_start": agent.out_of_office_start,  # type: ignore[union-attr]
         "out_of_office_end": agent.out_of_office_end,  # type: ignore[union-attr]
         "after_create": agent.after_create,  # type: ignore[union-attr]
+        **{name: getattr(agent, name) for name in PreferencesForm.APPEARANCE},
     }
     form = PreferencesForm(request.POST or None, agent=agent, initial=initial)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
@@ -167,11 +172,29 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 out_of_office=(data["out_of_office_start"], data["out_of_office_end"]),
                 notifications=form.notifications(),
                 after_create=data["after_create"] or None,
+                appearance=form.appearance(),
             )
         except DomainError as error:
             form.add_error(None, str(error))
         else:
+            if agent.language:  # type: ignore[union-attr]
+                translation.activate(agent.language)  # type: ignore[union-attr]
             messages.success(request, _("Your preferences were saved."))
             return redirect("web:preferences")
     status = 400 if request.method == "POST" else 200
     return render(request, "web/preferences.html", {"form": form}, status=status)
+
+
+@agent_required
+@require_POST
+def switch_skin(request: HttpRequest) -> HttpResponse:
+    """The top bar's switch: the other skin, saved as the agent's preference."""
+    agent = request.user
+    skin = "light" if agent.skin == "dark" else "dark"  # type: ignore[union-attr]
+    update_appearance(agent, {"skin": skin})  # type: ignore[arg-type]
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("web:preferences")
+    return redirect(target)

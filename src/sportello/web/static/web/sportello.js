@@ -1,24 +1,26 @@
-// Sportello agent interface: skin switch, article keys, htmx glue. No inline script
+// Sportello agent interface: overview refresh, article keys, htmx glue. No inline script
 // anywhere (the Content-Security-Policy forbids it): everything lives here.
 (function () {
   "use strict";
-  var root = document.documentElement;
-  var stored = null;
-  try { stored = window.localStorage.getItem("sportello-skin"); } catch (e) { /* private mode */ }
-  if (stored === "dark" || stored === "light") { root.setAttribute("data-skin", stored); }
-
-  function currentSkin() {
-    var chosen = root.getAttribute("data-skin");
-    if (chosen) { return chosen; }
-    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
-  }
-
-  document.addEventListener("click", function (event) {
-    var toggle = event.target.closest && event.target.closest("[data-skin-toggle]");
-    if (!toggle) { return; }
-    var next = currentSkin() === "dark" ? "light" : "dark";
-    root.setAttribute("data-skin", next);
-    try { window.localStorage.setItem("sportello-skin", next); } catch (e) { /* ignore */ }
+  // Overviews reload themselves at the agent's interval (data-refresh, seconds on
+  // <body>), keeping the scroll position; not while the agent is typing in a form.
+  var KEY = "sportello-scroll:" + window.location.pathname + window.location.search;
+  try {
+    var saved = window.sessionStorage.getItem(KEY);
+    if (saved !== null) {
+      window.sessionStorage.removeItem(KEY);
+      window.addEventListener("load", function () { window.scrollTo(0, parseInt(saved, 10) || 0); });
+    }
+  } catch (e) { /* private mode */ }
+  document.addEventListener("DOMContentLoaded", function () {
+    var seconds = parseInt(document.body.getAttribute("data-refresh") || "0", 10);
+    if (!(seconds > 0)) { return; }
+    window.setInterval(function () {
+      var active = document.activeElement;
+      if (active && active.form && active !== document.body) { return; }
+      try { window.sessionStorage.setItem(KEY, String(window.scrollY)); } catch (e) { /* ignore */ }
+      window.location.reload();
+    }, seconds * 1000);
   });
 
   // j / k: next / previous article in the zoom (not while typing).
