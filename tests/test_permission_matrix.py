@@ -78,6 +78,30 @@ RULES: dict[str, Rule] = {
     "web:new-phone-ticket": Rule("agent"),
     "web:new-email-ticket": Rule("agent"),
     "web:customer-search": Rule("agent", query=lambda w: "q=max"),
+    "web:dashboard-widget": Rule(
+        "agent", lambda w: {"name": "tickets"}, query=lambda w: "tab=all", lists_ticket=True
+    ),
+    "web:dashboard-order": Rule("agent", method="post", data=lambda w: {"widget": ["tickets"]}),
+    "web:dashboard-settings": Rule(
+        "agent",
+        lambda w: {"name": "new"},
+        method="post",
+        data=lambda w: {"per_page": "10", "columns": ["number", "title"]},
+    ),
+    "web:dashboard-remove": Rule("agent", lambda w: {"name": "stats"}, method="post"),
+    "web:dashboard-restore": Rule("agent", lambda w: {"name": "stats"}, method="post"),
+    "web:queue-view": Rule("agent", query=lambda w: "tab=all"),
+    "web:queue-view-settings": Rule(
+        "agent", method="post", data=lambda w: {"per_page": "25", "columns": ["number"]}
+    ),
+    "web:overview": Rule("agent", lambda w: {"name": "new"}, lists_ticket=True),
+    "web:status": Rule("agent", query=lambda w: "type=new", lists_ticket=True),
+    # Tickets the agent may not see are reported as not found, refusals per ticket.
+    "web:bulk": Rule(
+        "agent",
+        method="post",
+        data=lambda w: {"ticket": [w.ticket.pk], "action": "priority", "priority": "1"},
+    ),
     "web:notifications": Rule("agent"),
     "web:notifications-read": Rule("agent", method="post"),
     "web:preferences": Rule("agent"),

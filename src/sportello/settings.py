@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "sportello.web.context_processors.unread_notifications",
+                "sportello.web.context_processors.ticket_counters",
             ],
         },
     },

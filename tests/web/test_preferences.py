@@ -173,8 +173,11 @@ def test_name_suffix_skin_and_refresh(client: Client, agent: User) -> None:
     )
     agent.refresh_from_db()
     assert agent.display_name == "Erika Muster von Hohenberg"
-    page = client.get(reverse("web:home")).content.decode()
+    page = client.get(reverse("web:queue-view")).content.decode()
     assert '<body class="skin-dark" data-refresh="300"' in page
+    # The dashboard refreshes each widget's body instead of reloading the page.
+    page = client.get(reverse("web:home")).content.decode()
+    assert '<body class="skin-dark" hx-headers' in page and 'hx-trigger="every 300s"' in page
     assert "Erika Muster von Hohenberg" in page
     # Only overviews refresh; the preferences page does not.
     assert "data-refresh" not in client.get(reverse("web:preferences")).content.decode()

@@ -30,3 +30,33 @@ class ArticleFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id}/{self.article_id}"
+
+
+class WidgetSetting(models.Model):
+    """One agent's settings of one overview widget (dashboard widgets, the queue view):
+    place, removed or not, rows per page, visible columns, sort, tab, density."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.CASCADE,
+        related_name="widget_settings",
+    )
+    widget = models.CharField(_("widget"), max_length=40)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    removed = models.BooleanField(_("removed"), default=False)
+    per_page = models.PositiveSmallIntegerField(_("rows per page"), default=10)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    sort = models.CharField(_("sort"), max_length=30, blank=True)
+    tab = models.CharField(_("tab"), max_length=30, blank=True)
+    density = models.CharField(_("density"), max_length=1, blank=True)
+
+    class Meta:
+        verbose_name = _("widget setting")
+        verbose_name_plural = _("widget settings")
+        constraints = [
+            models.UniqueConstraint(fields=["agent", "widget"], name="widget_setting_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id}/{self.widget}"

@@ -1,12 +1,28 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sportello.web import auth, create, downloads, printing, views
+from sportello.web import auth, create, downloads, overview_views, printing, views
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", overview_views.home, name="home"),
+    path("dashboard/order/", overview_views.dashboard_order, name="dashboard-order"),
+    path("dashboard/<str:name>/", overview_views.dashboard_widget, name="dashboard-widget"),
+    path(
+        "dashboard/<str:name>/settings/",
+        overview_views.dashboard_settings,
+        name="dashboard-settings",
+    ),
+    path("dashboard/<str:name>/remove/", overview_views.dashboard_remove, name="dashboard-remove"),
+    path(
+        "dashboard/<str:name>/restore/", overview_views.dashboard_restore, name="dashboard-restore"
+    ),
+    path("queues/", overview_views.queue_view, name="queue-view"),
+    path("queues/settings/", overview_views.queue_view_settings, name="queue-view-settings"),
+    path("overview/status/", overview_views.status, name="status"),
+    path("overview/<str:name>/", overview_views.overview, name="overview"),
+    path("tickets/bulk/", overview_views.bulk_action, name="bulk"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth.PasswordChangeView.as_view(), name="password-change"),

@@ -48,15 +48,6 @@ def agent_required(view: View) -> View:
     return wrapper
 
 
-@agent_required
-def home(request: HttpRequest) -> HttpResponse:
-    tickets = permissions.visible_tickets(
-        request.user,  # type: ignore[arg-type]
-        Ticket.objects.select_related("queue", "state", "priority", "owner"),
-    ).order_by("-created", "-id")[:50]
-    return render(request, "web/home.html", {"tickets": tickets})
-
-
 def _visible_ticket(request: HttpRequest, number: str) -> Ticket:
     """The ticket, or 404 when it does not exist or the agent may not see it."""
     try:

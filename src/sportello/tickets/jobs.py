@@ -1,0 +1,25 @@
+"""Periodic jobs of the tickets app, run by the scheduler of ``sportello.sla``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection
+from huey import crontab
+
+from sportello.sla.scheduler import periodic_job
+
+
+@periodic_job("database-statistics", schedule=crontab(minute="15", hour="3"))
+def database_statistics(now: datetime) -> int:
+    """Every night on SQLite: refresh the planner's statistics (``PRAGMA optimize``).
+    Without them SQLite picks the ``(queue, state)`` index for every overview filter
+    and reads all of a queue's tickets, closed ones too (measured 190 ms instead of
+    14 ms for the dashboard's per-day counts at 100,000 tickets). PostgreSQL keeps its
+    statistics itself (autovacuum)."""
+    if connection.vendor != "sqlite":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA analysis_limit=1000")
+        cursor.execute("PRAGMA optimize=0x10002")
+    return 1

@@ -1,0 +1,416 @@
+"""The named ticket lists of the agent overviews (dashboard, queue view, top bar).
+
+Every list is narrowed by ``permissions.visible_tickets`` and shows open work only
+(closed, merged and removed tickets are found through search). States are matched by
+a subquery on the small state table, so each list filters on the indexed ticket
+columns: ``(queue, state)``, ``(owner, lock)``, ``responsible``, ``pending_until`` and
+the due columns. Counts are one statement per group (``counters``, ``tab_counts``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts import permissions
+from sportello.tickets.history_types import HistoryType
+from sportello.tickets.models import Article, History, Lock, State, StateType, Ticket, TicketWatch
+
+if TYPE_CHECKING:
+    from sportello.accounts.models import User
+
+OPEN_TYPES = (
+    StateType.NEW,
+    StateType.OPEN,
+    StateType.PENDING_REMINDER,
+    StateType.PENDING_AUTO,
+)
+
+
+def _state_ids_by_type() -> dict[str, list[int]]:
+    result: dict[str, list[int]] = {}
+    for pk, state_type in State.objects.order_by("pk").values_list("pk", "type"):
+        result.setdefault(state_type, []).append(pk)
+    return result
+
+
+def states_of(*types: str) -> list[int]:
+    """The ids of the states of ``types``, from the per-process configuration cache
+    (``mail.cache``, as ``mail.config.state_by_name`` reads it: a change in this process
+    clears it at once, one in another process is seen at the next token check of the
+    event bus). Literal ids let the planner use the ticket indexes on ``state``
+    directly instead of joining the state table; ``[-1]`` when there is none, so the
+    filter stays valid SQL."""
+    from sportello.mail import cache
+
+    by_type = cache.get("overview_state_ids", _state_ids_by_type)
+    return [pk for t in types for pk in by_type.get(t, [])] or [-1]
+
+
+def _due_passed(now: datetime) -> Q:
+    """A due time passed, as ids from the three due indexes: the cost follows the
+    escalated tickets (an OR over the columns made SQLite read every open ticket)."""
+    due = [
+        Ticket.objects.filter(**{f"{column}__lte": now}).values("pk")
+        for column in ("first_response_due", "update_due", "solution_due")
+    ]
+    return Q(pk__in=due[0].union(due[1], due[2]))
+
+
+def open_tickets(user: User, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
+    """The open tickets ``user`` may see."""
+    queryset = Ticket.objects.all() if queryset is None else queryset
+    return permissions.visible_tickets(user, queryset.filter(state_id__in=states_of(*OPEN_TYPES)))
+
+
+def _watched_ids(user: User) -> Any:
+    return TicketWatch.objects.filter(agent=user).values("ticket_id")
+
+
+def _conditions(user: User, now: datetime) -> dict[str, Q]:
+    return {
+        "locked": Q(owner=user, lock=Lock.LOCK),
+        "watched": Q(pk__in=_watched_ids(user)),
+        "responsible": Q(responsible=user),
+        "my_queues": Q(queue__in=user.my_queues.values("pk")),
+        "all": Q(),
+        "new": Q(state_id__in=states_of(StateType.NEW)),
+        "open": Q(state_id__in=states_of(StateType.OPEN)),
+        "reminder": Q(state_id__in=states_of(StateType.PENDING_REMINDER), pending_until__lte=now),
+        "escalated": _due_passed(now),
+        "available": Q(lock=Lock.UNLOCK),
+    }
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    label: Any
+
+
+LISTS: dict[str, ListInfo] = {
+    "locked": ListInfo(_("My locked tickets")),
+    "watched": ListInfo(_("My watched tickets")),
+    "responsible": ListInfo(_("My responsible tickets")),
+    "my_queues": ListInfo(_("Tickets in My Queues")),
+    "all": ListInfo(_("All tickets")),
+    "new": ListInfo(_("New tickets")),
+    "open": ListInfo(_("Open tickets")),
+    "reminder": ListInfo(_("Reminder tickets")),
+    "escalated": ListInfo(_("Escalated tickets")),
+    "available": ListInfo(_("Available tickets")),
+}
+
+# The state types the status view offers, each a list of its own.
+STATUS_TYPES = OPEN_TYPES
+
+
+def ticket_list(
+    user: User, name: str, *, now: datetime | None = None, queryset: QuerySet[Ticket] | None = None
+) -> QuerySet[Ticket]:
+    """The open tickets of the list ``name`` (a key of ``LISTS``) that ``user`` may see.
+    Raises ``KeyError`` for an unknown name."""
+    now = now or timezone.now()
+    condition = _conditions(user, now)[name]
+    tickets = open_tickets(user, queryset).filter(condition)
+    if name == "escalated":
+        from sportello.sla.services import escalated
+
+        # Earliest due first; an expression, so no index walk in time order that
+        # would pass every ticket while looking for the few escalated ones.
+        return escalated(tickets, now=now)
+    return tickets
+
+
+def by_state_type(user: User, state_type: str) -> QuerySet[Ticket]:
+    if state_type not in STATUS_TYPES:
+        raise KeyError(state_type)
+    return permissions.visible_tickets(
+        user, Ticket.objects.filter(state_id__in=states_of(state_type))
+    )
+
+
+def _users() -> QuerySet[Any]:
+    """The one-row carrier of the count subqueries (the agent's own row)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.all()
+
+
+def _count(queryset: QuerySet[Any]) -> Any:
+    """``queryset``'s row count as a scalar subquery (0 when empty)."""
+    counted = (
+        queryset.order_by()
+        .annotate(_one=Value(1, output_field=IntegerField()))
+        .values("_one")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def count_lists(user: User, names: list[str], *, now: datetime | None = None) -> dict[str, int]:
+    """The counts of several lists in one statement."""
+    now = now or timezone.now()
+    if not names:
+        return {}
+    conditions = _conditions(user, now)
+    base = open_tickets(user)
+    row = (
+        _users()
+        .filter(pk=user.pk)
+        .annotate(**{f"c_{n}": _count(base.filter(conditions[n])) for n in names})
+        .values(*(f"c_{n}" for n in names))
+        .first()
+    )
+    row = row or {}
+    return {n: int(row.get(f"c_{n}") or 0) for n in names}
+
+
+def count_lists_by_type(user: User, types: list[str]) -> dict[str, int]:
+    """Open tickets per state type in one statement."""
+    base = open_tickets(user)
+    annotations = {
+        f"c{i}": _count(base.filter(state_id__in=states_of(t))) for i, t in enumerate(types)
+    }
+    row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
+    row = row or {}
+    return {t: int(row.get(f"c{i}") or 0) for i, t in enumerate(types)}
+
+
+def _unseen_articles(user: User) -> QuerySet[Article]:
+    """Articles of watched open tickets that ``user`` has not seen (others' articles)."""
+    from sportello.web.models import ArticleFlag
+
+    seen = ArticleFlag.objects.filter(agent=user, article=OuterRef("pk"), seen=True)
+    return (
+        Article.objects.filter(ticket__in=ticket_list(user, "watched").values("pk"))
+        .exclude(created_by=user)
+        .filter(~Exists(seen))
+    )
+
+
+@dataclass(frozen=True)
+class Counters:
+    locked: int
+    watched: int
+    watched_news: bool
+    responsible: int
+    escalated: int
+
+
+TOP_BAR = ("locked", "watched", "responsible", "escalated")
+
+
+def counters(user: User, *, now: datetime | None = None) -> Counters:
+    """The top bar's counters and the watched-news marker: one statement."""
+    now = now or timezone.now()
+    conditions = _conditions(user, now)
+    base = open_tickets(user)
+    annotations: dict[str, Any] = {f"c_{n}": _count(base.filter(conditions[n])) for n in TOP_BAR}
+    annotations["news"] = Exists(_unseen_articles(user))
+    row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
+    row = row or {}
+    return Counters(
+        locked=int(row.get("c_locked") or 0),
+        watched=int(row.get("c_watched") or 0),
+        watched_news=bool(row.get("news")),
+        responsible=int(row.get("c_responsible") or 0),
+        escalated=int(row.get("c_escalated") or 0),
+    )
+
+
+def news_ticket_ids(user: User, ticket_ids: list[int]) -> set[int]:
+    """Of ``ticket_ids``, those with an article ``user`` has not seen."""
+    from sportello.web.models import ArticleFlag
+
+    seen = ArticleFlag.objects.filter(agent=user, article=OuterRef("pk"), seen=True)
+    articles = (
+        Article.objects.filter(ticket_id__in=ticket_ids)
+        .exclude(created_by=user)
+        .filter(~Exists(seen))
+    )
+    return set(articles.values_list("ticket_id", flat=True).distinct())
+
+
+# ---------------------------------------------------------------------------------------
+# Queue overview and statistics
+# ---------------------------------------------------------------------------------------
+
+
+def queue_state_counts(user: User) -> dict[int, dict[int, int]]:
+    """{queue id: {state id: open tickets}} over the ``(queue, state)`` index."""
+    rows = (
+        open_tickets(user)
+        .order_by()
+        .values("queue_id", "state_id")
+        .annotate(n=Count("pk"))
+        .values_list("queue_id", "state_id", "n")
+    )
+    result: dict[int, dict[int, int]] = {}
+    for queue_id, state_id, n in rows:
+        result.setdefault(queue_id, {})[state_id] = n
+    return result
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    day: Any
+    created: int
+    closed: int
+
+
+def per_day(user: User, *, days: int = 7, now: datetime | None = None) -> list[DayFigures]:
+    """Tickets created and closed per local day over the last ``days`` days (today
+    included): created by the ticket's ``created``, closed by the history rows that put
+    a ticket into a closed state. Two statements, each one range over a ``created``
+    index with a filtered count per day (no per-row date function: SQLite's runs in
+    Python)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first = today - timedelta(days=days - 1)
+    tz = timezone.get_current_timezone()
+    bounds = [
+        datetime.combine(first + timedelta(days=n), datetime.min.time(), tzinfo=tz)
+        for n in range(days + 1)
+    ]
+
+    def per_range(queryset: QuerySet[Any]) -> list[int]:
+        counts = queryset.aggregate(
+            **{
+                f"d{n}": Count("pk", filter=Q(created__gte=bounds[n], created__lt=bounds[n + 1]))
+                for n in range(days)
+            }
+        )
+        return [int(counts[f"d{n}"] or 0) for n in range(days)]
+
+    created = per_range(
+        permissions.visible_tickets(
+            user, Ticket.objects.filter(created__gte=bounds[0], created__lt=bounds[-1])
+        )
+    )
+    closed = per_range(
+        History.objects.filter(
+            created__gte=bounds[0],
+            created__lt=bounds[-1],
+            type=HistoryType.STATE_UPDATE,
+            state_id_at__in=states_of(StateType.CLOSED),
+            queue_id_at__in=permissions.readable_queues(user).values("pk"),
+        )
+    )
+    return [DayFigures(first + timedelta(days=n), created[n], closed[n]) for n in range(days)]
+
+
+# ---------------------------------------------------------------------------------------
+# Sorting and pages
+# ---------------------------------------------------------------------------------------
+
+# Column key -> ordering field; the sortable columns of every overview table.
+SORT_FIELDS: dict[str, str] = {
+    "number": "number",
+    "title": "title",
+    "queue": "queue__full_name",
+    "state": "state__name",
+    "priority": "priority__name",
+    "owner": "owner__username",
+    "responsible": "responsible__username",
+    "customer": "customer_user_id",
+    "lock": "lock",
+    "created": "created",
+    "changed": "changed",
+    "pending": "pending_until",
+}
+
+
+def ordered(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+    """``queryset`` ordered by ``sort`` (``created``, ``-created``, …), with the id as
+    tie-breaker for stable pages; without a known key the list's own order (escalated:
+    earliest due first), else newest first."""
+    descending = sort.startswith("-")
+    field = SORT_FIELDS.get(sort.lstrip("-"))
+    if field is None:
+        return queryset if queryset.query.order_by else queryset.order_by("-created", "-id")
+    prefix = "-" if descending else ""
+    return queryset.order_by(f"{prefix}{field}", f"{prefix}id")
+
+
+PAGE_RELATIONS = ("queue", "state", "priority", "owner", "responsible")
+
+
+@dataclass
+class Page:
+    rows: list[Ticket]
+    total: int
+    number: int
+    per_page: int
+
+    @property
+    def last(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.last
+
+    @property
+    def numbers(self) -> list[int]:
+        """Page numbers around the current one (a short pager)."""
+        low = max(1, self.number - 2)
+        return list(range(low, min(self.last, low + 4) + 1))
+
+
+def load_related(rows: list[Ticket]) -> None:
+    """The related rows of one or several pages, by id: one query per relation, not
+    joined (a join per relation costs PostgreSQL more planning than running)."""
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(rows, *PAGE_RELATIONS)
+
+
+def page(
+    queryset: QuerySet[Ticket],
+    number: int,
+    per_page: int,
+    *,
+    total: int | None = None,
+    related: bool = True,
+) -> Page:
+    """The ``number``-th page (clamped); with ``related``, its related rows loaded."""
+    if total is None:
+        total = queryset.order_by().count()
+    last = max(1, -(-total // per_page))
+    number = min(max(1, number), last)
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page])
+    if related:
+        load_related(rows)
+    return Page(rows, total, number, per_page)
+
+
+def latest_articles(tickets: list[Ticket]) -> dict[int, Article]:
+    """Each ticket's latest article, one query for the page (by the
+    ``(ticket, number)`` unique index)."""
+    from django.db.models import Max
+
+    if not tickets:
+        return {}
+    newest = (
+        Article.objects.filter(ticket=OuterRef("ticket_id"))
+        .order_by()
+        .values("ticket_id")
+        .annotate(m=Max("number"))
+        .values("m")
+    )
+    articles = Article.objects.filter(ticket_id__in=[t.pk for t in tickets]).filter(
+        number=Subquery(newest)
+    )
+    return {a.ticket_id: a for a in articles}

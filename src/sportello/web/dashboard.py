@@ -1,0 +1,231 @@
+"""The dashboard's widgets and each agent's settings of them (``WidgetSetting``).
+
+Widgets are defined here; an agent's row per widget (created on first change) keeps
+its place, whether it is removed, rows per page, columns, sort and tab. Reads go
+through ``tickets.overviews``; this module only knows layouts and settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from sportello.core.errors import InvalidInput, NotFound
+from sportello.tickets import overviews
+from sportello.web.models import WidgetSetting
+
+if TYPE_CHECKING:
+    from sportello.accounts.models import User
+
+MAIN, SIDE = "main", "side"
+
+COLUMNS: dict[str, Any] = {
+    "number": _("Ticket number"),
+    "title": _("Title"),
+    "queue": _("Queue"),
+    "state": _("State"),
+    "priority": _("Priority"),
+    "owner": _("Owner"),
+    "responsible": _("Responsible"),
+    "customer": _("Customer user"),
+    "lock": _("Lock"),
+    "created": _("Created"),
+    "changed": _("Changed"),
+    "pending": _("Pending until"),
+}
+DEFAULT_COLUMNS = ["number", "title", "queue", "state", "owner", "changed"]
+PER_PAGE_CHOICES = (5, 10, 15, 20, 25, 50)
+TABS = ("locked", "watched", "responsible", "my_queues", "all")
+
+
+@dataclass(frozen=True)
+class Widget:
+    name: str
+    label: Any
+    column: str
+    # "list": one named ticket list; "tabs": the ticket lists of TABS; else special.
+    kind: str
+    list_name: str = ""
+
+
+WIDGETS: dict[str, Widget] = {
+    w.name: w
+    for w in (
+        Widget("new", _("New tickets"), MAIN, "list", "new"),
+        Widget("open", _("Open tickets"), MAIN, "list", "open"),
+        Widget("reminder", _("Reminder tickets"), MAIN, "list", "reminder"),
+        Widget("escalated", _("Escalated tickets"), MAIN, "list", "escalated"),
+        Widget("tickets", _("Ticket lists"), MAIN, "tabs"),
+        Widget("queues", _("Queue overview"), SIDE, "queues"),
+        Widget("stats", _("Created and closed, last 7 days"), SIDE, "stats"),
+    )
+}
+ORDER = list(WIDGETS)
+# Settings kept the same way for pages that are no dashboard widgets.
+VIEWS: dict[str, Widget] = {"queue-view": Widget("queue-view", _("Queue view"), "", "view")}
+# The columns of the M and L densities (S shows the agent's choice).
+WIDE_COLUMNS = [
+    "number",
+    "title",
+    "queue",
+    "state",
+    "priority",
+    "owner",
+    "customer",
+    "lock",
+    "created",
+    "changed",
+]
+
+
+@dataclass
+class WidgetState:
+    widget: Widget
+    position: int
+    removed: bool = False
+    per_page: int = 10
+    columns: list[str] = field(default_factory=lambda: list(DEFAULT_COLUMNS))
+    sort: str = ""
+    tab: str = "locked"
+    density: str = ""
+    # What the widget's body shows, filled by the page that renders it.
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.widget.name
+
+
+def _state(widget: Widget, row: WidgetSetting | None) -> WidgetState:
+    state = WidgetState(widget, _default_position(widget.name))
+    if row is not None:
+        state.position = row.position
+        state.removed = row.removed
+        state.per_page = row.per_page if row.per_page in PER_PAGE_CHOICES else 10
+        columns = [c for c in row.columns if c in COLUMNS] if isinstance(row.columns, list) else []
+        state.columns = columns or list(DEFAULT_COLUMNS)
+        state.sort = row.sort
+        state.tab = row.tab if row.tab in TABS else "locked"
+        state.density = row.density
+    return state
+
+
+def _default_position(name: str) -> int:
+    return ORDER.index(name) if name in ORDER else 0
+
+
+def widget(name: str) -> Widget:
+    found = WIDGETS.get(name) or VIEWS.get(name)
+    if found is None:
+        raise NotFound(_("There is no widget %(name)s."), name=name)
+    return found
+
+
+def settings_of(agent: User, name: str) -> WidgetState:
+    found = widget(name)
+    return _state(found, WidgetSetting.objects.filter(agent=agent, widget=name).first())
+
+
+@dataclass
+class Layout:
+    main: list[WidgetState]
+    side: list[WidgetState]
+    removed: list[WidgetState]
+
+
+def layout(agent: User) -> Layout:
+    """The agent's widgets in their order, one query."""
+    rows = {r.widget: r for r in WidgetSetting.objects.filter(agent=agent)}
+    states = sorted(
+        (_state(w, rows.get(w.name)) for w in WIDGETS.values()),
+        key=lambda s: (s.position, ORDER.index(s.name)),
+    )
+    shown = [s for s in states if not s.removed]
+    return Layout(
+        main=[s for s in shown if s.widget.column == MAIN],
+        side=[s for s in shown if s.widget.column == SIDE],
+        removed=[s for s in states if s.removed],
+    )
+
+
+def _save(agent: User, name: str, **values: Any) -> None:
+    WidgetSetting.objects.update_or_create(
+        agent=agent,
+        widget=name,
+        defaults=values,
+        create_defaults={"position": _default_position(name), **values},
+    )
+
+
+def save_order(agent: User, names: list[str]) -> None:
+    """Positions from the order the agent dropped the widgets in; unknown names and
+    duplicates are ignored, widgets not named keep their place after the named ones."""
+    seen: list[str] = []
+    for name in names:
+        if name in WIDGETS and name not in seen:
+            seen.append(name)
+    rest = [n for n in ORDER if n not in seen]
+    with transaction.atomic():
+        rows = {r.widget: r for r in WidgetSetting.objects.select_for_update().filter(agent=agent)}
+        for position, name in enumerate(seen + rest):
+            row = rows.get(name)
+            if row is None:
+                WidgetSetting.objects.create(agent=agent, widget=name, position=position)
+            elif row.position != position:
+                row.position = position
+                row.save(update_fields=["position"])
+
+
+def save_view(agent: User, name: str, *, density: str) -> None:
+    """The density (S, M, L) of a page's ticket table."""
+    widget(name)
+    if density not in ("S", "M", "L"):
+        raise InvalidInput(_("Unknown density."))
+    _save(agent, name, density=density)
+
+
+def set_removed(agent: User, name: str, removed: bool) -> None:
+    if name not in WIDGETS:
+        raise NotFound(_("There is no widget %(name)s."), name=name)
+    if not removed:
+        # A restored widget comes back at the end of its column.
+        _save(agent, name, removed=False, position=len(WIDGETS) + ORDER.index(name))
+    else:
+        _save(agent, name, removed=True)
+
+
+def update(
+    agent: User,
+    name: str,
+    *,
+    per_page: int | None = None,
+    columns: list[str] | None = None,
+    sort: str | None = None,
+    tab: str | None = None,
+) -> WidgetState:
+    """Change some of a widget's settings; invalid values are refused."""
+    widget(name)
+    values: dict[str, Any] = {}
+    if per_page is not None:
+        if per_page not in PER_PAGE_CHOICES:
+            raise InvalidInput(_("Choose one of the offered page sizes."))
+        values["per_page"] = per_page
+    if columns is not None:
+        chosen = [c for c in COLUMNS if c in columns]
+        if not chosen:
+            raise InvalidInput(_("Choose at least one column."))
+        values["columns"] = chosen
+    if sort is not None:
+        if sort.lstrip("-") not in overviews.SORT_FIELDS:
+            raise InvalidInput(_("Unknown sort column."))
+        values["sort"] = sort
+    if tab is not None:
+        if tab not in TABS:
+            raise InvalidInput(_("Unknown tab."))
+        values["tab"] = tab
+    if values:
+        _save(agent, name, **values)
+    return settings_of(agent, name)

@@ -1,0 +1,232 @@
+"""What the overview templates show: widget bodies, the queue tree, the statistics
+chart. Reads through ``tickets.overviews``; no writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from sportello.accounts import permissions
+from sportello.queues.models import QUEUE_SEPARATOR, Queue
+from sportello.tickets import overviews
+from sportello.tickets.models import State, Ticket
+from sportello.web import dashboard, overview_render
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from sportello.accounts.models import User
+
+
+def page_number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and len(value) < 9 else 1
+
+
+@dataclass
+class TicketTable:
+    """One page of a ticket list with what its table needs."""
+
+    page: overviews.Page
+    columns: list[tuple[str, Any]]
+    sort: str
+    news: set[int] = field(default_factory=set)
+    latest: bool = False
+
+    @property
+    def rows(self) -> list[Ticket]:
+        return self.page.rows
+
+    @property
+    def html_rows(self) -> SafeString:
+        return overview_render.rows(self)
+
+    @property
+    def html_select_rows(self) -> SafeString:
+        """Rows with a checkbox each (bulk actions) and, in density L, the latest article."""
+        return overview_render.rows(self, select=True, latest=self.latest)
+
+
+def ticket_table(
+    agent: User,
+    tickets: QuerySet[Ticket],
+    *,
+    columns: list[str],
+    sort: str,
+    number: int,
+    per_page: int,
+    total: int | None = None,
+    latest: bool = False,
+    load: bool = True,
+) -> TicketTable:
+    """A page of ``tickets``; without ``load`` the caller loads the related rows and
+    news markers of several tables at once (``load_tables``)."""
+    page = overviews.page(
+        overviews.ordered(tickets, sort), number, per_page, total=total, related=False
+    )
+    articles = overviews.latest_articles(page.rows) if latest else {}
+    for ticket in page.rows:
+        ticket.latest_article = articles.get(ticket.pk)  # type: ignore[attr-defined]
+    table = TicketTable(
+        page=page,
+        columns=[(c, dashboard.COLUMNS[c]) for c in columns if c in dashboard.COLUMNS],
+        sort=sort,
+        latest=latest,
+    )
+    if load:
+        load_tables(agent, [table])
+    return table
+
+
+def load_tables(agent: User, tables: list[TicketTable]) -> None:
+    """Related rows and unseen-article markers of every table's rows: a fixed number of
+    queries however many tables."""
+    rows = [t for table in tables for t in table.rows]
+    if not rows:
+        return
+    overviews.load_related(rows)
+    news = overviews.news_ticket_ids(agent, [t.pk for t in rows])
+    for table in tables:
+        table.news = news
+
+
+def list_names(states: list[dashboard.WidgetState]) -> list[str]:
+    """The ticket lists whose counts the widgets ``states`` show."""
+    names: list[str] = []
+    for state in states:
+        if state.widget.kind == "list":
+            names.append(state.widget.list_name)
+        elif state.widget.kind == "tabs":
+            names.extend(dashboard.TABS)
+    return list(dict.fromkeys(names))
+
+
+def widget_body(
+    agent: User,
+    state: dashboard.WidgetState,
+    number: int,
+    *,
+    counts: dict[str, int] | None = None,
+    load: bool = True,
+) -> dict[str, Any]:
+    """The context of one widget's body; ``counts`` of its lists when known already
+    (else counted in one statement)."""
+    widget = state.widget
+    if counts is None:
+        counts = overviews.count_lists(agent, list_names([state]))
+    context: dict[str, Any] = {
+        "w": state,
+        "body_url": reverse("web:dashboard-widget", args=[state.name]),
+    }
+    if widget.kind in ("list", "tabs"):
+        name = widget.list_name if widget.kind == "list" else state.tab
+        tickets = overviews.ticket_list(agent, name)
+        if widget.kind == "tabs":
+            context["tabs"] = [(t, overviews.LISTS[t].label, counts[t]) for t in dashboard.TABS]
+        context["table"] = ticket_table(
+            agent,
+            tickets,
+            columns=state.columns,
+            sort=state.sort,
+            number=number,
+            per_page=state.per_page,
+            total=counts[name],
+            load=load,
+        )
+    elif widget.kind == "queues":
+        context["queue_overview"] = queue_overview(agent)
+    elif widget.kind == "stats":
+        context["chart"] = chart(overviews.per_day(agent))
+    return context
+
+
+@dataclass
+class QueueOverview:
+    states: list[State]
+    rows: list[tuple[Queue, list[int], int]]
+
+
+def queue_overview(agent: User) -> QueueOverview:
+    """Per readable queue with open tickets: its count per open state and its total."""
+    counts = overviews.queue_state_counts(agent)
+    state_ids = sorted({s for per_queue in counts.values() for s in per_queue})
+    states = list(State.objects.filter(pk__in=state_ids).order_by("type", "name"))
+    queues = permissions.readable_queues(agent).filter(pk__in=list(counts)).order_by("full_name")
+    rows = []
+    for queue in queues:
+        per_state = counts.get(queue.pk, {})
+        rows.append((queue, [per_state.get(s.pk, 0) for s in states], sum(per_state.values())))
+    return QueueOverview(states, rows)
+
+
+@dataclass
+class Bar:
+    x: int
+    y: int
+    height: int
+    value: int
+
+
+@dataclass
+class ChartDay:
+    label: str
+    created: Bar
+    closed: Bar
+    x: int
+
+
+CHART_HEIGHT = 100
+
+
+def chart(days: list[overviews.DayFigures]) -> dict[str, Any]:
+    """Bar geometry for the server-rendered SVG: two bars a day, scaled to the
+    largest figure."""
+    top = max([1] + [d.created for d in days] + [d.closed for d in days])
+    result = []
+    for index, day in enumerate(days):
+        x = 10 + index * 40
+        bars = []
+        for offset, value in ((0, day.created), (16, day.closed)):
+            height = round(value * CHART_HEIGHT / top)
+            bars.append(Bar(x + offset, 10 + CHART_HEIGHT - height, height, value))
+        result.append(ChartDay(day.day.strftime("%d.%m"), bars[0], bars[1], x + 14))
+    return {"days": result, "width": 20 + len(days) * 40, "axis": 10 + CHART_HEIGHT, "top": top}
+
+
+@dataclass
+class QueueNode:
+    queue: Queue
+    own: int
+    total: int
+    children: list[QueueNode] = field(default_factory=list)
+    selected: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.queue.full_name.rsplit(QUEUE_SEPARATOR, 1)[-1]
+
+
+def queue_tree(agent: User, selected: int | None) -> list[QueueNode]:
+    """The readable queues as a tree (by ``parent``) with open ticket counts: the queue's
+    own and with its sub-queues."""
+    counts = overviews.queue_state_counts(agent)
+    queues = list(permissions.readable_queues(agent).order_by("full_name"))
+    nodes = {
+        q.pk: QueueNode(q, sum(counts.get(q.pk, {}).values()), 0, selected=q.pk == selected)
+        for q in queues
+    }
+    roots: list[QueueNode] = []
+    for queue in queues:
+        node = nodes[queue.pk]
+        parent = nodes.get(queue.parent_id) if queue.parent_id else None
+        (parent.children if parent else roots).append(node)
+
+    def total(node: QueueNode) -> int:
+        node.total = node.own + sum(total(child) for child in node.children)
+        return node.total
+
+    for root in roots:
+        total(root)
+    return roots

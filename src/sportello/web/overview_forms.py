@@ -1,0 +1,90 @@
+"""Forms of the overviews: widget settings and the bulk action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts import permissions
+from sportello.accounts.models import User
+from sportello.queues.models import Queue
+from sportello.tickets.bulk import BULK_ACTIONS
+from sportello.tickets.models import Priority, State, StateType
+from sportello.web import dashboard
+
+BULK_LABELS = {
+    "lock": _("Lock"),
+    "unlock": _("Unlock"),
+    "move": _("Move to queue"),
+    "state": _("Set state"),
+    "priority": _("Set priority"),
+    "owner": _("Set owner"),
+    "responsible": _("Set responsible"),
+    "note": _("Add note"),
+    "merge": _("Merge into ticket"),
+    "link": _("Link to ticket"),
+}
+
+
+class WidgetSettingsForm(forms.Form):
+    per_page = forms.TypedChoiceField(
+        label=_("Rows per page"),
+        coerce=int,
+        choices=[(n, n) for n in dashboard.PER_PAGE_CHOICES],
+    )
+    columns = forms.MultipleChoiceField(
+        label=_("Columns"),
+        choices=list(dashboard.COLUMNS.items()),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class BulkForm(forms.Form):
+    ticket = forms.TypedMultipleChoiceField(label=_("Tickets"), coerce=int, choices=())
+    action = forms.ChoiceField(
+        label=_("Action"), choices=[(a, BULK_LABELS[a]) for a in BULK_ACTIONS]
+    )
+    queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.none(), required=False)
+    state = forms.ModelChoiceField(
+        label=_("State"),
+        queryset=State.objects.filter(valid=True).exclude(
+            type__in=[StateType.MERGED, StateType.REMOVED]
+        ),
+        required=False,
+    )
+    pending_until = forms.DateTimeField(
+        label=_("Pending until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    priority = forms.ModelChoiceField(
+        label=_("Priority"), queryset=Priority.objects.filter(valid=True), required=False
+    )
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible"), queryset=User.objects.none(), required=False
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=250, required=False)
+    body = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    target = forms.CharField(label=_("Target ticket number"), max_length=50, required=False)
+
+    def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agents = User.objects.filter(is_active=True, is_system=False).order_by("username")
+        self.fields["queue"].queryset = permissions.readable_queues(agent).filter(valid=True)  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = agents  # type: ignore[attr-defined]
+        self.fields["responsible"].queryset = agents  # type: ignore[attr-defined]
+        raw = self.data.getlist("ticket") if hasattr(self.data, "getlist") else []
+        self.fields["ticket"].choices = [(v, v) for v in raw if str(v).isdigit()]  # type: ignore[attr-defined]
+
+    def params(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        keys = ("queue", "state", "pending_until", "priority", "owner", "responsible")
+        values = {k: data.get(k) for k in keys}
+        values.update(subject=data.get("subject", ""), body=data.get("body", ""))
+        values["target"] = (data.get("target") or "").strip()
+        return values

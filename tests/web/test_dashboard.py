@@ -1,0 +1,201 @@
+"""The dashboard page, its widgets and each agent's widget settings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from sportello.accounts.models import User
+from sportello.core.actor import Actor
+from sportello.queues.models import Queue
+from sportello.tickets.models import Ticket
+from sportello.web import dashboard
+from sportello.web.models import WidgetSetting
+from tests.web.overview_helpers import logged_in, scenario, tickets
+
+pytestmark = pytest.mark.django_db
+__all__ = ["logged_in", "tickets"]  # fixtures
+
+
+def widget_html(content: str, name: str) -> str:
+    match = re.search(rf'<section class="widget" data-widget="{name}".*?</section>', content, re.S)
+    assert match, name
+    return match.group(0)
+
+
+def widget_order(content: str) -> list[str]:
+    return re.findall(r'<section class="widget" data-widget="([a-z]+)"', content)
+
+
+@pytest.mark.parametrize(
+    ("widget", "shown", "hidden"),
+    [
+        ("new", "t-new", "t-open"),
+        ("open", "t-open", "t-new"),
+        ("reminder", "t-reminder", "t-future"),
+        ("escalated", "t-escalated", "t-open"),
+    ],
+)
+def test_list_widgets(
+    logged_in: Client, tickets: dict[str, Ticket], widget: str, shown: str, hidden: str
+) -> None:
+    html = widget_html(logged_in.get("/").content.decode(), widget)
+    assert tickets[shown.removeprefix("t-")].number in html
+    assert tickets[hidden.removeprefix("t-")].number not in html
+
+
+@pytest.mark.parametrize(
+    ("tab", "count", "shown"),
+    [
+        ("locked", 1, "locked"),
+        ("watched", 1, "watched"),
+        ("responsible", 1, "responsible"),
+        ("my_queues", 0, None),
+        ("all", 8, "new"),
+    ],
+)
+def test_ticket_list_tabs_with_counts(
+    logged_in: Client, tickets: dict[str, Ticket], tab: str, count: int, shown: str | None
+) -> None:
+    response = logged_in.get(f"/dashboard/tickets/?tab={tab}", HTTP_HX_REQUEST="true")
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(
+        rf'data-tab="{tab}" aria-current="true">[^<]*<span class="badge" data-count>{count}<',
+        content,
+    )
+    if shown:
+        assert tickets[shown].number in content
+    else:
+        assert "data-empty" in content
+    assert dashboard.settings_of(User.objects.get(username="agent1"), "tickets").tab == tab
+    # The tab is kept: the dashboard opens on it.
+    assert f'data-tab="{tab}" aria-current="true"' in logged_in.get("/").content.decode()
+
+
+def test_queue_overview_and_statistics_widgets(
+    logged_in: Client, tickets: dict[str, Ticket], queue: Queue
+) -> None:
+    content = logged_in.get("/").content.decode()
+    queues = widget_html(content, "queues")
+    assert f'data-queue="{queue.full_name}"' in queues
+    assert re.search(r"<td class=\"num\" data-total>8</td>", queues)
+    stats = widget_html(content, "stats")
+    assert "<svg" in stats and stats.count("<rect") == 14
+    assert re.findall(r"<td data-created>(\d+)</td>", stats)[-1] == "9"
+    assert re.findall(r"<td data-closed>(\d+)</td>", stats)[-1] == "1"
+    assert "style=" not in content and "<script>" not in content
+
+
+def test_sort_by_column_head_is_kept(
+    logged_in: Client, agent: User, tickets: dict[str, Ticket]
+) -> None:
+    content = logged_in.get("/dashboard/tickets/?tab=all&sort=title").content.decode()
+    titles = re.findall(r"<td>(t-[a-z]+)</td>", content)
+    assert titles == sorted(titles) and len(titles) == 8
+    assert 'data-sort="title" aria-sort="ascending"' in content
+    content = logged_in.get("/dashboard/tickets/?sort=-title").content.decode()
+    assert re.findall(r"<td>(t-[a-z]+)</td>", content) == sorted(titles, reverse=True)
+    assert dashboard.settings_of(agent, "tickets").sort == "-title"
+    # A bad sort key is ignored, the kept sort stays.
+    assert logged_in.get("/dashboard/tickets/?sort=nonsense").status_code == 200
+    assert dashboard.settings_of(agent, "tickets").sort == "-title"
+
+
+def test_pagination_and_rows_per_page(
+    logged_in: Client, agent: User, tickets: dict[str, Ticket]
+) -> None:
+    response = logged_in.post(
+        "/dashboard/tickets/settings/", {"per_page": "5", "columns": ["number", "title"]}
+    )
+    assert response.status_code == 302
+    state = dashboard.settings_of(agent, "tickets")
+    assert (state.per_page, state.columns) == (5, ["number", "title"])
+    first = logged_in.get("/dashboard/tickets/?tab=all&sort=title").content.decode()
+    second = logged_in.get("/dashboard/tickets/?page=2").content.decode()
+    one, two = (re.findall(r"<td>(t-[a-z]+)</td>", c) for c in (first, second))
+    assert len(one) == 5 and len(two) == 3 and not set(one) & set(two)
+    assert 'data-page="2" aria-current="page"' in second
+    assert "<th>" in first and first.count("<th>") == 2
+    # Out-of-range and garbage pages are clamped.
+    assert logged_in.get("/dashboard/tickets/?page=999").status_code == 200
+    assert logged_in.get("/dashboard/tickets/?page=x").status_code == 200
+
+
+def test_bad_settings_are_refused_without_change(logged_in: Client, agent: User) -> None:
+    response = logged_in.post("/dashboard/new/settings/", {"per_page": "7", "columns": ["title"]})
+    assert response.status_code == 302
+    assert not WidgetSetting.objects.filter(agent=agent).exists()
+    assert logged_in.post("/dashboard/bogus/settings/", {}).status_code == 404
+    assert logged_in.get("/dashboard/bogus/").status_code == 404
+    assert logged_in.get("/dashboard/queue-view/").status_code == 404
+    assert logged_in.post("/dashboard/queue-view/remove/").status_code == 404
+    assert logged_in.get("/dashboard/order/").status_code == 405
+
+
+def test_order_remove_and_restore_persist_per_agent(
+    logged_in: Client, agent: User, other_agent: User
+) -> None:
+    default = widget_order(logged_in.get("/").content.decode())
+    assert default == ["new", "open", "reminder", "escalated", "tickets", "queues", "stats"]
+    response = logged_in.post(
+        "/dashboard/order/",
+        {"widget": ["tickets", "escalated", "new", "stats", "queues", "bogus"]},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 204
+    order = widget_order(logged_in.get("/").content.decode())
+    assert order == ["tickets", "escalated", "new", "open", "reminder", "stats", "queues"]
+    assert logged_in.post("/dashboard/escalated/remove/").status_code == 302
+    content = logged_in.get("/").content.decode()
+    assert "escalated" not in widget_order(content)
+    assert 'data-restore="escalated"' in content
+    logged_in.post("/dashboard/escalated/restore/")
+    order = widget_order(logged_in.get("/").content.decode())
+    # A restored widget comes back at the end of its column.
+    assert order == ["tickets", "new", "open", "reminder", "escalated", "stats", "queues"]
+    # Another agent keeps the default.
+    logged_in.force_login(other_agent)
+    assert widget_order(logged_in.get("/").content.decode()) == default
+
+
+def test_refresh_interval_polls_widget_bodies(
+    logged_in: Client, agent: User, tickets: dict[str, Ticket]
+) -> None:
+    assert 'hx-trigger="every' not in logged_in.get("/").content.decode()
+    agent.refresh_seconds = 60
+    agent.save()
+    content = logged_in.get("/").content.decode()
+    assert content.count('hx-trigger="every 60s"') == 7
+
+
+def statements(captured: CaptureQueriesContext) -> int:
+    """Statements of a request, without the configuration cache's token check (it runs
+    at most once a second, so whether a request makes it depends on the clock)."""
+    return sum("configversion" not in q["sql"] for q in captured.captured_queries)
+
+
+def test_dashboard_queries_do_not_grow_with_tickets(
+    logged_in: Client, agent: User, other_agent: User, queue: Queue
+) -> None:
+    scenario(agent, other_agent, queue, Actor(user=other_agent))
+    logged_in.get("/")
+    with CaptureQueriesContext(connection) as captured:
+        logged_in.get("/")
+    before = statements(captured)
+    scenario(agent, other_agent, queue, Actor(user=other_agent))
+    with CaptureQueriesContext(connection) as captured:
+        logged_in.get("/")
+    assert statements(captured) == before
+
+
+def test_dashboard_needs_an_agent(client: Client) -> None:
+    assert client.get("/").status_code == 302
+    assert client.get("/dashboard/new/").status_code == 302
+    client.force_login(User.objects.get(username="system"))
+    assert client.get("/dashboard/new/").status_code == 403
+    assert client.post("/dashboard/order/", {"widget": ["new"]}).status_code == 403
