@@ -199,3 +199,27 @@ def test_dashboard_needs_an_agent(client: Client) -> None:
     client.force_login(User.objects.get(username="system"))
     assert client.get("/dashboard/new/").status_code == 403
     assert client.post("/dashboard/order/", {"widget": ["new"]}).status_code == 403
+
+
+def test_escalated_widget_shows_due_times_coloured(
+    logged_in: Client, tickets: dict[str, Ticket]
+) -> None:
+    html = widget_html(logged_in.get("/").content.decode(), "escalated")
+    escalated = tickets["escalated"]
+    assert escalated.number in html
+    assert 'class="sla-due-compact"' in html and 'class="sla-escalated"' in html
+    assert "Solution" in html  # the clock whose due time has passed
+
+
+def test_due_times_column_can_be_chosen_in_any_widget(
+    logged_in: Client, tickets: dict[str, Ticket]
+) -> None:
+    html = widget_html(logged_in.get("/").content.decode(), "open")
+    assert "sla-due-compact" not in html
+    response = logged_in.post(
+        "/dashboard/open/settings/",
+        {"per_page": "10", "columns": ["number", "title", "due"], "sort": "", "tab": "locked"},
+    )
+    assert response.status_code in (200, 302)
+    html = widget_html(logged_in.get("/").content.decode(), "open")
+    assert "Due times" in html

@@ -35,8 +35,11 @@ COLUMNS: dict[str, Any] = {
     "created": _("Created"),
     "changed": _("Changed"),
     "pending": _("Pending until"),
+    "due": _("Due times"),
 }
 DEFAULT_COLUMNS = ["number", "title", "queue", "state", "owner", "changed"]
+# The escalated tickets show their due times and remaining working time from the start.
+WIDGET_COLUMNS = {"escalated": ["number", "title", "queue", "owner", "due"]}
 PER_PAGE_CHOICES = (5, 10, 15, 20, 25, 50)
 TABS = ("locked", "watched", "responsible", "my_queues", "all")
 
@@ -78,6 +81,7 @@ WIDE_COLUMNS = [
     "lock",
     "created",
     "changed",
+    "due",
 ]
 
 
@@ -101,12 +105,13 @@ class WidgetState:
 
 def _state(widget: Widget, row: WidgetSetting | None) -> WidgetState:
     state = WidgetState(widget, _default_position(widget.name))
+    state.columns = list(WIDGET_COLUMNS.get(widget.name, DEFAULT_COLUMNS))
     if row is not None:
         state.position = row.position
         state.removed = row.removed
         state.per_page = row.per_page if row.per_page in PER_PAGE_CHOICES else 10
         columns = [c for c in row.columns if c in COLUMNS] if isinstance(row.columns, list) else []
-        state.columns = columns or list(DEFAULT_COLUMNS)
+        state.columns = columns or state.columns
         state.sort = row.sort
         state.tab = row.tab if row.tab in TABS else "locked"
         state.density = row.density

@@ -13,12 +13,16 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from sportello.sla.services import due_times, prefetch_for_due_times
+
 _SLOT = "0000000000000000"
+DUE_TEMPLATE = "sla/due_compact.html"
 
 
 class _Dates:
@@ -54,6 +58,8 @@ def _cells(news: set[int], url: Callable[[str], str], dates: _Dates) -> dict[str
         "created": lambda t: escape(dates(t.created)),
         "changed": lambda t: escape(dates(t.changed)),
         "pending": lambda t: escape(dates(t.pending_until)),
+        # The SLA app's compact rendering (autoescaped template, cached when compiled).
+        "due": lambda t: render_to_string(DUE_TEMPLATE, {"due_times": due_times(t)}),
     }
 
 
@@ -64,6 +70,8 @@ def rows(table: Any, *, select: bool = False, latest: bool = False) -> SafeStrin
     dates = _Dates()
     cells = _cells(table.news, lambda number: pattern.replace(_SLOT, escape(number)), dates)
     columns = [cells[key] for key, _label in table.columns]
+    if any(key == "due" for key, _label in table.columns):
+        prefetch_for_due_times(list(table.rows))
     select_label = _("Select ticket %(number)s")
     out: list[str] = []
     for ticket in table.rows:
