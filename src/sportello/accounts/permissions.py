@@ -21,6 +21,7 @@ PERMISSION_TYPES = ("ro", "move_into", "create", "note", "owner", "priority", "r
 # The grants of an agent, computed once per user object (that is, once per request):
 # {group id: {permission, ...}}. ``forget`` drops it after a grant changes.
 _CACHE_ATTR = "_sportello_grants"
+_AREAS_ATTR = "_sportello_admin_areas"
 
 
 def grants(user: User) -> dict[int, frozenset[str]]:
@@ -48,9 +49,11 @@ def grants(user: User) -> dict[int, frozenset[str]]:
 
 
 def forget(user: User) -> None:
-    """Drop the cached grants of ``user`` (after changing its grants or roles)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the cached grants and admin areas of ``user`` (after changing its grants or
+    roles)."""
+    for attr in (_CACHE_ATTR, _AREAS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def _check(permission: str) -> None:
@@ -164,10 +167,14 @@ def admin_areas(user: Any) -> set[str]:
     """The administration areas ``user`` holds through valid roles."""
     if not user.is_active or getattr(user, "is_system", False) or user.pk is None:
         return set()
-    areas: set[str] = set()
-    for role_areas in user.roles.filter(valid=True).values_list("admin_areas", flat=True):
-        areas.update(role_areas or [])
-    return areas
+    # Read once per user object: the admin asks for every page it lists.
+    cached = getattr(user, _AREAS_ATTR, None)
+    if cached is None:
+        cached = set()
+        for role_areas in user.roles.filter(valid=True).values_list("admin_areas", flat=True):
+            cached.update(role_areas or [])
+        setattr(user, _AREAS_ATTR, cached)
+    return set(cached)
 
 
 def administered_queues(user: Any, area: str) -> Any:
