@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from sportello.core.actor import Actor
+from sportello.core.events import publish
 from sportello.queues.models import Queue
-from sportello.sla import services
+from sportello.sla import services, subscribers
 from sportello.sla.models import SLA, Calendar, Service, WorkingHours
 from sportello.sla.services import DueState, due_times
-from sportello.tickets import actions
+from sportello.tickets import actions, events
 from sportello.tickets.articles import ArticleInput
-from sportello.tickets.models import Channel, SenderType, Ticket
+from sportello.tickets.models import Channel, Priority, SenderType, Ticket
 from sportello.tickets.selectors import state_by_name
 from tests.sla.conftest import berlin
 from tests.tickets.factories import customer_mail, make_ticket
@@ -184,55 +185,75 @@ def test_escalated_tickets_come_from_the_due_columns(
     assert list(escalated(tickets, now=berlin(2026, 3, 2, 10, 30))) == [first, second]
 
 
-def test_an_article_event_reads_the_ticket_once_and_stores_with_compare_and_set(
+def test_an_article_stores_the_due_times_in_its_own_transaction_without_reading_again(
     wlan: Queue, actor: Actor, clock: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(wlan, Actor.system("mail"))
     clock.move_to(berlin(2026, 3, 2, 9, 40))
-    at = berlin(2026, 3, 2, 9, 40)
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        actions.add_article(ticket, agent_answer(), actor=actor)
+        # Before the commit: the ticket and its due times change together.
+        assert fresh(ticket).first_response_minutes == 40
+        assert fresh(ticket).update_due == berlin(2026, 3, 2, 11, 40)
+        during = len(queries.captured_queries) - 2  # the two reads just above
+    ticket_reads = [
+        q["sql"]
+        for q in queries.captured_queries[:during]
+        if q["sql"].startswith("SELECT") and 'FROM "tickets_ticket"' in q["sql"]
+    ]
+    assert len(ticket_reads) == 1, ticket_reads  # the action's locked read, nothing more
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    assert any("first_response_minutes" in sql for sql in updates), updates
 
-    def answered(current: Ticket, now: Any) -> None:
-        services.record_first_response(current, at)
-        current.update_start = at
 
-    with CaptureQueriesContext(connection) as queries:
-        services.recompute(ticket.pk, now=at, change=answered)
-    sql = [q["sql"] for q in queries.captured_queries]
-    assert [s.split()[0] for s in sql] == ["SELECT", "UPDATE"], sql
-    assert fresh(ticket).first_response_minutes == 40
+def test_due_times_roll_back_with_the_action(wlan: Queue, actor: Actor, clock: Any) -> None:
+    ticket = make_ticket(wlan, Actor.system("mail"))
+    before = fresh(ticket).first_response_due
+    clock.move_to(berlin(2026, 3, 2, 9, 40))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.add_article(ticket, agent_answer(), actor=actor)
+        raise RuntimeError("a later step of the same transaction fails")
+    ticket = fresh(ticket)
+    assert ticket.first_response_due == before and ticket.first_response_minutes is None
 
 
-def test_an_edited_sla_applies_to_the_next_recomputation(
-    wlan: Queue, gold: SLA, clock: Any, django_capture_on_commit_callbacks: Any
+def test_a_broken_calendar_does_not_stop_the_change(
+    wlan: Queue, actor: Actor, clock: Any, monkeypatch: Any
+) -> None:
+    ticket = make_ticket(wlan, Actor.system("mail"))
+    logged: list[str] = []
+    monkeypatch.setattr(subscribers.logger, "exception", lambda msg, *a: logged.append(msg % a))
+
+    def broken(ticket: Ticket, *, now: Any) -> None:
+        raise ValueError("no working hours")
+
+    monkeypatch.setattr(services, "refresh", broken)
+    article = actions.add_article(ticket, agent_answer(), actor=actor)
+    assert article.pk and fresh(ticket).articles.count() == 2
+    assert logged == [f"due times of ticket {ticket.pk} not recomputed"]
+
+
+def test_an_event_with_derived_columns_needs_its_subject() -> None:
+    with pytest.raises(TypeError, match="without its subject"):
+        publish(events.TicketCreated(ticket_id=1, actor_id=None, channel="web", queue_id=1))
+
+
+def test_an_edited_sla_applies_to_the_next_event(
+    wlan: Queue, gold: SLA, actor: Actor, clock: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         ticket = make_ticket(wlan, Actor.system("mail"))
     assert fresh(ticket).first_response_due == berlin(2026, 3, 2, 10, 0)
     gold.first_response_minutes = 30  # the cached SLA is dropped with the save
     gold.save()
-    services.recompute(ticket.pk)
+    actions.set_priority(
+        ticket, Priority.objects.exclude(pk=ticket.priority_id).first(), actor=actor
+    )
+    assert fresh(ticket).first_response_due == berlin(2026, 3, 2, 10, 0)  # no clock event
+    actions.move(ticket, Queue.objects.get(pk=wlan.pk), actor=actor)  # same queue: nothing
+    note = ArticleInput(
+        channel=Channel.INTERNAL, sender_type=SenderType.CUSTOMER, subject="x", body="y"
+    )
+    actions.add_article(ticket, note, actor=actor)
     assert fresh(ticket).first_response_due == berlin(2026, 3, 2, 9, 30)
-
-
-def test_a_row_changed_between_read_and_write_is_recomputed_locked(
-    wlan: Queue, clock: Any, django_capture_on_commit_callbacks: Any
-) -> None:
-    with django_capture_on_commit_callbacks(execute=True):
-        ticket = make_ticket(wlan, Actor.system("mail"))
-    pending = state_by_name("pending reminder")
-    changed_meanwhile = []
-
-    def change(current: Ticket, now: Any) -> None:
-        if not changed_meanwhile:  # another process sets the state after our read
-            Ticket.objects.filter(pk=current.pk).update(state=pending)
-            changed_meanwhile.append(True)
-        current.update_start = now
-
-    clock.move_to(berlin(2026, 3, 2, 9, 10))
-    services.recompute(ticket.pk, change=change)
-    stored = fresh(ticket)
-    # Not the result computed from the stale row (open, clocks running): the pending one.
-    assert stored.state == pending
-    assert stored.sla_paused_since == berlin(2026, 3, 2, 9, 10)
-    assert stored.update_start == berlin(2026, 3, 2, 9, 10)

@@ -1,9 +1,14 @@
 """A small in-process domain event bus.
 
 Actions publish events *after* their transaction commits (``transaction.on_commit``), so
-subscribers (notifications, SLA recomputation, search indexing) never see a change that
-was rolled back. Subscribers that do slow or remote work should enqueue a Huey task
-rather than do it inline: the bus runs them in the publishing process.
+subscribers (notifications, search indexing) never see a change that was rolled back.
+Subscribers that do slow or remote work should enqueue a Huey task rather than do it
+inline: the bus runs them in the publishing process.
+
+A few derived columns must change together with what they derive from (the SLA due
+times of a ticket): their subscribers are registered with ``subscribe_in_transaction``
+and run at ``publish``, inside the action's transaction, on the object the action holds
+locked. They must be cheap and may not do I/O beyond the database.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ class DomainEvent:
 E = TypeVar("E", bound=DomainEvent)
 Handler = Callable[[Any], None]
 _subscribers: dict[type[DomainEvent], list[Handler]] = defaultdict(list)
+SubjectHandler = Callable[[Any, Any], None]
+_in_transaction: dict[type[DomainEvent], list[SubjectHandler]] = defaultdict(list)
 # Called before each dispatch (e.g. to check that cached configuration is current).
 _before_dispatch: list[Callable[[], None]] = []
 _local = threading.local()
@@ -48,6 +55,20 @@ def subscribe(event_type: type[E]) -> Callable[[Callable[[E], None]], Callable[[
     def register(handler: Callable[[E], None]) -> Callable[[E], None]:
         if handler not in _subscribers[event_type]:
             _subscribers[event_type].append(handler)
+        return handler
+
+    return register
+
+
+def subscribe_in_transaction(
+    event_type: type[E],
+) -> Callable[[Callable[[E, Any], None]], Callable[[E, Any], None]]:
+    """Decorator: call ``function(event, subject)`` at publish time, inside the
+    publisher's transaction, with the changed object (the locked ticket)."""
+
+    def register(handler: Callable[[E, Any], None]) -> Callable[[E, Any], None]:
+        if handler not in _in_transaction[event_type]:
+            _in_transaction[event_type].append(handler)
         return handler
 
     return register
@@ -79,8 +100,15 @@ def dispatch(event: DomainEvent) -> None:
                 logger.exception("event subscriber %r failed for %r", handler, event)
 
 
-def publish(event: DomainEvent) -> None:
-    """Publish after the surrounding transaction commits (at once outside a transaction)."""
+def publish(event: DomainEvent, *, subject: Any = None) -> None:
+    """Run the in-transaction subscribers on ``subject`` now, and dispatch to the others
+    after the surrounding transaction commits (at once outside a transaction)."""
+    for event_type in type(event).__mro__:
+        for handler in _in_transaction.get(event_type, ()):
+            if subject is None:
+                # A programming error: the derived columns would silently go stale.
+                raise TypeError(f"{type(event).__name__} is published without its subject")
+            handler(event, subject)
     for collected in getattr(_local, "collectors", ()):
         collected.append(event)
     transaction.on_commit(lambda: dispatch(event), robust=True)

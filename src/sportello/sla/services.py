@@ -2,18 +2,20 @@
 ticket, and what the ticket zoom shows of them.
 
 ``refresh`` brings a loaded ticket's SLA columns up to date from its state and milestones
-without touching the database; ``recompute`` loads, refreshes and stores one ticket.
-Recomputing is not a change by anyone: it writes no history and leaves ``changed`` alone.
+without touching the database; ``apply`` does that inside an action's transaction, on
+the row the action holds locked, and stores the columns that changed. Recomputing is not
+a change by anyone: it writes no history and leaves ``changed`` alone.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import DateTimeField, Field, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -26,14 +28,6 @@ from sportello.sla.models import SLA, Calendar, Service
 from sportello.sla.working_time import WorkingCalendar
 from sportello.tickets.models import State, StateType, Ticket
 
-# What refresh reads, in one query with the ticket.
-RELATED = (
-    "state",
-    "queue__calendar",
-    "queue__default_sla__calendar",
-    "sla__calendar",
-    "service__sla__calendar",
-)
 # The columns refresh may change.
 SLA_FIELDS = (
     "first_response_due",
@@ -50,18 +44,8 @@ SLA_FIELDS = (
     "unlock_timeout_start",
     "unlock_due",
 )
-# The columns of the ticket row that refresh and the subscribers' changes start from: a
-# stored result is only valid while none of them has changed since the read.
-GUARD_FIELDS = (
-    "state_id",
-    "queue_id",
-    "sla_id",
-    "service_id",
-    "lock",
-    "owner_id",
-    "created",
-    *SLA_FIELDS,
-)
+# A subscriber's change to the milestones before a refresh: (ticket, now).
+Change = Callable[[Ticket, datetime], None]
 # Built-in fallback when no calendar is marked default: Monday to Friday, 08:00-17:00.
 FALLBACK = {"time_zone": "Europe/Berlin", "hours": {d: [(480, 1020)] for d in range(5)}}
 DEFAULT_TTL = 10.0
@@ -149,7 +133,8 @@ def record_first_response(ticket: Ticket, at: datetime) -> None:
 
 
 def refresh(ticket: Ticket, *, now: datetime) -> Plan:
-    """Bring the SLA columns of a loaded ticket (with ``RELATED``) up to date."""
+    """Bring the SLA columns of a loaded ticket (state, queue, SLA and service attached)
+    up to date."""
     sla = effective_sla(ticket)
     calendar = sla_calendar(sla, ticket.queue)
     state_type = ticket.state.type
@@ -196,12 +181,6 @@ def _refresh_unlock(ticket: Ticket, *, now: datetime) -> None:
     )
 
 
-def _one(queryset: QuerySet[Ticket]) -> Ticket | None:
-    # A primary-key filter finds at most one row: iterating skips the ORDER BY and LIMIT
-    # that first() adds, which cost more to compile than the query takes to run.
-    return next(iter(queryset), None)
-
-
 @dataclass(frozen=True)
 class _Configuration:
     states: dict[int, State]
@@ -238,14 +217,7 @@ def _attach(instance: Any, field: str, known: dict[int, Any]) -> None:
         setattr(instance, field, known[pk])
 
 
-def for_refresh(ticket_id: int) -> Ticket | None:
-    """The ticket row with what ``refresh`` reads. State, queue, calendars, SLAs and
-    services come from the per-process configuration cache (``mail.cache``, dropped when
-    any of them changes): joining them costs more to compile than the whole
-    recomputation. They are shared: ``refresh`` only reads them."""
-    ticket = _one(Ticket.objects.filter(pk=ticket_id))
-    if ticket is None:
-        return None
+def attach_configuration(ticket: Ticket) -> None:
     known = configuration_cache.get("sla", _load_configuration)
     for field, table in (
         ("state", known.states),
@@ -254,65 +226,29 @@ def for_refresh(ticket_id: int) -> Ticket | None:
         ("service", known.services),
     ):
         _attach(ticket, field, table)
-    return ticket
 
 
-def locked_for_refresh(ticket_id: int) -> Ticket | None:
-    """The ticket row with what ``refresh`` reads, locked until the transaction ends."""
-    queryset: QuerySet[Ticket] = Ticket.objects.select_related(*RELATED)
-    return _one(queryset.select_for_update(of=("self",)).filter(pk=ticket_id))
+def apply(ticket: Ticket, *, now: datetime, change: Change | None = None) -> bool:
+    """Refresh a ticket that an action holds locked, inside the action's transaction, and
+    store its SLA columns if they changed: no read, no commit of its own. True when
+    something was stored.
 
-
-def store(ticket: Ticket) -> None:
-    Ticket.objects.filter(pk=ticket.pk).update(
-        **{name: getattr(ticket, name) for name in SLA_FIELDS}
-    )
-
-
-def recompute(ticket_id: int, *, now: datetime | None = None, change: Any = None) -> Ticket | None:
-    """Load, refresh and store one ticket; ``change(ticket, now)`` first updates a
-    milestone (the first response, the owner's last action).
-
-    One plain read: most events change nothing here (no SLA, no lock), and those that do
-    store with a compare-and-set UPDATE that only matches while the row still has what
-    was read (``changed`` and the SLA columns). Only when another writer came between
-    does it read again, under the row lock."""
-    now = now or timezone.now()
-    # Most events change nothing here (no SLA, no lock): a plain read settles that
-    # without a write transaction.
-    ticket = for_refresh(ticket_id)
-    if ticket is None:
-        return None
-    read = _guard_values(ticket)
+    The configuration (state, queue, SLA, service, calendars) comes from the per-process
+    cache, checked against the database at most once a second."""
+    configuration_cache.refresh(max_age=1.0)
+    attach_configuration(ticket)
     before = _sla_values(ticket)
     if change is not None:
         change(ticket, now)
     refresh(ticket, now=now)
     if _sla_values(ticket) == before:
-        return ticket
-    # One conditional update when the row is still as read; when something changed it
-    # in between, recompute on the locked row.
-    if _store_if_unchanged(ticket, read):
-        return ticket
-    with transaction.atomic():
-        ticket = locked_for_refresh(ticket_id)
-        if ticket is None:
-            return None
-        before = _sla_values(ticket)
-        if change is not None:
-            change(ticket, now)
-        refresh(ticket, now=now)
-        if _sla_values(ticket) != before:
-            store(ticket)
-    return ticket
+        return False
+    _store_columns(ticket)
+    return True
 
 
 def _sla_values(ticket: Ticket) -> tuple[Any, ...]:
     return tuple(getattr(ticket, name) for name in SLA_FIELDS)
-
-
-def _guard_values(ticket: Ticket) -> dict[str, Any]:
-    return {name: getattr(ticket, name) for name in GUARD_FIELDS}
 
 
 def _column(name: str) -> tuple[str, Field[Any, Any]]:
@@ -321,32 +257,20 @@ def _column(name: str) -> tuple[str, Field[Any, Any]]:
     return connection.ops.quote_name(field.column), field
 
 
-def _store_if_unchanged(ticket: Ticket, read: dict[str, Any]) -> bool:
-    """Store the SLA columns if the row still holds the values ``refresh`` started from
-    (a compare-and-set: no lock held between the read and the write)."""
-    # Plain SQL: the ORM takes longer to build this twenty-column update than the
-    # database takes to run it. Values are prepared by their fields, as the ORM would.
-    assignments, conditions, params = [], [], []
+def _store_columns(ticket: Ticket) -> None:
+    """The SLA columns of a locked row, by primary key."""
+    assignments, params = [], []
     for name in SLA_FIELDS:
         column, field = _column(name)
         assignments.append(f"{column} = %s")
         params.append(field.get_db_prep_save(getattr(ticket, name), connection))
     params.append(ticket.pk)
-    for name, value in read.items():
-        column, field = _column(name)
-        if value is None:
-            conditions.append(f"{column} IS NULL")
-        else:
-            conditions.append(f"{column} = %s")
-            params.append(field.get_db_prep_value(value, connection))
     sql = (
         f"UPDATE {connection.ops.quote_name(Ticket._meta.db_table)}"  # noqa: S608
         f" SET {', '.join(assignments)} WHERE {_column('id')[0]} = %s"
-        f" AND {' AND '.join(conditions)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.rowcount == 1
 
 
 # -- what the ticket zoom, dashboards and search show ------------------------------------

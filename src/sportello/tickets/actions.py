@@ -118,7 +118,8 @@ def _publish(
             attribute=attribute,
             old=old,
             new=new,
-        )
+        ),
+        subject=ticket,
     )
 
 
@@ -239,7 +240,8 @@ def create_ticket(
                 channel=actor.channel,
                 queue_id=queue.pk,
                 quiet=quiet,
-            )
+            ),
+            subject=ticket,
         )
         if article is not None:
             _add_article(ticket, article, actor=actor, number=1, quiet=quiet, history=history)
@@ -285,7 +287,8 @@ def _add_article(
             is_automatic=article.is_automatic,
             article_number=number,
             quiet=quiet,
-        )
+        ),
+        subject=ticket,
     )
     if data.dynamic_fields:
         _store_dynamic_fields(ticket, data.dynamic_fields, actor=actor, article=article)
