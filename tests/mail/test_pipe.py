@@ -86,3 +86,36 @@ def _env(tmp_path: Path) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(sys.path),
     )
     return env
+
+
+def test_a_piped_message_is_queued_for_the_index_without_loading_the_job_queue(
+    tmp_path: Path,
+) -> None:
+    """Filing one message by pipe leaves the search index to the minute job: loading the
+    job queue (Huey, the Redis client) would cost more than the message."""
+    script = (
+        "import io, json, sys\n"
+        "from sportello.mail import pipe\n"
+        "pipe.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\n"
+        "sys.stdin = io.TextIOWrapper(io.BytesIO(b'From: a@example.org\\r\\n"
+        "To: it@example.org\\r\\nSubject: Drucker\\r\\nMessage-ID: <p1@example.org>"
+        "\\r\\n\\r\\nDrucker streikt\\r\\n'))\n"
+        "loaded = set(sys.modules)\n"
+        "status = pipe.main(['sportello', 'ingest_mail'])\n"
+        "from sportello.search.models import PendingIndex\n"
+        "new = sorted(m for m in set(sys.modules) - loaded if m.startswith(('huey', 'redis')))\n"
+        "print(json.dumps({'status': status, 'pending': PendingIndex.objects.count(),\n"
+        "  'huey': new}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=_env(tmp_path),
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    lines = done.stdout.decode().strip().splitlines()
+    assert json.loads(lines[0])["result"] == "new"
+    assert json.loads(lines[-1]) == {"status": 0, "pending": 1, "huey": []}

@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from sportello.accounts.models import User
+from sportello.core import handoff
 from sportello.core.events import publish
 from sportello.mail.events import DeliveryFailed
 from sportello.mail.models import OutboxKind, OutboxMessage, OutboxStatus
@@ -68,6 +69,8 @@ def enqueue(
 
 
 def _schedule(pk: int) -> None:
+    if not handoff.enabled():
+        return  # the minute sweep sends it
     from sportello.mail.outbox_tasks import send_outbox_message
 
     send_outbox_message(pk)

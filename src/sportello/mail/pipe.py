@@ -3,9 +3,11 @@
 A mail server starts one process per message, so start-up is most of the cost. This path
 sets Django up without what filing one message never uses: the admin's autodiscovery
 (every ``admin.py`` and the form machinery behind it) and Huey's Django app (its import
-pulls in the Redis and PostgreSQL clients of every storage; Huey is imported on first use
-instead, when an auto-response is queued). The result is the same as the management
-command's: one JSON line, exit 0 once stored, 75 when the database is unreachable.
+pulls in the Redis and PostgreSQL clients of every storage; it is not loaded at all:
+auto-responses and the search index are left to the minute jobs, see ``core.handoff``)
+and the content security policy app (its system checks; no page is served here). The
+result is the same as the management command's: one JSON line, exit 0 once stored, 75
+when the database is unreachable.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ LEAN_APPS = {
         "django.contrib.admin.apps.SimpleAdminConfig"
     )
 }
-SKIPPED_APPS = frozenset({"huey.contrib.djhuey"})
+SKIPPED_APPS = frozenset({"huey.contrib.djhuey", "csp"})  # csp: system checks only
 # Options that only the management command understands (bulk imports, the spool, Django's
 # own): with any of them the full command runs.
 OTHER_OPTIONS = (
@@ -101,9 +103,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str]) -> int:
     options = _parser().parse_args(list(argv[2:]))
     setup()
+    from sportello.core import handoff
     from sportello.mail.ingest import DatabaseUnavailable, ingest_message
 
     raw = sys.stdin.buffer.read()
+    before, handoff.after_commit = handoff.after_commit, False  # see core.handoff
     try:
         result = ingest_message(
             raw, source="stdin", queue_name=options.queue, trusted=options.trusted
@@ -111,6 +115,8 @@ def main(argv: Sequence[str]) -> int:
     except DatabaseUnavailable as error:
         sys.stderr.write(f"database unavailable, try again later: {error}\n")
         return EX_TEMPFAIL
+    finally:
+        handoff.after_commit = before  # the process ends here; not so when called in-process
     sys.stdout.write(
         json.dumps({"ticket": result.ticket, "article": result.article, "result": result.result})
         + "\n"

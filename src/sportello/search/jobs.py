@@ -6,6 +6,7 @@ from datetime import datetime
 
 from huey import crontab
 
+from sportello.search import pending
 from sportello.search.archive import flag_archived
 from sportello.sla.scheduler import periodic_job
 
@@ -14,3 +15,9 @@ from sportello.sla.scheduler import periodic_job
 def archive(now: datetime) -> int:
     """Every night: flag closed tickets that have not changed for the archive period."""
     return flag_archived(now)
+
+
+@periodic_job("search-index")
+def index_pending(now: datetime) -> int:
+    """Every minute: index what the tasks after commit left (a lost task, the MTA pipe)."""
+    return pending.drain()

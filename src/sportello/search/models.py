@@ -35,6 +35,30 @@ class TicketDocument(models.Model):
         return f"search document {self.ticket_id}"
 
 
+class PendingIndex(models.Model):
+    """A ticket whose search document must be rebuilt: written in the same transaction as
+    the article that makes it stale, so no committed article can miss the index.
+    ``version`` grows with every new mark; a drain removes the row only if nothing marked
+    it again while it was indexing."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket",
+        verbose_name=_("ticket"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    version = models.BigIntegerField(default=1)
+    queued = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("ticket waiting for the search index")
+        verbose_name_plural = _("tickets waiting for the search index")
+
+    def __str__(self) -> str:
+        return f"pending index {self.ticket_id}"
+
+
 class SearchTemplate(models.Model):
     """A named set of search options an agent saved for later."""
 

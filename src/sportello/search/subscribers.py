@@ -1,24 +1,27 @@
-"""The search app listens to new articles and indexes their ticket.
+"""The search app listens to new articles and merges, and indexes their tickets.
 
-Indexing runs after commit (a domain event), never inside the action's transaction: a
-slow or failing index write cannot block or roll back an article. It is handed to a
-Huey task (run at once in tests); a lost task leaves the ticket unindexed until the
-next article or ``sportello search_index --rebuild``.
+The ticket is queued for indexing inside the action's transaction (``search.pending``),
+and indexed after commit by a job queue task, never inside the transaction: a slow or
+failing index write cannot block or roll back an article.
 """
 
 from __future__ import annotations
 
-from sportello.core.events import subscribe
-from sportello.tickets.events import ArticleAdded
+from sportello.core.events import DomainEvent, subscribe, subscribe_in_transaction
+from sportello.search import pending
+from sportello.tickets.events import ArticleAdded, TicketMerged
+from sportello.tickets.models import Ticket
 
 
-@subscribe(ArticleAdded)
-def index_article(event: ArticleAdded) -> None:
-    _enqueue(event.ticket_id)
+def queue_ticket(event: DomainEvent, ticket: Ticket) -> None:
+    pending.mark(ticket.pk)
 
 
-def _enqueue(ticket_id: int | None) -> None:
-    from sportello.search.tasks import index_ticket
+def index_soon(event: DomainEvent) -> None:
+    pending.wake()
 
-    if ticket_id is not None:
-        index_ticket(ticket_id)
+
+# A merge moves articles: the text of both tickets changes.
+for _event_type in (ArticleAdded, TicketMerged):
+    subscribe_in_transaction(_event_type)(queue_ticket)
+    subscribe(_event_type)(index_soon)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from huey.contrib.djhuey import db_task
 
-from sportello.search.index import index_tickets
+from sportello.search import pending
 
 
 @db_task()
-def index_ticket(ticket_id: int) -> None:
-    index_tickets([ticket_id])
+def drain_pending() -> None:
+    # A busy stream of articles queues many of these; all but the first find the queue
+    # empty (one query).
+    pending.drain(limit=10 * pending.BATCH)

@@ -1,0 +1,97 @@
+"""The index queue: marked in the article's transaction, drained after commit or by the
+minute job, never losing a mark that came in while a drain was indexing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from sportello.accounts.models import User
+from sportello.core import handoff
+from sportello.core.actor import Actor
+from sportello.queues.models import Queue
+from sportello.search import index, pending
+from sportello.search.models import PendingIndex
+from sportello.search.services import Criteria, search_tickets
+from sportello.sla import scheduler
+from sportello.tickets import actions
+from tests.tickets.factories import customer_mail, make_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def numbers(agent: User, text: str) -> list[str]:
+    return [t.number for t in search_tickets(agent, Criteria(fulltext=text))]
+
+
+@pytest.fixture
+def no_wake(monkeypatch: Any) -> None:
+    monkeypatch.setattr(handoff, "after_commit", False)
+
+
+def test_the_article_and_its_index_mark_commit_or_roll_back_together(
+    queue: Queue, actor: Actor
+) -> None:
+    with transaction.atomic():
+        ticket = make_ticket(queue, actor, article=customer_mail(body="Beamer"))
+        assert PendingIndex.objects.filter(ticket=ticket).exists()
+    assert PendingIndex.objects.filter(ticket=ticket).exists()  # no after-commit run here
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.add_article(ticket, customer_mail(body="Kabel"), actor=actor)
+        raise RuntimeError("the rest of the transaction fails")
+    assert PendingIndex.objects.get(ticket=ticket).version == 1  # the failed mark is gone
+
+
+def test_the_minute_job_indexes_what_no_task_did(
+    agent: User, queue: Queue, actor: Actor, no_wake: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(queue, actor, article=customer_mail(body="Mensa Karte gesperrt"))
+    assert numbers(agent, "mensa") == []
+    assert scheduler.run(names=["search-index"], force=True) == {"search-index": 1}
+    assert numbers(agent, "mensa") == [ticket.number]
+    assert not PendingIndex.objects.exists()
+    assert scheduler.run(names=["search-index"], force=True) == {"search-index": 0}
+
+
+def test_a_mark_during_indexing_keeps_the_ticket_queued(
+    agent: User, queue: Queue, actor: Actor, no_wake: None, monkeypatch: Any
+) -> None:
+    ticket = make_ticket(queue, actor, article=customer_mail(body="Drucker"))
+    real = index.index_tickets
+    calls: list[list[int]] = []
+
+    def index_while_an_article_arrives(ids: list[int]) -> int:
+        calls.append(list(ids))
+        written = real(ids)
+        if len(calls) == 1:  # the new article commits after the drain read the articles
+            pending.mark(ticket.pk)
+        return written
+
+    monkeypatch.setattr(pending, "index_tickets", index_while_an_article_arrives)
+    assert pending.drain() == 1
+    assert PendingIndex.objects.get(ticket=ticket).version == 2  # still queued
+    assert pending.drain() == 1
+    assert calls == [[ticket.pk], [ticket.pk]]
+    assert not PendingIndex.objects.exists()
+
+
+def test_after_commit_a_task_drains_at_once(
+    agent: User, queue: Queue, actor: Actor, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = make_ticket(queue, actor, article=customer_mail(body="Schlüssel verloren"))
+    assert numbers(agent, "schlüssel") == [ticket.number]
+    assert not PendingIndex.objects.exists()
+
+
+def test_a_merge_reindexes_both_tickets(
+    agent: User, queue: Queue, actor: Actor, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        source = make_ticket(queue, actor, article=customer_mail(body="Tastatur defekt"))
+        target = make_ticket(queue, actor, article=customer_mail(body="Maus defekt"))
+        actions.merge(source, target, actor=actor)
+    assert numbers(agent, "tastatur") == [target.number]
