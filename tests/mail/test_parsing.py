@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sportello.mail import parsing
 from sportello.mail.html_text import html_to_text
 from sportello.mail.parsing import parse_message
 from tests.mail.messages import mail
@@ -320,3 +321,65 @@ def test_big_attachment_is_decoded_once() -> None:
     message = parse_message(mail(attachments=[("big.bin", "application/octet-stream", data)]))
     (attachment,) = message.attachments
     assert attachment.size == len(data) and attachment.payload() == data
+
+
+def _plain_parse(raw: bytes, monkeypatch: pytest.MonkeyPatch) -> object:
+    with monkeypatch.context() as patched:
+        patched.setattr(parsing, "_join_base64_lines", lambda source: (source, []))
+        return parse_message(raw)
+
+
+def _summary(message: object) -> tuple[object, ...]:
+    assert isinstance(message, parsing.ParsedMessage)
+    return (
+        message.subject,
+        message.body_text,
+        message.body_html,
+        [(a.filename, a.content_type, a.inline, a.data) for a in message.attachments],
+        message.defects,
+    )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sizes=st.lists(st.integers(min_value=0, max_value=40_000), min_size=1, max_size=3),
+    crlf=st.booleans(),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+)
+def test_large_base64_bodies_parse_the_same_joined(sizes: list[int], crlf: bool, seed: int) -> None:
+    """Joining the lines of large base64 bodies before parsing gives the same message."""
+    import random
+
+    rng = random.Random(seed)
+    blobs = [rng.randbytes(size) for size in sizes]
+    raw = mail(
+        body="Anbei die Dateien.\n" + "Zeile\n" * rng.randint(0, 5),
+        attachments=[
+            (f"datei-{n}.bin", "application/octet-stream", b) for n, b in enumerate(blobs)
+        ],
+    )
+    if not crlf:
+        raw = raw.replace(b"\r\n", b"\n")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        plain = _plain_parse(raw, monkeypatch)
+    joined = parse_message(raw)
+    assert _summary(joined) == _summary(plain)
+    assert [a.data for a in joined.attachments] == blobs
+
+
+def test_a_mail_quoted_as_plain_text_keeps_its_lines() -> None:
+    """A text part holding a whole MIME message (headers, boundary, base64 and all) looks
+    like a base64 body to the byte scan; the parsed structure shows otherwise, and the
+    message is parsed as it came."""
+    encoded = base64.encodebytes(os.urandom(12_000)).replace(b"\n", b"\r\n")
+    quoted = (
+        b"--q\r\nContent-Type: application/octet-stream\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n" + encoded
+    )
+    raw = (
+        b"From: a@example.org\r\nSubject: quoted\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain; charset=us-ascii\r\n\r\n" + quoted
+    )
+    message = parse_message(raw)
+    assert message.body_text.count("\n") >= encoded.count(b"\n") - 1
+    assert encoded.decode().replace("\r\n", "\n").strip() in message.body_text

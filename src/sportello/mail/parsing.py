@@ -436,9 +436,74 @@ def _repair_folding(raw: bytes) -> bytes:
     return b"\n".join(lines)
 
 
+_ENCODING_HEADER = b"content-transfer-encoding:"
+_HEADERS_END = re.compile(rb"\n\r?\n")
+# What a base64 body may hold besides its alphabet: padding and line breaks.
+_BASE64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=\r\n"
+# Shorter bodies are not worth it.
+_JOIN_MIN = 8192
+_MARKER = 64
+
+
+def _join_base64_lines(raw: bytes) -> tuple[bytes, list[str]]:
+    """The feed parser takes a body line by line (a 500 KiB attachment is some 7,000
+    lines, each checked for a boundary); base64 ignores line breaks, so the lines of a
+    large base64 body are handed to it as one line. Returns the source for the parser and
+    the start of each joined body, for ``_joined_as_expected``. The stored message keeps
+    its bytes."""
+    lower = raw.lower()
+    pieces: list[bytes] = []
+    markers: list[str] = []
+    position = search = 0
+    while (at := lower.find(_ENCODING_HEADER, search)) >= 0:
+        search = at + len(_ENCODING_HEADER)
+        line_end = raw.find(b"\n", at)
+        if (at and raw[at - 1] != 0x0A) or line_end < 0:
+            continue
+        if lower[search:line_end].strip() != b"base64":
+            continue
+        headers_end = _HEADERS_END.search(raw, line_end - 1)
+        if headers_end is None:
+            break
+        start = headers_end.end()
+        end = raw.find(b"\n--", start)  # base64 has no "-": the next boundary line
+        end = len(raw) if end < 0 else end
+        body = raw[start:end]
+        search = max(search, end)
+        if len(body) < _JOIN_MIN or body.translate(None, _BASE64_BYTES):
+            continue
+        joined = body.replace(b"\r", b"").replace(b"\n", b"")
+        pieces += [raw[position:start], joined]
+        markers.append(joined[:_MARKER].decode("ascii"))
+        position = end - 1 if raw[end - 1 : end] == b"\r" else end
+    if not pieces:
+        return raw, []
+    pieces.append(raw[position:])
+    return b"".join(pieces), markers
+
+
+def _joined_as_expected(message: Message, markers: list[str]) -> bool:
+    """Every joined body became the payload of a base64 part, and no other part holds
+    one (a mail quoted as plain text, headers and all, must keep its lines)."""
+    found: list[str] = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        payload = part.get_payload()
+        if not isinstance(payload, str):
+            continue
+        if str(part.get("Content-Transfer-Encoding", "")).strip().lower() == "base64":
+            found.append(payload.lstrip()[:_MARKER])
+        elif any(marker in payload for marker in markers):
+            return False
+    return all(marker in found for marker in markers)
+
+
 def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
-    source = _repair_folding(raw)
+    source, joined = _join_base64_lines(_repair_folding(raw))
     message: Message = BytesParser(policy=policy.compat32).parsebytes(source)
+    if joined and not _joined_as_expected(message, joined):
+        message = BytesParser(policy=policy.compat32).parsebytes(_repair_folding(raw))
     parsed.defects.extend(type(defect).__name__ for defect in message.defects)
     parsed.headers = _header_items(message)
     ids = _message_ids(parsed.header("Message-ID"))
