@@ -270,6 +270,11 @@ SPORTELLO_TICKET_HOOK = os.environ.get("SPORTELLO_TICKET_HOOK", "Ticket#")
 SPORTELLO_BASE_URL = os.environ.get("SPORTELLO_BASE_URL", "http://127.0.0.1:8000")
 
 # Incoming mail.
+# A process asks the job queue to drain the search index queue at most twice per this many
+# seconds (the drain takes all that is waiting); 0: after every article (the tests).
+SPORTELLO_INDEX_WAKE_SECONDS = float(
+    os.environ.get("SPORTELLO_INDEX_WAKE_SECONDS", "0" if TESTING else "1")
+)
 SPORTELLO_MAIL_MAX_SIZE = int(os.environ.get("SPORTELLO_MAIL_MAX_SIZE", str(50 * 1024 * 1024)))
 # Follow-up detection: the ticket number after the hook in the subject, and/or the
 # In-Reply-To / References headers matching a stored Message-ID.

@@ -95,3 +95,33 @@ def test_a_merge_reindexes_both_tickets(
         target = make_ticket(queue, actor, article=customer_mail(body="Maus defekt"))
         actions.merge(source, target, actor=actor)
     assert numbers(agent, "tastatur") == [target.number]
+
+
+def test_a_stream_of_articles_wakes_the_drain_twice_per_window(
+    settings: Any, monkeypatch: Any
+) -> None:
+    from sportello.search import tasks
+
+    settings.SPORTELLO_INDEX_WAKE_SECONDS = 1.0
+    now = [1000.0]
+    calls: list[float | None] = []
+    monkeypatch.setattr(pending.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(pending, "_last_wake", -float("inf"))
+    monkeypatch.setattr(pending, "_delayed_until", -float("inf"))
+    monkeypatch.setattr(tasks.drain_pending, "call_local", lambda: None)
+
+    class Task:
+        def __call__(self) -> None:
+            calls.append(None)
+
+        def schedule(self, *, delay: float) -> None:
+            calls.append(delay)
+
+    monkeypatch.setattr(tasks, "drain_pending", Task())
+    for step in (0.0, 0.1, 0.3, 0.9):  # one window: at once, then one delayed drain
+        now[0] = 1000.0 + step
+        pending.wake()
+    assert calls == [None, pytest.approx(0.9)]
+    now[0] = 1001.2  # the next window starts with a drain at once
+    pending.wake()
+    assert calls[-1] is None and len(calls) == 3

@@ -10,6 +10,10 @@ a row is deleted only if its version is still the one that was indexed.
 
 from __future__ import annotations
 
+import math
+import time
+
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -33,12 +37,28 @@ def mark(ticket_id: int) -> None:
         )
 
 
-def wake() -> None:
-    """Ask a job queue worker to drain the queue soon."""
-    if handoff.enabled():  # else the minute job drains it
-        from sportello.search.tasks import drain_pending
+_last_wake = -math.inf
+_delayed_until = -math.inf
 
+
+def wake() -> None:
+    """Ask a job queue worker to drain the queue soon: at once, unless this process did
+    within the last ``SPORTELLO_INDEX_WAKE_SECONDS``; then one drain is scheduled for the
+    end of that window, which takes everything committed before it. A stream of articles
+    thus costs two job queue writes per window, not one per article."""
+    global _last_wake, _delayed_until
+    if not handoff.enabled():
+        return  # the minute job drains it
+    from sportello.search.tasks import drain_pending
+
+    window = float(settings.SPORTELLO_INDEX_WAKE_SECONDS)
+    now = time.monotonic()
+    if now - _last_wake >= window:
+        _last_wake = now
         drain_pending()
+    elif _delayed_until <= now:
+        _delayed_until = _last_wake + window
+        drain_pending.schedule(delay=_delayed_until - now)
 
 
 def drain(*, batch: int = BATCH, limit: int | None = None) -> int:
