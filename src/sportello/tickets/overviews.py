@@ -4,7 +4,14 @@ Every list is narrowed by ``permissions.visible_tickets`` and shows open work on
 (closed, merged and removed tickets are found through search). States are matched by
 a subquery on the small state table, so each list filters on the indexed ticket
 columns: ``(queue, state)``, ``(owner, lock)``, ``responsible``, ``pending_until`` and
-the due columns. Counts are one statement per group (``counters``, ``tab_counts``).
+the due columns. Counts are one statement per group (``counters``, ``count_lists``).
+
+Counts of the lists defined by queue, state and lock alone ("all", "My Queues",
+"new", "open", "available", the queue overview and tree, the status tabs) are sums of
+ticket tallies (``tickets.tallies``): a few rows per readable queue, however many
+tickets there are. The agent's own lists (locked, watched, responsible) are counted
+over their indexes, in proportion to the agent's tickets; "escalated" and "reminder"
+over the due and pending indexes, in proportion to the tickets due.
 """
 
 from __future__ import annotations
@@ -13,14 +20,34 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
+from sportello.tickets import tallies
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, History, Lock, State, StateType, Ticket, TicketWatch
+from sportello.tickets.models import (
+    Article,
+    History,
+    Lock,
+    State,
+    StateType,
+    Ticket,
+    TicketTally,
+    TicketWatch,
+)
 
 if TYPE_CHECKING:
     from sportello.accounts.models import User
@@ -69,6 +96,47 @@ def open_tickets(user: User, queryset: QuerySet[Ticket] | None = None) -> QueryS
     return permissions.visible_tickets(user, queryset.filter(state_id__in=states_of(*OPEN_TYPES)))
 
 
+def open_tallies(user: User) -> QuerySet[TicketTally]:
+    """The tallies of open tickets in the queues ``user`` may see."""
+    return permissions.visible_tallies(
+        user, TicketTally.objects.filter(state_id__in=states_of(*OPEN_TYPES))
+    )
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """A saved filter of a ticket list (a widget's setting); an empty field is no
+    condition. Every field is a column of the tallies, so a filtered count of a tallied
+    list is still a sum of tallies."""
+
+    queues: tuple[int, ...] = ()
+    states: tuple[int, ...] = ()
+    priorities: tuple[int, ...] = ()
+    types: tuple[int, ...] = ()
+    lock: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.queues or self.states or self.priorities or self.types or self.lock)
+
+    def q(self) -> Q:
+        """The condition, on tickets and on tallies alike."""
+        condition = Q()
+        if self.queues:
+            condition &= Q(queue_id__in=self.queues)
+        if self.states:
+            condition &= Q(state_id__in=self.states)
+        if self.priorities:
+            condition &= Q(priority_id__in=self.priorities)
+        if self.types:
+            condition &= Q(type_id__in=self.types)
+        if self.lock in (Lock.LOCK, Lock.UNLOCK):
+            condition &= Q(lock=self.lock)
+        return condition
+
+
+NO_FILTER = TicketFilter()
+
+
 def _watched_ids(user: User) -> Any:
     return TicketWatch.objects.filter(agent=user).values("ticket_id")
 
@@ -106,18 +174,28 @@ LISTS: dict[str, ListInfo] = {
     "available": ListInfo(_("Available tickets")),
 }
 
+# Lists whose conditions name only tally columns (queue, state, lock): counted by tallies.
+TALLIED = frozenset({"all", "my_queues", "new", "open", "available"})
+
 # The state types the status view offers, each a list of its own.
 STATUS_TYPES = OPEN_TYPES
 
 
 def ticket_list(
-    user: User, name: str, *, now: datetime | None = None, queryset: QuerySet[Ticket] | None = None
+    user: User,
+    name: str,
+    *,
+    now: datetime | None = None,
+    queryset: QuerySet[Ticket] | None = None,
+    filter: TicketFilter = NO_FILTER,
 ) -> QuerySet[Ticket]:
-    """The open tickets of the list ``name`` (a key of ``LISTS``) that ``user`` may see.
-    Raises ``KeyError`` for an unknown name."""
+    """The open tickets of the list ``name`` (a key of ``LISTS``) that ``user`` may see,
+    narrowed by ``filter``. Raises ``KeyError`` for an unknown name."""
     now = now or timezone.now()
     condition = _conditions(user, now)[name]
     tickets = open_tickets(user, queryset).filter(condition)
+    if filter:
+        tickets = tickets.filter(filter.q())
     if name == "escalated":
         from sportello.sla.services import escalated
 
@@ -154,33 +232,61 @@ def _count(queryset: QuerySet[Any]) -> Any:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def count_lists(user: User, names: list[str], *, now: datetime | None = None) -> dict[str, int]:
-    """The counts of several lists in one statement."""
-    now = now or timezone.now()
-    if not names:
+def count_many(
+    user: User, wanted: dict[str, tuple[str, TicketFilter]], *, now: datetime | None = None
+) -> dict[str, int]:
+    """The counts of several (list, filter) pairs, by key, in one statement: tallied
+    lists as sums of tallies, the others over their indexes."""
+    if not wanted:
         return {}
+    now = now or timezone.now()
     conditions = _conditions(user, now)
-    base = open_tickets(user)
-    row = (
-        _users()
-        .filter(pk=user.pk)
-        .annotate(**{f"c_{n}": _count(base.filter(conditions[n])) for n in names})
-        .values(*(f"c_{n}" for n in names))
-        .first()
-    )
+    tickets, tallied = open_tickets(user), open_tallies(user)
+    annotations: dict[str, Any] = {}
+    for index, (name, found) in enumerate(wanted.values()):
+        condition = conditions[name] & found.q()
+        if name in TALLIED:
+            annotations[f"c{index}"] = tallies.total(tallied.filter(condition))
+        else:
+            annotations[f"c{index}"] = _count(tickets.filter(condition))
+    row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     row = row or {}
-    return {n: int(row.get(f"c_{n}") or 0) for n in names}
+    return {key: int(row.get(f"c{i}") or 0) for i, key in enumerate(wanted)}
+
+
+def count_lists(
+    user: User,
+    names: list[str],
+    *,
+    now: datetime | None = None,
+    filter: TicketFilter = NO_FILTER,
+) -> dict[str, int]:
+    """The counts of several lists in one statement."""
+    return count_many(user, {n: (n, filter) for n in names}, now=now)
 
 
 def count_lists_by_type(user: User, types: list[str]) -> dict[str, int]:
-    """Open tickets per state type in one statement."""
-    base = open_tickets(user)
+    """Open tickets per state type (tallies), in one statement."""
+    tallied = open_tallies(user)
     annotations = {
-        f"c{i}": _count(base.filter(state_id__in=states_of(t))) for i, t in enumerate(types)
+        f"c{i}": tallies.total(tallied.filter(state_id__in=states_of(t)))
+        for i, t in enumerate(types)
     }
     row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     row = row or {}
     return {t: int(row.get(f"c{i}") or 0) for i, t in enumerate(types)}
+
+
+def queue_view_counts(user: User, queue_id: int | None) -> dict[str, int]:
+    """The queue view's tab counts ("all" and "available"), of one queue or of My
+    Queues when ``queue_id`` is None: one statement over the tallies."""
+    tallied = open_tallies(user)
+    if queue_id is None:
+        tallied = tallied.filter(_conditions(user, timezone.now())["my_queues"])
+    else:
+        tallied = tallied.filter(queue_id=queue_id)
+    sums = tallied.aggregate(all=Sum("n"), available=Sum("n", filter=Q(lock=Lock.UNLOCK)))
+    return {key: int(value or 0) for key, value in sums.items()}
 
 
 def _unseen_articles(user: User) -> QuerySet[Article]:
@@ -244,18 +350,8 @@ def news_ticket_ids(user: User, ticket_ids: list[int]) -> set[int]:
 
 
 def queue_state_counts(user: User) -> dict[int, dict[int, int]]:
-    """{queue id: {state id: open tickets}} over the ``(queue, state)`` index."""
-    rows = (
-        open_tickets(user)
-        .order_by()
-        .values("queue_id", "state_id")
-        .annotate(n=Count("pk"))
-        .values_list("queue_id", "state_id", "n")
-    )
-    result: dict[int, dict[int, int]] = {}
-    for queue_id, state_id, n in rows:
-        result.setdefault(queue_id, {})[state_id] = n
-    return result
+    """{queue id: {state id: open tickets}}, from the tallies."""
+    return tallies.per_queue_and_state(open_tallies(user))
 
 
 @dataclass(frozen=True)
