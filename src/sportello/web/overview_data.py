@@ -92,15 +92,29 @@ def load_tables(agent: User, tables: list[TicketTable]) -> None:
         table.news = news
 
 
-def list_names(states: list[dashboard.WidgetState]) -> list[str]:
-    """The ticket lists whose counts the widgets ``states`` show."""
-    names: list[str] = []
-    for state in states:
-        if state.widget.kind == "list":
-            names.append(state.widget.list_name)
-        elif state.widget.kind == "tabs":
-            names.extend(dashboard.TABS)
-    return list(dict.fromkeys(names))
+def list_names(state: dashboard.WidgetState) -> list[str]:
+    """The ticket lists whose counts the widget ``state`` shows."""
+    if state.widget.kind == "list":
+        return [state.widget.list_name]
+    if state.widget.kind == "tabs":
+        return list(dashboard.TABS)
+    return []
+
+
+def widget_counts(agent: User, states: list[dashboard.WidgetState]) -> dict[str, dict[str, int]]:
+    """{widget: {list: count}} of every widget in ``states``, each list narrowed by its
+    widget's saved filter: one statement."""
+    wanted = {
+        f"{state.name} {name}": (name, state.filter)
+        for state in states
+        for name in list_names(state)
+    }
+    counts = overviews.count_many(agent, wanted)
+    result: dict[str, dict[str, int]] = {}
+    for key, value in counts.items():
+        widget, name = key.split(" ")
+        result.setdefault(widget, {})[name] = value
+    return result
 
 
 def widget_body(
@@ -115,14 +129,15 @@ def widget_body(
     (else counted in one statement)."""
     widget = state.widget
     if counts is None:
-        counts = overviews.count_lists(agent, list_names([state]))
+        counts = overviews.count_lists(agent, list_names(state), filter=state.filter)
     context: dict[str, Any] = {
         "w": state,
         "body_url": reverse("web:dashboard-widget", args=[state.name]),
     }
     if widget.kind in ("list", "tabs"):
         name = widget.list_name if widget.kind == "list" else state.tab
-        tickets = overviews.ticket_list(agent, name)
+        tickets = overviews.ticket_list(agent, name, filter=state.filter)
+        context["filtered"] = bool(state.filter)
         if widget.kind == "tabs":
             context["tabs"] = [(t, overviews.LISTS[t].label, counts[t]) for t in dashboard.TABS]
         context["table"] = ticket_table(
