@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from sportello.accounts import permissions
 from sportello.queues.models import QUEUE_SEPARATOR, Queue
 from sportello.tickets import overviews
-from sportello.tickets.models import State, Ticket
+from sportello.tickets.models import Ticket
 from sportello.web import dashboard, overview_render
 
 if TYPE_CHECKING:
@@ -157,23 +159,41 @@ def widget_body(
     return context
 
 
+@dataclass(frozen=True)
+class QueueRef:
+    pk: int
+    full_name: str
+
+
 @dataclass
 class QueueOverview:
-    states: list[State]
-    rows: list[tuple[Queue, list[int], int]]
+    states: list[str]
+    rows: list[tuple[QueueRef, list[int], int]]
 
 
 def queue_overview(agent: User) -> QueueOverview:
-    """Per readable queue with open tickets: its count per open state and its total."""
-    counts = overviews.queue_state_counts(agent)
-    state_ids = sorted({s for per_queue in counts.values() for s in per_queue})
-    states = list(State.objects.filter(pk__in=state_ids).order_by("type", "name"))
-    queues = permissions.readable_queues(agent).filter(pk__in=list(counts)).order_by("full_name")
-    rows = []
-    for queue in queues:
-        per_state = counts.get(queue.pk, {})
-        rows.append((queue, [per_state.get(s.pk, 0) for s in states], sum(per_state.values())))
-    return QueueOverview(states, rows)
+    """Per readable queue with open tickets: its count per open state and its total.
+    One statement over the tallies, with the queue and state names joined."""
+    rows = (
+        overviews.open_tallies(agent)
+        .order_by()
+        .values("queue_id", "queue__full_name", "state_id", "state__type", "state__name")
+        .annotate(s=Sum("n"))
+        .filter(s__gt=0)
+    )
+    queues: dict[QueueRef, dict[int, int]] = {}
+    states: dict[int, tuple[str, str]] = {}
+    for row in rows:
+        ref = QueueRef(row["queue_id"], row["queue__full_name"])
+        queues.setdefault(ref, {})[row["state_id"]] = int(row["s"])
+        states[row["state_id"]] = (row["state__type"], row["state__name"])
+    order = sorted(states, key=lambda pk: states[pk])
+    result = []
+    for ref in sorted(queues, key=lambda q: q.full_name):
+        per_state = queues[ref]
+        result.append((ref, [per_state.get(pk, 0) for pk in order], sum(per_state.values())))
+    # State names are stored in English and translated when shown (as State.__str__).
+    return QueueOverview([gettext(states[pk][1]) for pk in order], result)
 
 
 @dataclass
