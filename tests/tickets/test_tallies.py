@@ -8,7 +8,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sportello.accounts import provisioning
@@ -143,6 +145,14 @@ def test_counts_come_from_tallies_and_follow_permissions(
     counts = overviews.count_lists(agent, ["all", "new", "available"])
     assert counts == {"all": 2, "new": 2, "available": 1}
     assert overviews.queue_state_counts(agent) == {queue.pk: {State.objects.get(name="new").pk: 2}}
+    # Counting the tallied lists never reads the ticket table.
+    with CaptureQueriesContext(connection) as captured:
+        overviews.count_lists(agent, sorted(overviews.TALLIED))
+        overviews.count_lists_by_type(agent, list(overviews.OPEN_TYPES))
+        overviews.queue_state_counts(agent)
+    sql = [q["sql"] for q in captured.captured_queries if "configversion" not in q["sql"]]
+    assert len(sql) == 3
+    assert all('"tickets_ticket"' not in s and "tickets_tickettally" in s for s in sql)
     agent.my_queues.set([queue, secret])
     assert overviews.queue_view_counts(agent, None) == {"all": 2, "available": 1}
     assert overviews.queue_view_counts(agent, secret.pk) == {"all": 0, "available": 0}
