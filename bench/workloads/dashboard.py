@@ -165,18 +165,24 @@ def _explain(agent: Any) -> None:
         for state in shown
         for name in overview_data.list_names(state)
     }
-    conditions = overviews._conditions(agent, timezone.now())
+    now = timezone.now()
     tickets, tallied = overviews.open_tickets(agent), overviews.open_tallies(agent)
     annotations = {
         f"c{i}": (
-            tallies.total(tallied.filter(conditions[name] & found.q()))
+            tallies.total(tallied.filter(overviews._condition(agent, name, now) & found.q()))
             if name in overviews.TALLIED
-            else overviews._count(tickets.filter(conditions[name] & found.q()))
+            else overviews._count(
+                tickets.filter(overviews._condition(agent, name, now) & found.q())
+            )
         )
         for i, (name, found) in enumerate(wanted.values())
     }
     list_counts = carrier.annotate(**annotations).values(*annotations)
-    queue_tabs = tallied.filter(conditions["my_queues"]).values("lock").annotate(s=Sum("n"))
+    queue_tabs = (
+        tallied.filter(overviews._condition(agent, "my_queues", now))
+        .values("lock")
+        .annotate(s=Sum("n"))
+    )
     statements = {
         "dashboard list counts (all widgets, one statement)": sql_of(list_counts),
         "queue view tab counts (My Queues)": sql_of(queue_tabs),
