@@ -233,15 +233,18 @@ def test_dashboard_statement_count_is_pinned(
     scenario(agent, other_agent, queue, Actor(user=other_agent))
     logged_in.get("/")
     with CaptureQueriesContext(connection) as captured:
-        logged_in.get("/")
+        content = logged_in.get("/").content.decode()
     assert statements(captured) == DASHBOARD_STATEMENTS
+    # The top bar shows the counters of that statement.
+    assert sum("tickets_ticketwatch" in q["sql"] for q in captured.captured_queries) == 1
+    assert re.search(r'data-counter="locked"[^>]*>[^<]*<span class="badge">1<', content)
 
 
-# Session, user, grants, widget settings; one statement for the counts of every list;
-# each list widget's page; the related rows of all pages (queue, state, priority,
-# owner, responsible) and their unseen-article markers; the queue overview (one);
-# created and closed per day (two); the notification badge and the top bar (one each).
-DASHBOARD_STATEMENTS = 21
+# Session, user, grants, widget settings; one statement for the top bar's counters and
+# the counts of every widget's lists; each list widget's page; the related rows of all
+# pages (queue, state, priority, owner, responsible) and their unseen-article markers;
+# the queue overview (one); created and closed per day (two); the notification badge.
+DASHBOARD_STATEMENTS = 20
 
 
 def test_settings_forms_are_loaded_when_opened(

@@ -16,7 +16,7 @@ over the due and pending indexes, in proportion to the tickets due.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -250,18 +250,32 @@ def count_many(
     lists as sums of tallies, the others over their indexes."""
     if not wanted:
         return {}
-    now = now or timezone.now()
-    tickets, tallied = open_tickets(user), open_tallies(user)
-    annotations: dict[str, Any] = {}
-    for index, (name, found) in enumerate(wanted.values()):
-        condition = _condition(user, name, now) & found.q()
-        if name in TALLIED:
-            annotations[f"c{index}"] = tallies.total(tallied.filter(condition))
-        else:
-            annotations[f"c{index}"] = _count(tickets.filter(condition))
+    annotations, aliases = _count_annotations(user, wanted, now or timezone.now())
     row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     row = row or {}
-    return {key: int(row.get(f"c{i}") or 0) for i, key in enumerate(wanted)}
+    return {key: int(row.get(alias) or 0) for key, alias in aliases.items()}
+
+
+def _count_annotations(
+    user: User, wanted: dict[str, tuple[str, TicketFilter]], now: datetime
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Scalar count subqueries for ``wanted`` (one per distinct list and filter) and
+    the alias of each key."""
+    tickets, tallied = open_tickets(user), open_tallies(user)
+    annotations: dict[str, Any] = {}
+    seen: dict[tuple[str, TicketFilter], str] = {}
+    aliases: dict[str, str] = {}
+    for key, (name, found) in wanted.items():
+        alias = seen.get((name, found))
+        if alias is None:
+            alias = seen[(name, found)] = f"c{len(seen)}"
+            condition = _condition(user, name, now) & found.q()
+            if name in TALLIED:
+                annotations[alias] = tallies.total(tallied.filter(condition))
+            else:
+                annotations[alias] = _count(tickets.filter(condition))
+        aliases[key] = alias
+    return annotations, aliases
 
 
 def count_lists(
@@ -318,27 +332,36 @@ class Counters:
     watched_news: bool
     responsible: int
     escalated: int
+    # Counts of other lists asked for together with the top bar (``counters(lists=)``).
+    lists: dict[str, int] = field(default_factory=dict)
 
 
 TOP_BAR = ("locked", "watched", "responsible", "escalated")
 
 
-def counters(user: User, *, now: datetime | None = None) -> Counters:
-    """The top bar's counters and the watched-news marker: one statement."""
-    now = now or timezone.now()
-    base = open_tickets(user)
-    annotations: dict[str, Any] = {
-        f"c_{n}": _count(base.filter(_condition(user, n, now))) for n in TOP_BAR
-    }
+def counters(
+    user: User,
+    *,
+    now: datetime | None = None,
+    lists: dict[str, tuple[str, TicketFilter]] | None = None,
+) -> Counters:
+    """The top bar's counters and the watched-news marker: one statement; with
+    ``lists`` (as ``count_many``), their counts in the same statement (the dashboard's
+    unfiltered tabs are the top bar's counts: counted once)."""
+    wanted = {f"top {n}": (n, NO_FILTER) for n in TOP_BAR}
+    wanted.update(lists or {})
+    annotations, aliases = _count_annotations(user, wanted, now or timezone.now())
     annotations["news"] = Exists(_unseen_articles(user))
     row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     row = row or {}
+    counts = {key: int(row.get(alias) or 0) for key, alias in aliases.items()}
     return Counters(
-        locked=int(row.get("c_locked") or 0),
-        watched=int(row.get("c_watched") or 0),
+        locked=counts["top locked"],
+        watched=counts["top watched"],
         watched_news=bool(row.get("news")),
-        responsible=int(row.get("c_responsible") or 0),
-        escalated=int(row.get("c_escalated") or 0),
+        responsible=counts["top responsible"],
+        escalated=counts["top escalated"],
+        lists={key: counts[key] for key in lists or {}},
     )
 
 

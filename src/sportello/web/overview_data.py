@@ -103,20 +103,22 @@ def list_names(state: dashboard.WidgetState) -> list[str]:
     return []
 
 
-def widget_counts(agent: User, states: list[dashboard.WidgetState]) -> dict[str, dict[str, int]]:
-    """{widget: {list: count}} of every widget in ``states``, each list narrowed by its
-    widget's saved filter: one statement."""
+def widget_counts(
+    agent: User, states: list[dashboard.WidgetState]
+) -> tuple[overviews.Counters, dict[str, dict[str, int]]]:
+    """The top bar's counters and {widget: {list: count}} of every widget in
+    ``states``, each list narrowed by its widget's saved filter: one statement."""
     wanted = {
         f"{state.name} {name}": (name, state.filter)
         for state in states
         for name in list_names(state)
     }
-    counts = overviews.count_many(agent, wanted)
+    top = overviews.counters(agent, lists=wanted)
     result: dict[str, dict[str, int]] = {}
-    for key, value in counts.items():
+    for key, value in top.lists.items():
         widget, name = key.split(" ")
         result.setdefault(widget, {})[name] = value
-    return result
+    return top, result
 
 
 def widget_body(

@@ -43,7 +43,9 @@ def home(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     layout = dashboard.layout(agent)
     shown = layout.main + layout.side
-    counts = overview_data.widget_counts(agent, shown)
+    top, counts = overview_data.widget_counts(agent, shown)
+    # The top bar shows these counters instead of counting again.
+    request.ticket_counters = top  # type: ignore[attr-defined]
     for state in shown:
         state.body = overview_data.widget_body(
             agent, state, 1, counts=counts.get(state.name, {}), load=False
