@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from datetime import timedelta
 from io import StringIO
 
@@ -21,6 +22,7 @@ from sportello.queues.models import Queue
 from sportello.queues.services import ensure_queue
 from sportello.tickets import actions, bulk, overviews, tallies
 from sportello.tickets.models import Priority, State, StateType, Ticket, TicketTally, TicketType
+from tests.conftest import postgres_only
 from tests.tickets.factories import make_ticket
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +180,41 @@ def test_check_finds_and_repairs_differences(queue: Queue, actor: Actor) -> None
     assert tallied() == actual()
     # Rows of zero are dropped on repair.
     assert not TicketTally.objects.filter(n=0).exists()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_changes_keep_the_tallies_exact(
+    initial_data: None, queue: Queue, agent: User, other_agent: User, group: object
+) -> None:
+    """Two agents create tickets in the same queue and move tickets in opposite
+    directions at the same time: no lost update, no deadlock on the tally rows."""
+    second = ensure_queue("IT::Printing", group=group)  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def work(user: User, start: Queue, target: Queue) -> None:
+        actor = Actor(user=user)
+        try:
+            barrier.wait()
+            for n in range(15):
+                ticket = make_ticket(start, actor, title=f"{user.username} {n}")
+                actions.move(ticket, target, actor=actor)
+                actions.move(ticket, start, actor=actor)
+                actions.move(ticket, target, actor=actor)
+        except BaseException as error:  # reported below: a thread cannot fail the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=work, args=(agent, queue, second)),
+        threading.Thread(target=work, args=(other_agent, second, queue)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert tallied() == actual()
+    assert sum(tallied().values()) == 30
