@@ -143,21 +143,11 @@ def _explain(agent: Any) -> None:
     from django.db.models import Sum
     from django.utils import timezone
 
-    from sportello.tickets import overviews, tallies
+    from sportello.tickets import overviews
+    from sportello.web import dashboard, overview_data
 
     def sql_of(queryset: Any) -> tuple[str, Any]:
         return queryset.query.sql_with_params()  # type: ignore[no-any-return]
-
-    from django.contrib.auth import get_user_model
-
-    carrier = get_user_model().objects.filter(pk=agent.pk)
-    counters = carrier.annotate(
-        **{
-            f"c_{n}": overviews._count(overviews.ticket_list(agent, n))
-            for n in ("locked", "watched", "responsible", "escalated")
-        }
-    ).values("c_locked", "c_watched", "c_responsible", "c_escalated")
-    from sportello.web import dashboard, overview_data
 
     shown = [s for s in dashboard.layout(agent).main if s.widget.kind in ("list", "tabs")]
     wanted = {
@@ -166,27 +156,22 @@ def _explain(agent: Any) -> None:
         for name in overview_data.list_names(state)
     }
     now = timezone.now()
-    tickets, tallied = overviews.open_tickets(agent), overviews.open_tallies(agent)
-    annotations = {
-        f"c{i}": (
-            tallies.total(tallied.filter(overviews._condition(agent, name, now) & found.q()))
-            if name in overviews.TALLIED
-            else overviews._count(
-                tickets.filter(overviews._condition(agent, name, now) & found.q())
-            )
-        )
-        for i, (name, found) in enumerate(wanted.values())
-    }
-    list_counts = carrier.annotate(**annotations).values(*annotations)
+    # The statements as the pages run them: the dashboard's counts with the top bar's,
+    # the top bar alone (other pages).
+    dashboard_counts, _ = overviews.counters_query(agent, now=now, lists=wanted)
+    counters, _ = overviews.counters_query(agent, now=now)
+    tallied = overviews.open_tallies(agent)
     queue_tabs = (
         tallied.filter(overviews._condition(agent, "my_queues", now))
         .values("lock")
         .annotate(s=Sum("n"))
     )
     statements = {
-        "dashboard list counts (all widgets, one statement)": sql_of(list_counts),
+        "dashboard counts (top bar and every widget's lists, one statement)": sql_of(
+            dashboard_counts
+        ),
         "queue view tab counts (My Queues)": sql_of(queue_tabs),
-        "top bar counters": sql_of(counters),
+        "top bar counters (other pages)": sql_of(counters),
         "watched news": sql_of(overviews._unseen_articles(agent)[:1]),
         "queue overview": sql_of(
             tallied.order_by()

@@ -22,7 +22,7 @@ def test_dashboard_workload_reports_every_page(settings: Any, capsys: Any) -> No
     assert int(figures["count_my_queues"]) > 0
     assert TicketWatch.objects.count() == figures["count_watched"] > 0
     err = capsys.readouterr().err
-    assert "--- top bar counters" in err and "--- dashboard list counts" in err
+    assert "--- top bar counters (other pages)" in err and "--- dashboard counts" in err
     # --reuse measures the database as it is.
     again = run(argparse.Namespace(tickets=10_000, runs=1, explain=False, seed=3, reuse=True))
     assert again["tickets"] == 60

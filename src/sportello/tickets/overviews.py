@@ -339,6 +339,17 @@ class Counters:
 TOP_BAR = ("locked", "watched", "responsible", "escalated")
 
 
+def counters_query(
+    user: User, *, now: datetime, lists: dict[str, tuple[str, TicketFilter]] | None = None
+) -> tuple[QuerySet[Any], dict[str, str]]:
+    """The statement of ``counters`` (one row) and the column of each count."""
+    wanted = {f"top {n}": (n, NO_FILTER) for n in TOP_BAR}
+    wanted.update(lists or {})
+    annotations, aliases = _count_annotations(user, wanted, now)
+    annotations["news"] = Exists(_unseen_articles(user))
+    return _users().filter(pk=user.pk).annotate(**annotations).values(*annotations), aliases
+
+
 def counters(
     user: User,
     *,
@@ -348,12 +359,8 @@ def counters(
     """The top bar's counters and the watched-news marker: one statement; with
     ``lists`` (as ``count_many``), their counts in the same statement (the dashboard's
     unfiltered tabs are the top bar's counts: counted once)."""
-    wanted = {f"top {n}": (n, NO_FILTER) for n in TOP_BAR}
-    wanted.update(lists or {})
-    annotations, aliases = _count_annotations(user, wanted, now or timezone.now())
-    annotations["news"] = Exists(_unseen_articles(user))
-    row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
-    row = row or {}
+    query, aliases = counters_query(user, now=now or timezone.now(), lists=lists)
+    row = query.first() or {}
     counts = {key: int(row.get(alias) or 0) for key, alias in aliases.items()}
     return Counters(
         locked=counts["top locked"],
