@@ -1,6 +1,7 @@
 """``python -m bench dashboard``: server time of the agent overviews.
 
-The database gets ``--tickets`` generated tickets (skipped when it holds that many).
+The database gets ``--tickets`` generated tickets (skipped when it holds that many;
+``--reuse`` takes the database as it is, e.g. loaded by another generator).
 The agent is the first generated agent (owner of many locked tickets); it subscribes
 to the three queues with the most open tickets as My Queues and, through the actions
 layer, watches 20 open tickets and becomes responsible for 20. Then, through Django's
@@ -30,6 +31,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runs", type=int, default=50, help="timed requests of each page")
     parser.add_argument("--explain", action="store_true", help="print query plans (stderr)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the generator")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure the database as it is (tickets loaded by another tool): generate none",
+    )
 
 
 def _agent() -> Any:
@@ -86,7 +92,12 @@ def run(options: argparse.Namespace) -> Figures:
     from sportello.tickets import overviews
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    tickets = _background(options)
+    if options.reuse:
+        from sportello.tickets.models import Ticket
+
+        tickets = Ticket.objects.count()
+    else:
+        tickets = _background(options)
     agent = _agent()
     with connection.cursor() as cursor:
         # Fresh planner statistics, as autovacuum and the nightly job keep them.
@@ -129,26 +140,44 @@ def run(options: argparse.Namespace) -> Figures:
 def _explain(agent: Any) -> None:
     """Plans of the top bar statement, the tab counts, the queue overview and a page."""
     from django.db import connection
+    from django.db.models import Sum
+    from django.utils import timezone
 
     from sportello.tickets import overviews
+    from sportello.web import dashboard, overview_data
 
     def sql_of(queryset: Any) -> tuple[str, Any]:
         return queryset.query.sql_with_params()  # type: ignore[no-any-return]
 
-    from django.contrib.auth import get_user_model
-
-    carrier = get_user_model().objects.filter(pk=agent.pk)
-    counters = carrier.annotate(
-        **{
-            f"c_{n}": overviews._count(overviews.ticket_list(agent, n))
-            for n in ("locked", "watched", "responsible", "escalated")
-        }
-    ).values("c_locked", "c_watched", "c_responsible", "c_escalated")
+    shown = [s for s in dashboard.layout(agent).main if s.widget.kind in ("list", "tabs")]
+    wanted = {
+        f"{state.name} {name}": (name, state.filter)
+        for state in shown
+        for name in overview_data.list_names(state)
+    }
+    now = timezone.now()
+    # The statements as the pages run them: the dashboard's counts with the top bar's,
+    # the top bar alone (other pages).
+    dashboard_counts, _ = overviews.counters_query(agent, now=now, lists=wanted)
+    counters, _ = overviews.counters_query(agent, now=now)
+    tallied = overviews.open_tallies(agent)
+    queue_tabs = (
+        tallied.filter(overviews._condition(agent, "my_queues", now))
+        .values("lock")
+        .annotate(s=Sum("n"))
+    )
     statements = {
-        "top bar counters": sql_of(counters),
+        "dashboard counts (top bar and every widget's lists, one statement)": sql_of(
+            dashboard_counts
+        ),
+        "queue view tab counts (My Queues)": sql_of(queue_tabs),
+        "top bar counters (other pages)": sql_of(counters),
         "watched news": sql_of(overviews._unseen_articles(agent)[:1]),
         "queue overview": sql_of(
-            overviews.open_tickets(agent).order_by().values("queue_id", "state_id")
+            tallied.order_by()
+            .values("queue_id", "queue__full_name", "state_id", "state__type", "state__name")
+            .annotate(s=Sum("n"))
+            .filter(s__gt=0)
         ),
         "new tickets page": sql_of(overviews.ordered(overviews.ticket_list(agent, "new"), "")[:10]),
         "my queues page (available)": sql_of(

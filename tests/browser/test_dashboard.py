@@ -91,3 +91,32 @@ def test_tabs_sort_and_pages_swap_the_widget_body_without_csp_errors(
     page.reload()
     assert tickets.locator("[data-sort=title][aria-sort=ascending]").count() == 1
     assert problems == []
+
+
+def test_widget_settings_load_on_opening_and_filter_the_list(
+    make_agent: Callable[..., User], login: Callable[..., Any]
+) -> None:
+    from sportello.core.actor import Actor
+    from sportello.queues.models import Queue
+    from tests.tickets.factories import make_ticket
+
+    agent = make_agent("luca")
+    raw = Queue.objects.get(full_name="Raw")
+    for n in range(3):
+        make_ticket(raw, Actor(user=agent), title=f"free {n}")
+    make_ticket(raw, Actor(user=agent), title="mine", lock=True)
+    page = login(agent)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.reload()
+    widget = page.locator("[data-widget=new]")
+    assert widget.locator("tbody tr").count() == 4
+    assert widget.locator("[name=per_page]").count() == 0  # not rendered before opening
+    widget.locator(".widget-settings summary").click()
+    form = widget.locator("[data-widget-settings=new]")
+    form.wait_for()
+    form.locator("select[name=lock]").select_option("unlock")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-widget=new] [data-filtered]")
+    assert page.locator("[data-widget=new] tbody tr").count() == 3
+    assert problems == []

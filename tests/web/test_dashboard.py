@@ -223,3 +223,100 @@ def test_due_times_column_can_be_chosen_in_any_widget(
     assert response.status_code in (200, 302)
     html = widget_html(logged_in.get("/").content.decode(), "open")
     assert "Due times" in html
+
+
+def test_dashboard_statement_count_is_pinned(
+    logged_in: Client, agent: User, other_agent: User, queue: Queue
+) -> None:
+    """A fixed number of statements for every widget and the top bar; raise it only for
+    a reason (and measure with ``python -m bench dashboard``)."""
+    scenario(agent, other_agent, queue, Actor(user=other_agent))
+    logged_in.get("/")
+    with CaptureQueriesContext(connection) as captured:
+        content = logged_in.get("/").content.decode()
+    assert statements(captured) == DASHBOARD_STATEMENTS
+    # The top bar shows the counters of that statement.
+    assert sum("tickets_ticketwatch" in q["sql"] for q in captured.captured_queries) == 1
+    assert re.search(r'data-counter="locked"[^>]*>[^<]*<span class="badge">1<', content)
+
+
+# Session, user, grants, widget settings; one statement for the top bar's counters and
+# the counts of every widget's lists; each list widget's page; the related rows of all
+# pages (queue, state, priority, owner, responsible) and their unseen-article markers;
+# the queue overview (one); created and closed per day (two); the notification badge.
+DASHBOARD_STATEMENTS = 20
+
+
+def test_settings_forms_are_loaded_when_opened(
+    logged_in: Client, tickets: dict[str, Ticket]
+) -> None:
+    content = logged_in.get("/").content.decode()
+    assert 'name="per_page"' not in content and 'name="queues"' not in content
+    assert 'hx-get="/dashboard/tickets/settings/" hx-trigger="toggle once"' in content
+    fragment = logged_in.get("/dashboard/tickets/settings/", HTTP_HX_REQUEST="true")
+    html = fragment.content.decode()
+    assert fragment.status_code == 200 and "<html" not in html
+    for name in ("per_page", "columns", "queues", "states", "priorities", "types", "lock"):
+        assert f'name="{name}"' in html, name
+    # Without htmx a page of its own; only ticket list widgets have settings.
+    assert "<html" in logged_in.get("/dashboard/tickets/settings/").content.decode()
+    assert logged_in.get("/dashboard/queues/settings/").status_code == 404
+
+
+def test_saved_filter_narrows_the_list_and_its_counts(
+    logged_in: Client, agent: User, tickets: dict[str, Ticket]
+) -> None:
+    open_state = tickets["open"].state
+    response = logged_in.post(
+        "/dashboard/tickets/settings/",
+        {
+            "per_page": "10",
+            "columns": ["number", "title"],
+            "states": [str(open_state.pk)],
+            "lock": "unlock",
+        },
+    )
+    assert response.status_code == 302
+    state = dashboard.settings_of(agent, "tickets")
+    assert state.filter.states == (open_state.pk,) and state.filter.lock == "unlock"
+    content = logged_in.get("/dashboard/tickets/?tab=all", HTTP_HX_REQUEST="true").content
+    html = content.decode()
+    # Open and unlocked: escalated, responsible, watched (open is locked by the other
+    # agent, locked by the agent); not new, not closed.
+    assert re.search(
+        r'data-tab="all" aria-current="true">[^<]*<span class="badge" data-count>3<', html
+    )
+    for name in ("escalated", "responsible", "watched"):
+        assert tickets[name].number in html
+    for name in ("new", "open", "locked", "reminder"):
+        assert tickets[name].number not in html
+    page = logged_in.get("/").content.decode()
+    assert "data-filtered" in widget_html(page, "tickets")
+    assert "data-filtered" not in widget_html(page, "new")
+    # The form shows the saved filter.
+    form = logged_in.get("/dashboard/tickets/settings/", HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(rf'value="{open_state.pk}"[^>]*checked', form)
+    assert '<option value="unlock" selected>' in form
+    # A priority filter (no tally of its own needed: priority is a tally column too).
+    priority = tickets["escalated"].priority
+    logged_in.post(
+        "/dashboard/escalated/settings/",
+        {"per_page": "10", "columns": ["number"], "priorities": [str(priority.pk + 1000)]},
+    )
+    assert dashboard.settings_of(agent, "escalated").filter.priorities == ()
+
+
+def test_filter_of_hidden_queue_shows_nothing(
+    logged_in: Client, agent: User, tickets: dict[str, Ticket]
+) -> None:
+    from sportello.accounts import provisioning
+    from sportello.queues.services import ensure_queue
+
+    group, _ = provisioning.add_group("secret")
+    secret = ensure_queue("Secret", group=group)
+    # A stored filter naming a queue the agent cannot read (no longer offered).
+    dashboard.update(agent, "tickets", filter=dashboard.filter_from({"queues": [secret.pk]}))
+    html = logged_in.get("/dashboard/tickets/?tab=all", HTTP_HX_REQUEST="true").content.decode()
+    assert re.search(
+        r'data-tab="all" aria-current="true">[^<]*<span class="badge" data-count>0<', html
+    )

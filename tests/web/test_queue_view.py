@@ -239,3 +239,29 @@ def test_overview_pages_reload_at_the_agents_interval(logged_in: Client, agent: 
     agent.save()
     for path in ("/queues/", "/overview/locked/", "/overview/status/"):
         assert 'data-refresh="120"' in logged_in.get(path).content.decode(), path
+
+
+def test_queue_view_statements_are_pinned(
+    logged_in: Client, agent: User, tickets: dict[str, Ticket], queue: Queue
+) -> None:
+    """The queue view's tab counts and tree are sums of tallies: the ticket table is read
+    only for the page itself, and the number of statements is fixed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    agent.my_queues.add(queue)
+    logged_in.get("/queues/")
+    with CaptureQueriesContext(connection) as captured:
+        logged_in.get("/queues/")
+    sql = [q["sql"] for q in captured.captured_queries if "configversion" not in q["sql"]]
+    assert len(sql) == QUEUE_VIEW_STATEMENTS
+    counting = [s for s in sql if "tickets_tickettally" in s]
+    assert len(counting) == 2  # the tab counts and the tree
+    assert not [s for s in counting if '"tickets_ticket"' in s]
+
+
+# Session, user, grants; tab counts; tree counts and queues; the view's settings; the
+# page, its related rows (queue, state, priority, owner, responsible) and unseen-article
+# markers; the notification badge; the top bar; the bulk form's choices (queues, states,
+# priorities, agents as owner and as responsible).
+QUEUE_VIEW_STATEMENTS = 21

@@ -123,6 +123,15 @@ def visible_tickets(user: User, queryset: Any) -> Any:
     return queryset.filter(queue__group_id__in=groups_with(user, "ro"))
 
 
+def visible_tallies(user: User, queryset: Any) -> Any:
+    """``queryset`` of ticket tallies (``tickets.TicketTally``) narrowed to the queues
+    whose tickets ``user`` may see: a count summed from them never includes a hidden
+    queue."""
+    if user.is_system:
+        return queryset
+    return queryset.filter(queue__group_id__in=groups_with(user, "ro"))
+
+
 def agents_with(permission: str, queue: Queue) -> Any:
     """Active agents holding ``permission`` (or ``rw``) on ``queue``'s group, directly or
     through a valid role: notification recipient lists and owner choices use this."""

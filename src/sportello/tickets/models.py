@@ -364,6 +364,60 @@ class TicketCounter(models.Model):
         return f"{self.system_id}/{self.day}: {self.value}"
 
 
+class TicketTally(models.Model):
+    """How many tickets have each combination of queue, state, lock, priority and type.
+
+    Kept by database triggers on the ticket table (migration 0010), in the transaction
+    of every insert, update and delete whatever the path (actions, merge, bulk, jobs,
+    bulk loads): ``n = n + 1`` / ``n = n - 1`` on the row of the combination, created
+    on demand by an upsert under the unique constraint. The overviews sum these rows
+    over the queues an agent may read instead of counting open tickets, so a count
+    costs the same at 10,000 and 1,000,000 tickets. ``sportello tally --repair``
+    recounts. No foreign key constraints: a row of a deleted state or queue is only a
+    zero to drop."""
+
+    queue = models.ForeignKey(
+        "queues.Queue",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    state = models.ForeignKey(
+        State,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    lock = models.CharField(max_length=10, choices=Lock.choices)
+    priority = models.ForeignKey(
+        Priority,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    type = models.ForeignKey(
+        TicketType,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["queue", "state", "lock", "priority", "type"], name="ticket_tally_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.queue_id}/{self.state_id}/{self.lock}: {self.n}"
+
+
 class HistoryQuerySet(models.QuerySet["History"]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise PermissionError("ticket history is append-only")

@@ -4,23 +4,50 @@ Every list is narrowed by ``permissions.visible_tickets`` and shows open work on
 (closed, merged and removed tickets are found through search). States are matched by
 a subquery on the small state table, so each list filters on the indexed ticket
 columns: ``(queue, state)``, ``(owner, lock)``, ``responsible``, ``pending_until`` and
-the due columns. Counts are one statement per group (``counters``, ``tab_counts``).
+the due columns. Counts are one statement per group (``counters``, ``count_lists``).
+
+Counts of the lists defined by queue, state and lock alone ("all", "My Queues",
+"new", "open", "available", the queue overview and tree, the status tabs) are sums of
+ticket tallies (``tickets.tallies``): a few rows per readable queue, however many
+tickets there are. The agent's own lists (locked, watched, responsible) are counted
+over their indexes, in proportion to the agent's tickets; "escalated" and "reminder"
+over the due and pending indexes, in proportion to the tickets due.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
+from sportello.tickets import tallies
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, History, Lock, State, StateType, Ticket, TicketWatch
+from sportello.tickets.models import (
+    Article,
+    History,
+    Lock,
+    State,
+    StateType,
+    Ticket,
+    TicketTally,
+    TicketWatch,
+)
 
 if TYPE_CHECKING:
     from sportello.accounts.models import User
@@ -69,23 +96,75 @@ def open_tickets(user: User, queryset: QuerySet[Ticket] | None = None) -> QueryS
     return permissions.visible_tickets(user, queryset.filter(state_id__in=states_of(*OPEN_TYPES)))
 
 
+def open_tallies(user: User) -> QuerySet[TicketTally]:
+    """The tallies of open tickets in the queues ``user`` may see."""
+    return permissions.visible_tallies(
+        user, TicketTally.objects.filter(state_id__in=states_of(*OPEN_TYPES))
+    )
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """A saved filter of a ticket list (a widget's setting); an empty field is no
+    condition. Every field is a column of the tallies, so a filtered count of a tallied
+    list is still a sum of tallies."""
+
+    queues: tuple[int, ...] = ()
+    states: tuple[int, ...] = ()
+    priorities: tuple[int, ...] = ()
+    types: tuple[int, ...] = ()
+    lock: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.queues or self.states or self.priorities or self.types or self.lock)
+
+    def q(self) -> Q:
+        """The condition, on tickets and on tallies alike."""
+        condition = Q()
+        if self.queues:
+            condition &= Q(queue_id__in=self.queues)
+        if self.states:
+            condition &= Q(state_id__in=self.states)
+        if self.priorities:
+            condition &= Q(priority_id__in=self.priorities)
+        if self.types:
+            condition &= Q(type_id__in=self.types)
+        if self.lock in (Lock.LOCK, Lock.UNLOCK):
+            condition &= Q(lock=self.lock)
+        return condition
+
+
+NO_FILTER = TicketFilter()
+
+
 def _watched_ids(user: User) -> Any:
     return TicketWatch.objects.filter(agent=user).values("ticket_id")
 
 
-def _conditions(user: User, now: datetime) -> dict[str, Q]:
-    return {
-        "locked": Q(owner=user, lock=Lock.LOCK),
-        "watched": Q(pk__in=_watched_ids(user)),
-        "responsible": Q(responsible=user),
-        "my_queues": Q(queue__in=user.my_queues.values("pk")),
-        "all": Q(),
-        "new": Q(state_id__in=states_of(StateType.NEW)),
-        "open": Q(state_id__in=states_of(StateType.OPEN)),
-        "reminder": Q(state_id__in=states_of(StateType.PENDING_REMINDER), pending_until__lte=now),
-        "escalated": _due_passed(now),
-        "available": Q(lock=Lock.UNLOCK),
-    }
+def _condition(user: User, name: str, now: datetime) -> Q:
+    """The condition of the list ``name``, built alone (building every list's condition
+    for each use cost more CPU than the queries). ``KeyError`` for an unknown name."""
+    if name == "locked":
+        return Q(owner=user, lock=Lock.LOCK)
+    if name == "watched":
+        return Q(pk__in=_watched_ids(user))
+    if name == "responsible":
+        return Q(responsible=user)
+    if name == "my_queues":
+        return Q(queue__in=user.my_queues.values("pk"))
+    if name == "all":
+        return Q()
+    if name == "new":
+        return Q(state_id__in=states_of(StateType.NEW))
+    if name == "open":
+        return Q(state_id__in=states_of(StateType.OPEN))
+    if name == "reminder":
+        return Q(state_id__in=states_of(StateType.PENDING_REMINDER), pending_until__lte=now)
+    if name == "escalated":
+        return _due_passed(now)
+    if name == "available":
+        return Q(lock=Lock.UNLOCK)
+    raise KeyError(name)
 
 
 @dataclass(frozen=True)
@@ -106,18 +185,28 @@ LISTS: dict[str, ListInfo] = {
     "available": ListInfo(_("Available tickets")),
 }
 
+# Lists whose conditions name only tally columns (queue, state, lock): counted by tallies.
+TALLIED = frozenset({"all", "my_queues", "new", "open", "available"})
+
 # The state types the status view offers, each a list of its own.
 STATUS_TYPES = OPEN_TYPES
 
 
 def ticket_list(
-    user: User, name: str, *, now: datetime | None = None, queryset: QuerySet[Ticket] | None = None
+    user: User,
+    name: str,
+    *,
+    now: datetime | None = None,
+    queryset: QuerySet[Ticket] | None = None,
+    filter: TicketFilter = NO_FILTER,
 ) -> QuerySet[Ticket]:
-    """The open tickets of the list ``name`` (a key of ``LISTS``) that ``user`` may see.
-    Raises ``KeyError`` for an unknown name."""
+    """The open tickets of the list ``name`` (a key of ``LISTS``) that ``user`` may see,
+    narrowed by ``filter``. Raises ``KeyError`` for an unknown name."""
     now = now or timezone.now()
-    condition = _conditions(user, now)[name]
+    condition = _condition(user, name, now)
     tickets = open_tickets(user, queryset).filter(condition)
+    if filter:
+        tickets = tickets.filter(filter.q())
     if name == "escalated":
         from sportello.sla.services import escalated
 
@@ -154,33 +243,74 @@ def _count(queryset: QuerySet[Any]) -> Any:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def count_lists(user: User, names: list[str], *, now: datetime | None = None) -> dict[str, int]:
-    """The counts of several lists in one statement."""
-    now = now or timezone.now()
-    if not names:
+def count_many(
+    user: User, wanted: dict[str, tuple[str, TicketFilter]], *, now: datetime | None = None
+) -> dict[str, int]:
+    """The counts of several (list, filter) pairs, by key, in one statement: tallied
+    lists as sums of tallies, the others over their indexes."""
+    if not wanted:
         return {}
-    conditions = _conditions(user, now)
-    base = open_tickets(user)
-    row = (
-        _users()
-        .filter(pk=user.pk)
-        .annotate(**{f"c_{n}": _count(base.filter(conditions[n])) for n in names})
-        .values(*(f"c_{n}" for n in names))
-        .first()
-    )
+    annotations, aliases = _count_annotations(user, wanted, now or timezone.now())
+    row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     row = row or {}
-    return {n: int(row.get(f"c_{n}") or 0) for n in names}
+    return {key: int(row.get(alias) or 0) for key, alias in aliases.items()}
+
+
+def _count_annotations(
+    user: User, wanted: dict[str, tuple[str, TicketFilter]], now: datetime
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Scalar count subqueries for ``wanted`` (one per distinct list and filter) and
+    the alias of each key."""
+    tickets, tallied = open_tickets(user), open_tallies(user)
+    annotations: dict[str, Any] = {}
+    seen: dict[tuple[str, TicketFilter], str] = {}
+    aliases: dict[str, str] = {}
+    for key, (name, found) in wanted.items():
+        alias = seen.get((name, found))
+        if alias is None:
+            alias = seen[(name, found)] = f"c{len(seen)}"
+            condition = _condition(user, name, now) & found.q()
+            if name in TALLIED:
+                annotations[alias] = tallies.total(tallied.filter(condition))
+            else:
+                annotations[alias] = _count(tickets.filter(condition))
+        aliases[key] = alias
+    return annotations, aliases
+
+
+def count_lists(
+    user: User,
+    names: list[str],
+    *,
+    now: datetime | None = None,
+    filter: TicketFilter = NO_FILTER,
+) -> dict[str, int]:
+    """The counts of several lists in one statement."""
+    return count_many(user, {n: (n, filter) for n in names}, now=now)
 
 
 def count_lists_by_type(user: User, types: list[str]) -> dict[str, int]:
-    """Open tickets per state type in one statement."""
-    base = open_tickets(user)
+    """Open tickets per state type (tallies), in one statement."""
+    tallied = open_tallies(user)
     annotations = {
-        f"c{i}": _count(base.filter(state_id__in=states_of(t))) for i, t in enumerate(types)
+        f"c{i}": tallies.total(tallied.filter(state_id__in=states_of(t)))
+        for i, t in enumerate(types)
     }
     row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     row = row or {}
     return {t: int(row.get(f"c{i}") or 0) for i, t in enumerate(types)}
+
+
+def queue_view_counts(user: User, queue_id: int | None) -> dict[str, int]:
+    """The queue view's tab counts ("all" and "available"), of one queue or of My
+    Queues when ``queue_id`` is None: one statement over the tallies."""
+    tallied = open_tallies(user)
+    if queue_id is None:
+        tallied = tallied.filter(_condition(user, "my_queues", timezone.now()))
+    else:
+        tallied = tallied.filter(queue_id=queue_id)
+    sums = tallied.aggregate(all=Sum("n"), available=Sum("n", filter=Q(lock=Lock.UNLOCK)))
+    return {key: int(value or 0) for key, value in sums.items()}
 
 
 def _unseen_articles(user: User) -> QuerySet[Article]:
@@ -202,26 +332,43 @@ class Counters:
     watched_news: bool
     responsible: int
     escalated: int
+    # Counts of other lists asked for together with the top bar (``counters(lists=)``).
+    lists: dict[str, int] = field(default_factory=dict)
 
 
 TOP_BAR = ("locked", "watched", "responsible", "escalated")
 
 
-def counters(user: User, *, now: datetime | None = None) -> Counters:
-    """The top bar's counters and the watched-news marker: one statement."""
-    now = now or timezone.now()
-    conditions = _conditions(user, now)
-    base = open_tickets(user)
-    annotations: dict[str, Any] = {f"c_{n}": _count(base.filter(conditions[n])) for n in TOP_BAR}
+def counters_query(
+    user: User, *, now: datetime, lists: dict[str, tuple[str, TicketFilter]] | None = None
+) -> tuple[QuerySet[Any], dict[str, str]]:
+    """The statement of ``counters`` (one row) and the column of each count."""
+    wanted = {f"top {n}": (n, NO_FILTER) for n in TOP_BAR}
+    wanted.update(lists or {})
+    annotations, aliases = _count_annotations(user, wanted, now)
     annotations["news"] = Exists(_unseen_articles(user))
-    row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
-    row = row or {}
+    return _users().filter(pk=user.pk).annotate(**annotations).values(*annotations), aliases
+
+
+def counters(
+    user: User,
+    *,
+    now: datetime | None = None,
+    lists: dict[str, tuple[str, TicketFilter]] | None = None,
+) -> Counters:
+    """The top bar's counters and the watched-news marker: one statement; with
+    ``lists`` (as ``count_many``), their counts in the same statement (the dashboard's
+    unfiltered tabs are the top bar's counts: counted once)."""
+    query, aliases = counters_query(user, now=now or timezone.now(), lists=lists)
+    row = query.first() or {}
+    counts = {key: int(row.get(alias) or 0) for key, alias in aliases.items()}
     return Counters(
-        locked=int(row.get("c_locked") or 0),
-        watched=int(row.get("c_watched") or 0),
+        locked=counts["top locked"],
+        watched=counts["top watched"],
         watched_news=bool(row.get("news")),
-        responsible=int(row.get("c_responsible") or 0),
-        escalated=int(row.get("c_escalated") or 0),
+        responsible=counts["top responsible"],
+        escalated=counts["top escalated"],
+        lists={key: counts[key] for key in lists or {}},
     )
 
 
@@ -244,18 +391,8 @@ def news_ticket_ids(user: User, ticket_ids: list[int]) -> set[int]:
 
 
 def queue_state_counts(user: User) -> dict[int, dict[int, int]]:
-    """{queue id: {state id: open tickets}} over the ``(queue, state)`` index."""
-    rows = (
-        open_tickets(user)
-        .order_by()
-        .values("queue_id", "state_id")
-        .annotate(n=Count("pk"))
-        .values_list("queue_id", "state_id", "n")
-    )
-    result: dict[int, dict[int, int]] = {}
-    for queue_id, state_id, n in rows:
-        result.setdefault(queue_id, {})[state_id] = n
-    return result
+    """{queue id: {state id: open tickets}}, from the tallies."""
+    return tallies.per_queue_and_state(open_tallies(user))
 
 
 @dataclass(frozen=True)

@@ -23,4 +23,7 @@ def ticket_counters(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or getattr(user, "is_system", False):
         return {}
+    counted = getattr(request, "ticket_counters", None)
+    if counted is not None:  # counted by the view together with its own lists
+        return {"ticket_counters": counted}
     return {"ticket_counters": SimpleLazyObject(lambda: overviews.counters(user))}

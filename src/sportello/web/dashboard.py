@@ -1,7 +1,8 @@
 """The dashboard's widgets and each agent's settings of them (``WidgetSetting``).
 
 Widgets are defined here; an agent's row per widget (created on first change) keeps
-its place, whether it is removed, rows per page, columns, sort and tab. Reads go
+its place, whether it is removed, rows per page, columns, sort, tab and the saved
+filter of its ticket list. Reads go
 through ``tickets.overviews``; this module only knows layouts and settings.
 """
 
@@ -95,6 +96,7 @@ class WidgetState:
     sort: str = ""
     tab: str = "locked"
     density: str = ""
+    filter: overviews.TicketFilter = overviews.NO_FILTER
     # What the widget's body shows, filled by the page that renders it.
     body: dict[str, Any] = field(default_factory=dict)
 
@@ -115,7 +117,39 @@ def _state(widget: Widget, row: WidgetSetting | None) -> WidgetState:
         state.sort = row.sort
         state.tab = row.tab if row.tab in TABS else "locked"
         state.density = row.density
+        state.filter = filter_from(row.filters)
     return state
+
+
+def _ids(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(sorted({v for v in value if isinstance(v, int) and not isinstance(v, bool)}))
+
+
+def filter_from(data: Any) -> overviews.TicketFilter:
+    """The saved filter of a widget (anything unexpected in the stored value is no
+    condition)."""
+    if not isinstance(data, dict):
+        return overviews.NO_FILTER
+    lock = data.get("lock")
+    return overviews.TicketFilter(
+        queues=_ids(data.get("queues")),
+        states=_ids(data.get("states")),
+        priorities=_ids(data.get("priorities")),
+        types=_ids(data.get("types")),
+        lock=lock if lock in ("lock", "unlock") else "",
+    )
+
+
+def filter_data(found: overviews.TicketFilter) -> dict[str, Any]:
+    return {
+        "queues": list(found.queues),
+        "states": list(found.states),
+        "priorities": list(found.priorities),
+        "types": list(found.types),
+        "lock": found.lock,
+    }
 
 
 def _default_position(name: str) -> int:
@@ -210,9 +244,10 @@ def update(
     columns: list[str] | None = None,
     sort: str | None = None,
     tab: str | None = None,
+    filter: overviews.TicketFilter | None = None,
 ) -> WidgetState:
     """Change some of a widget's settings; invalid values are refused."""
-    widget(name)
+    found = widget(name)
     values: dict[str, Any] = {}
     if per_page is not None:
         if per_page not in PER_PAGE_CHOICES:
@@ -231,6 +266,12 @@ def update(
         if tab not in TABS:
             raise InvalidInput(_("Unknown tab."))
         values["tab"] = tab
+    if filter is not None:
+        if found.kind not in ("list", "tabs"):
+            raise InvalidInput(_("Only ticket lists have a filter."))
+        if filter.lock not in ("", "lock", "unlock"):
+            raise InvalidInput(_("Unknown lock filter."))
+        values["filters"] = filter_data(filter)
     if values:
         _save(agent, name, **values)
     return settings_of(agent, name)

@@ -34,7 +34,7 @@ class ArticleFlag(models.Model):
 
 class WidgetSetting(models.Model):
     """One agent's settings of one overview widget (dashboard widgets, the queue view):
-    place, removed or not, rows per page, visible columns, sort, tab, density."""
+    place, removed or not, rows per page, visible columns, sort, tab, density, filter."""
 
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -50,6 +50,9 @@ class WidgetSetting(models.Model):
     sort = models.CharField(_("sort"), max_length=30, blank=True)
     tab = models.CharField(_("tab"), max_length=30, blank=True)
     density = models.CharField(_("density"), max_length=1, blank=True)
+    # The saved filter of a ticket list widget: {"queues": [ids], "states": [ids],
+    # "priorities": [ids], "types": [ids], "lock": "lock" | "unlock" | ""}.
+    filters = models.JSONField(_("filter"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("widget setting")

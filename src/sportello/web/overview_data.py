@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import Sum
 from django.urls import reverse
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from sportello.accounts import permissions
 from sportello.queues.models import QUEUE_SEPARATOR, Queue
 from sportello.tickets import overviews
-from sportello.tickets.models import State, Ticket
+from sportello.tickets.models import Ticket
 from sportello.web import dashboard, overview_render
 
 if TYPE_CHECKING:
@@ -92,15 +94,31 @@ def load_tables(agent: User, tables: list[TicketTable]) -> None:
         table.news = news
 
 
-def list_names(states: list[dashboard.WidgetState]) -> list[str]:
-    """The ticket lists whose counts the widgets ``states`` show."""
-    names: list[str] = []
-    for state in states:
-        if state.widget.kind == "list":
-            names.append(state.widget.list_name)
-        elif state.widget.kind == "tabs":
-            names.extend(dashboard.TABS)
-    return list(dict.fromkeys(names))
+def list_names(state: dashboard.WidgetState) -> list[str]:
+    """The ticket lists whose counts the widget ``state`` shows."""
+    if state.widget.kind == "list":
+        return [state.widget.list_name]
+    if state.widget.kind == "tabs":
+        return list(dashboard.TABS)
+    return []
+
+
+def widget_counts(
+    agent: User, states: list[dashboard.WidgetState]
+) -> tuple[overviews.Counters, dict[str, dict[str, int]]]:
+    """The top bar's counters and {widget: {list: count}} of every widget in
+    ``states``, each list narrowed by its widget's saved filter: one statement."""
+    wanted = {
+        f"{state.name} {name}": (name, state.filter)
+        for state in states
+        for name in list_names(state)
+    }
+    top = overviews.counters(agent, lists=wanted)
+    result: dict[str, dict[str, int]] = {}
+    for key, value in top.lists.items():
+        widget, name = key.split(" ")
+        result.setdefault(widget, {})[name] = value
+    return top, result
 
 
 def widget_body(
@@ -115,14 +133,15 @@ def widget_body(
     (else counted in one statement)."""
     widget = state.widget
     if counts is None:
-        counts = overviews.count_lists(agent, list_names([state]))
+        counts = overviews.count_lists(agent, list_names(state), filter=state.filter)
     context: dict[str, Any] = {
         "w": state,
         "body_url": reverse("web:dashboard-widget", args=[state.name]),
     }
     if widget.kind in ("list", "tabs"):
         name = widget.list_name if widget.kind == "list" else state.tab
-        tickets = overviews.ticket_list(agent, name)
+        tickets = overviews.ticket_list(agent, name, filter=state.filter)
+        context["filtered"] = bool(state.filter)
         if widget.kind == "tabs":
             context["tabs"] = [(t, overviews.LISTS[t].label, counts[t]) for t in dashboard.TABS]
         context["table"] = ticket_table(
@@ -142,23 +161,41 @@ def widget_body(
     return context
 
 
+@dataclass(frozen=True)
+class QueueRef:
+    pk: int
+    full_name: str
+
+
 @dataclass
 class QueueOverview:
-    states: list[State]
-    rows: list[tuple[Queue, list[int], int]]
+    states: list[str]
+    rows: list[tuple[QueueRef, list[int], int]]
 
 
 def queue_overview(agent: User) -> QueueOverview:
-    """Per readable queue with open tickets: its count per open state and its total."""
-    counts = overviews.queue_state_counts(agent)
-    state_ids = sorted({s for per_queue in counts.values() for s in per_queue})
-    states = list(State.objects.filter(pk__in=state_ids).order_by("type", "name"))
-    queues = permissions.readable_queues(agent).filter(pk__in=list(counts)).order_by("full_name")
-    rows = []
-    for queue in queues:
-        per_state = counts.get(queue.pk, {})
-        rows.append((queue, [per_state.get(s.pk, 0) for s in states], sum(per_state.values())))
-    return QueueOverview(states, rows)
+    """Per readable queue with open tickets: its count per open state and its total.
+    One statement over the tallies, with the queue and state names joined."""
+    rows = (
+        overviews.open_tallies(agent)
+        .order_by()
+        .values("queue_id", "queue__full_name", "state_id", "state__type", "state__name")
+        .annotate(s=Sum("n"))
+        .filter(s__gt=0)
+    )
+    queues: dict[QueueRef, dict[int, int]] = {}
+    states: dict[int, tuple[str, str]] = {}
+    for row in rows:
+        ref = QueueRef(row["queue_id"], row["queue__full_name"])
+        queues.setdefault(ref, {})[row["state_id"]] = int(row["s"])
+        states[row["state_id"]] = (row["state__type"], row["state__name"])
+    order = sorted(states, key=lambda pk: states[pk])
+    result = []
+    for ref in sorted(queues, key=lambda q: q.full_name):
+        per_state = queues[ref]
+        result.append((ref, [per_state.get(pk, 0) for pk in order], sum(per_state.values())))
+    # State names are stored in English and translated when shown (as State.__str__).
+    return QueueOverview([gettext(states[pk][1]) for pk in order], result)
 
 
 @dataclass

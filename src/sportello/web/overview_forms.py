@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.queues.models import Queue
+from sportello.tickets import overviews
 from sportello.tickets.bulk import BULK_ACTIONS
-from sportello.tickets.models import Priority, State, StateType
+from sportello.tickets.models import Priority, State, StateType, TicketType
 from sportello.web import dashboard
 
 BULK_LABELS = {
@@ -39,6 +40,63 @@ class WidgetSettingsForm(forms.Form):
         choices=list(dashboard.COLUMNS.items()),
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+LOCK_CHOICES = [("", _("locked or not")), ("lock", _("locked")), ("unlock", _("unlocked"))]
+
+
+class WidgetFilterForm(WidgetSettingsForm):
+    """A ticket list widget's settings with its saved filter; the choices are what the
+    agent may see and the open states (the lists show open tickets only)."""
+
+    queues = forms.TypedMultipleChoiceField(
+        label=_("Queues"), coerce=int, required=False, choices=()
+    )
+    states = forms.TypedMultipleChoiceField(
+        label=_("States"),
+        coerce=int,
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    priorities = forms.TypedMultipleChoiceField(
+        label=_("Priorities"),
+        coerce=int,
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    types = forms.TypedMultipleChoiceField(
+        label=_("Types"),
+        coerce=int,
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    lock = forms.ChoiceField(label=_("Lock"), required=False, choices=LOCK_CHOICES)
+
+    def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        queues = permissions.readable_queues(agent).filter(valid=True).order_by("full_name")
+        states = State.objects.filter(valid=True, type__in=overviews.OPEN_TYPES).order_by("name")
+        choices = {
+            "queues": [(q.pk, q.full_name) for q in queues],
+            "states": [(s.pk, str(s)) for s in states],
+            "priorities": [(p.pk, str(p)) for p in Priority.objects.filter(valid=True)],
+            "types": [(t.pk, str(t)) for t in TicketType.objects.filter(valid=True)],
+        }
+        for name, values in choices.items():
+            self.fields[name].choices = values  # type: ignore[attr-defined]
+
+    def ticket_filter(self) -> overviews.TicketFilter:
+        data = self.cleaned_data
+        return overviews.TicketFilter(
+            queues=tuple(sorted(data.get("queues") or ())),
+            states=tuple(sorted(data.get("states") or ())),
+            priorities=tuple(sorted(data.get("priorities") or ())),
+            types=tuple(sorted(data.get("types") or ())),
+            lock=data.get("lock") or "",
+        )
 
 
 class BulkForm(forms.Form):

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sportello.accounts import permissions
 from sportello.accounts.models import User
@@ -19,7 +19,7 @@ from sportello.core.errors import DomainError
 from sportello.tickets import bulk, overviews
 from sportello.tickets.models import Lock, StateType
 from sportello.web import dashboard, overview_data
-from sportello.web.overview_forms import BulkForm, WidgetSettingsForm
+from sportello.web.overview_forms import BulkForm, WidgetFilterForm, WidgetSettingsForm
 from sportello.web.views import agent_required
 
 QUEUE_VIEW = "queue-view"
@@ -43,19 +43,19 @@ def home(request: HttpRequest) -> HttpResponse:
     agent = _agent(request)
     layout = dashboard.layout(agent)
     shown = layout.main + layout.side
-    counts = overviews.count_lists(agent, overview_data.list_names(shown))
+    top, counts = overview_data.widget_counts(agent, shown)
+    # The top bar shows these counters instead of counting again.
+    request.ticket_counters = top  # type: ignore[attr-defined]
     for state in shown:
-        state.body = overview_data.widget_body(agent, state, 1, counts=counts, load=False)
+        state.body = overview_data.widget_body(
+            agent, state, 1, counts=counts.get(state.name, {}), load=False
+        )
     overview_data.load_tables(agent, [s.body["table"] for s in shown if "table" in s.body])
+    # The widgets' settings forms are loaded when their menu is opened (htmx).
     return render(
         request,
         "web/dashboard/dashboard.html",
-        {
-            "layout": layout,
-            "refresh": agent.refresh_seconds,
-            "all_columns": list(dashboard.COLUMNS.items()),
-            "per_page_choices": dashboard.PER_PAGE_CHOICES,
-        },
+        {"layout": layout, "refresh": agent.refresh_seconds},
     )
 
 
@@ -103,19 +103,39 @@ def dashboard_restore(request: HttpRequest, name: str) -> HttpResponse:
     return redirect("web:home")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @agent_required
 def dashboard_settings(request: HttpRequest, name: str) -> HttpResponse:
-    _widget_or_404(name)
-    form = WidgetSettingsForm(request.POST)
+    """GET: a ticket list widget's settings form (htmx, when its menu is opened; else a
+    page of its own). POST: save them."""
+    widget = _widget_or_404(name)
+    if widget.kind not in ("list", "tabs"):
+        raise Http404
+    agent = _agent(request)
+    if request.method == "GET":
+        state = dashboard.settings_of(agent, name)
+        initial = {
+            "per_page": state.per_page,
+            "columns": state.columns,
+            **dashboard.filter_data(state.filter),
+        }
+        form = WidgetFilterForm(initial=initial, agent=agent)
+        template = (
+            "web/dashboard/settings_form.html"
+            if request.htmx  # type: ignore[attr-defined]
+            else "web/dashboard/settings_page.html"
+        )
+        return render(request, template, {"w": state, "form": form})
+    form = WidgetFilterForm(request.POST, agent=agent)
     if not form.is_valid():
         messages.error(request, _("The widget settings were not saved: check your choices."))
         return redirect("web:home")
     dashboard.update(
-        _agent(request),
+        agent,
         name,
         per_page=form.cleaned_data["per_page"],
         columns=form.cleaned_data["columns"],
+        filter=form.ticket_filter(),
     )
     return redirect("web:home")
 
@@ -125,7 +145,9 @@ def dashboard_settings(request: HttpRequest, name: str) -> HttpResponse:
 # ---------------------------------------------------------------------------------------
 
 
-def _list_context(request: HttpRequest, tickets: Any, **extra: Any) -> dict[str, Any]:
+def _list_context(
+    request: HttpRequest, tickets: Any, *, total: int | None = None, **extra: Any
+) -> dict[str, Any]:
     """The shared part of every overview page: the agent's density, columns, page size
     and sort (a given sort or density is kept), the table and the bulk form."""
     agent = _agent(request)
@@ -145,6 +167,7 @@ def _list_context(request: HttpRequest, tickets: Any, **extra: Any) -> dict[str,
         sort=state.sort,
         number=overview_data.page_number(request.GET.get("page")),
         per_page=max(state.per_page, 25),
+        total=total,
         latest=density == "L",
     )
     params = request.GET.copy()
@@ -182,12 +205,12 @@ def queue_view(request: HttpRequest) -> HttpResponse:
         if queue is not None
         else overviews.ticket_list(agent, "my_queues")
     )
-    counts = {"all": tickets.order_by().count()}
+    counts = overviews.queue_view_counts(agent, queue.pk if queue else None)
     available = tickets.filter(lock=Lock.UNLOCK)
-    counts["available"] = available.order_by().count()
     context = _list_context(
         request,
         available if tab == "available" else tickets,
+        total=counts[tab],
         tree=overview_data.queue_tree(agent, queue.pk if queue else None),
         queue=queue,
         tab=tab,
@@ -205,8 +228,12 @@ OVERVIEWS = ("locked", "watched", "responsible", "escalated", "reminder", "new",
 def overview(request: HttpRequest, name: str) -> HttpResponse:
     if name not in OVERVIEWS:
         raise Http404
-    tickets = overviews.ticket_list(_agent(request), name)
-    context = _list_context(request, tickets, title=overviews.LISTS[name].label, list_name=name)
+    agent = _agent(request)
+    tickets = overviews.ticket_list(agent, name)
+    total = overviews.count_lists(agent, [name])[name]
+    context = _list_context(
+        request, tickets, total=total, title=overviews.LISTS[name].label, list_name=name
+    )
     return render(request, "web/overviews/list.html", context)
 
 
@@ -227,6 +254,7 @@ def status(request: HttpRequest) -> HttpResponse:
     context = _list_context(
         request,
         overviews.by_state_type(agent, state_type),
+        total=counts[state_type],
         title=_("Status view"),
         status_tabs=tabs,
         status=slug,
