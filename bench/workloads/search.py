@@ -13,6 +13,7 @@ plans (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) to stderr.
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import statistics
 import sys
@@ -129,8 +130,9 @@ def _page(agent: Any, text: str) -> tuple[int, list[Any]]:
     """What the search page does for one query: count, then the first page."""
     from sportello.search.services import Criteria, search_page, search_tickets
 
-    tickets = search_tickets(agent, Criteria(fulltext=text))
-    page = search_page(tickets, 1, PAGE)
+    criteria = Criteria(fulltext=text)
+    tickets = search_tickets(agent, criteria)
+    page = search_page(tickets, 1, PAGE, recent=functools.partial(search_tickets, agent, criteria))
     return page.count, page.rows
 
 
@@ -139,12 +141,10 @@ def _explain(agent: Any, text: str) -> None:
     (the count and the page; the lookups of related rows by id are left out)."""
     from django.db import connection
 
-    from sportello.search.services import Criteria, search_page, search_tickets
-
     before = len(connection.queries_log)
     connection.force_debug_cursor = True
     try:
-        search_page(search_tickets(agent, Criteria(fulltext=text)), 1, PAGE)
+        _page(agent, text)
     finally:
         connection.force_debug_cursor = False
     statements = [q["sql"] for q in list(connection.queries_log)[before:] if "search_" in q["sql"]]
