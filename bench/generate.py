@@ -150,7 +150,7 @@ def generate(
     started = time.perf_counter()
     result = Result()
     generator = Generator(options, ensure_reference_data(customers=options.customers))
-    with _bulk_pragmas():
+    with bulk_pragmas():
         for start in range(0, options.tickets, options.batch_size):
             times = generator.times[start : start + options.batch_size]
             with transaction.atomic():
@@ -166,7 +166,7 @@ def generate(
 
 
 @contextmanager
-def _bulk_pragmas() -> Iterator[None]:
+def bulk_pragmas() -> Iterator[None]:
     """SQLite: skip syncing while this process bulk-loads; only this connection is
     affected, and it is set back afterwards. Not inside an outer transaction (tests)."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
