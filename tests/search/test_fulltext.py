@@ -196,3 +196,17 @@ def test_pages_looked_for_among_the_newest_first_are_the_same(
         with connection.cursor() as cursor:  # the walk's planner setting was set back
             cursor.execute("SHOW enable_bitmapscan")
             assert cursor.fetchone() == ("on",)
+
+
+def test_the_walk_setting_is_taken_back_after_an_error(corpus: dict[str, Ticket]) -> None:
+    from django.db import connection
+
+    from sportello.search import services
+
+    with pytest.raises(ZeroDivisionError), services._walking():
+        _ = 1 / 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_bitmapscan")
+            assert cursor.fetchone() == ("on",)
+    assert Ticket.objects.count() == len(corpus)  # the transaction goes on

@@ -371,9 +371,10 @@ def _page_rows(
 @contextmanager
 def _walking() -> Iterator[None]:
     """PostgreSQL: no bitmap scans (so no GIN index) for the statements inside: the
-    tickets of the window are walked by id and each document tested. The planner's
-    estimate for phrases (``Wi-Fi``: 3 rows for 80,000) would otherwise take every
-    match from the index and read all of them to find the few in the window."""
+    tickets of the window are walked by id and each document tested. With a phrase
+    the planner's estimate can be far off (``Zwei-Faktor-Authentifizierung neues``: 3
+    rows for 25,000), and it would take every match from the index and read all of
+    them to find those in the window."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -382,9 +383,8 @@ def _walking() -> Iterator[None]:
         cursor.execute("SELECT current_setting('enable_bitmapscan')")
         row = cursor.fetchone()
         cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
-        try:
-            yield
-        finally:
-            cursor.execute(
-                "SELECT set_config('enable_bitmapscan', %s, true)", [row[0] if row else "on"]
-            )
+        # After an error the rollback of this block takes the setting back.
+        yield
+        cursor.execute(
+            "SELECT set_config('enable_bitmapscan', %s, true)", [row[0] if row else "on"]
+        )
