@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -132,7 +132,7 @@ class _Entry:
 
 
 @dataclass
-class _Draft:
+class Draft:
     ticket: Ticket
     customer: Customer
     comment: str
@@ -149,8 +149,8 @@ def generate(
         raise ValueError("need tickets >= 0, articles >= 1, batch_size >= 1")
     started = time.perf_counter()
     result = Result()
-    generator = _Generator(options, ensure_reference_data(customers=options.customers))
-    with _bulk_pragmas():
+    generator = Generator(options, ensure_reference_data(customers=options.customers))
+    with bulk_pragmas():
         for start in range(0, options.tickets, options.batch_size):
             times = generator.times[start : start + options.batch_size]
             with transaction.atomic():
@@ -166,7 +166,7 @@ def generate(
 
 
 @contextmanager
-def _bulk_pragmas() -> Iterator[None]:
+def bulk_pragmas() -> Iterator[None]:
     """SQLite: skip syncing while this process bulk-loads; only this connection is
     affected, and it is set back afterwards. Not inside an outer transaction (tests)."""
     if connection.vendor != "sqlite" or connection.in_atomic_block:
@@ -183,7 +183,7 @@ def _bulk_pragmas() -> Iterator[None]:
             cursor.execute(f"PRAGMA synchronous={int(row[0]) if row else 1}")
 
 
-class _Generator:
+class Generator:
     def __init__(self, options: Options, reference: Reference) -> None:
         self.options = options
         self.ref = reference
@@ -195,10 +195,10 @@ class _Generator:
             start + (end - start) * self.rng.random() for _ in range(options.tickets)
         )
 
-    def write_batch(self, times: Sequence[datetime], hook: ArticleHook | None) -> list[_Draft]:
+    def write_batch(self, times: Sequence[datetime], hook: ArticleHook | None) -> list[Draft]:
         rows = self.options.insert_rows
         drafts = [
-            self._draft(created, number)
+            self.draft(created, number)
             for created, number in zip(times, ticket_numbers(times), strict=True)
         ]
         Ticket.objects.bulk_create([draft.ticket for draft in drafts], batch_size=rows)
@@ -215,35 +215,41 @@ class _Generator:
         )
         return drafts
 
-    def _history(self, draft: _Draft) -> Iterator[History]:
-        ticket = draft.ticket
-        yield History(
-            ticket_id=ticket.pk,
-            type=HistoryType.NEW_TICKET,
-            actor_id=self.ref.system.pk,
-            actor_name=draft.customer.email,
-            channel="mail",
-            new_value=ticket.number,
-            comment=draft.comment,
-            queue_id_at=ticket.queue_id,
-            state_id_at=ticket.state_id,
-            created=ticket.created,
-        )
-        for entry in draft.entries:
-            yield History(
-                ticket_id=ticket.pk,
-                article_id=entry.article.pk,
-                type=entry.type,
-                actor_id=entry.actor.pk,
-                actor_name=entry.actor_name[:300],
-                channel=entry.channel,
-                new_value=entry.article.subject[:200],
-                queue_id_at=ticket.queue_id,
-                state_id_at=ticket.state_id,
-                created=entry.article.created + STEP,
-            )
+    def _history(self, draft: Draft) -> Iterator[History]:
+        for values in self.history_values(draft):
+            yield History(**values)
 
-    def _draft(self, created: datetime, number: str) -> _Draft:
+    def history_values(self, draft: Draft) -> Iterator[dict[str, Any]]:
+        """The history rows of a stored draft (ticket and article ids set), as field
+        values: one NewTicket row, then one row per article."""
+        ticket = draft.ticket
+        yield {
+            "ticket_id": ticket.pk,
+            "type": HistoryType.NEW_TICKET,
+            "actor_id": self.ref.system.pk,
+            "actor_name": draft.customer.email,
+            "channel": "mail",
+            "new_value": ticket.number,
+            "comment": draft.comment,
+            "queue_id_at": ticket.queue_id,
+            "state_id_at": ticket.state_id,
+            "created": ticket.created,
+        }
+        for entry in draft.entries:
+            yield {
+                "ticket_id": ticket.pk,
+                "article_id": entry.article.pk,
+                "type": entry.type,
+                "actor_id": entry.actor.pk,
+                "actor_name": entry.actor_name[:300],
+                "channel": entry.channel,
+                "new_value": entry.article.subject[:200],
+                "queue_id_at": ticket.queue_id,
+                "state_id_at": ticket.state_id,
+                "created": entry.article.created + STEP,
+            }
+
+    def draft(self, created: datetime, number: str) -> Draft:
         rng, ref = self.rng, self.ref
         topic_name = TOPICS.pick(rng)
         customer = rng.choice(ref.customers)
@@ -273,7 +279,7 @@ class _Generator:
             created=created,
             created_by_id=ref.system.pk,
         )
-        draft = _Draft(
+        draft = Draft(
             ticket=ticket,
             customer=customer,
             comment=f"{queue.full_name} / {state.name} / {priority.name}",
@@ -316,7 +322,7 @@ class _Generator:
 class _Thread:
     """The articles of one ticket: who writes when, with mail threading headers."""
 
-    def __init__(self, generator: _Generator, draft: _Draft, topic: str, agent: User) -> None:
+    def __init__(self, generator: Generator, draft: Draft, topic: str, agent: User) -> None:
         self.rng = generator.rng
         self.ref = generator.ref
         self.draft = draft

@@ -13,6 +13,7 @@ plans (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite) to stderr.
 from __future__ import annotations
 
 import argparse
+import functools
 import random
 import statistics
 import sys
@@ -129,35 +130,46 @@ def _page(agent: Any, text: str) -> tuple[int, list[Any]]:
     """What the search page does for one query: count, then the first page."""
     from sportello.search.services import Criteria, search_page, search_tickets
 
-    tickets = search_tickets(agent, Criteria(fulltext=text))
-    page = search_page(tickets, 1, PAGE)
+    criteria = Criteria(fulltext=text)
+    tickets = search_tickets(agent, criteria)
+    page = search_page(tickets, 1, PAGE, recent=functools.partial(search_tickets, agent, criteria))
     return page.count, page.rows
 
 
 def _explain(agent: Any, text: str) -> None:
     """Run one search page and print the plan of each statement that reads the index
-    (the count and the page; the lookups of related rows by id are left out)."""
-    from django.db import connection
-
-    from sportello.search.services import Criteria, search_page, search_tickets
+    (the count and the page; the lookups of related rows by id are left out), with the
+    planner settings the page set for it (the walk of the newest tickets)."""
+    from django.db import connection, transaction
 
     before = len(connection.queries_log)
     connection.force_debug_cursor = True
     try:
-        search_page(search_tickets(agent, Criteria(fulltext=text)), 1, PAGE)
+        _page(agent, text)
     finally:
         connection.force_debug_cursor = False
-    statements = [q["sql"] for q in list(connection.queries_log)[before:] if "search_" in q["sql"]]
+    statements = [
+        q["sql"]
+        for q in list(connection.queries_log)[before:]
+        if "search_" in q["sql"] or "set_config" in q["sql"]
+    ]
     prefix = (
         "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "
         if connection.vendor == "postgresql"
         else "EXPLAIN QUERY PLAN "
     )
-    for sql in statements:
-        with connection.cursor() as cursor:
+    setting = ""
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in statements:
+            if "set_config" in sql:
+                cursor.execute(sql)  # as the page ran it, local to this transaction
+                cursor.execute("SHOW enable_bitmapscan")
+                row = cursor.fetchone()
+                setting = "" if row and row[0] == "on" else " [bitmap scans off: the walk]"
+                continue
             cursor.execute(prefix + sql)
             plan = "\n".join(" | ".join(str(c) for c in row) for row in cursor.fetchall())
-        print(f"\n-- {text!r}\n{sql}\n{plan}", file=sys.stderr)
+            print(f"\n-- {text!r}{setting}\n{sql}\n{plan}", file=sys.stderr)
 
 
 def _ms(seconds: float) -> float:

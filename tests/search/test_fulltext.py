@@ -9,6 +9,7 @@ configuration here; stemming with a language configuration is tested separately.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -170,3 +171,42 @@ def test_postgres_language_configuration_stems(
     settings.SPORTELLO_SEARCH_CONFIG = "german"
     index_tickets([t.pk for t in corpus.values()])
     assert found(agent, "Druckers") == {corpus["drucker"].pk}
+
+
+@pytest.mark.parametrize("window", [1, 2, 3])
+def test_pages_looked_for_among_the_newest_first_are_the_same(
+    agent: User, corpus: dict[str, Ticket], monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    from django.db import connection
+
+    from sportello.search import services
+
+    monkeypatch.setattr(services, "RECENT_WINDOW", window)
+    for text in ("WLAN", "drucker OR printer", "NOT wlan", "xyzzy", "passwort", "-drucker"):
+        criteria = services.Criteria(fulltext=text)
+        tickets = services.search_tickets(agent, criteria)
+        recent = functools.partial(services.search_tickets, agent, criteria)
+        for per_page in (1, 2, 3):
+            for number in (1, 2, 3):
+                plain = services.search_page(tickets, number, per_page)
+                looked = services.search_page(tickets, number, per_page, recent=recent)
+                assert [t.pk for t in looked.rows] == [t.pk for t in plain.rows], (text, number)
+                assert (looked.count, looked.number) == (plain.count, plain.number)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the walk's planner setting was set back
+            cursor.execute("SHOW enable_bitmapscan")
+            assert cursor.fetchone() == ("on",)
+
+
+def test_the_walk_setting_is_taken_back_after_an_error(corpus: dict[str, Ticket]) -> None:
+    from django.db import connection
+
+    from sportello.search import services
+
+    with pytest.raises(ZeroDivisionError), services._walking():
+        _ = 1 / 0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_bitmapscan")
+            assert cursor.fetchone() == ("on",)
+    assert Ticket.objects.count() == len(corpus)  # the transaction goes on

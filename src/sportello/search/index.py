@@ -53,7 +53,14 @@ def index_tickets(ticket_ids: Iterable[int]) -> int:
     ids = sorted(set(ticket_ids))
     if not ids:
         return 0
-    texts = ticket_texts(ids)
+    return store_texts(ticket_texts(ids))
+
+
+def store_texts(texts: dict[int, str]) -> int:
+    """Write the documents of these normalized ticket texts (``ticket_texts``' form);
+    the bulk data generator computes the texts itself and stores them here."""
+    if not texts:
+        return 0
     with transaction.atomic():
         if connection.vendor == "postgresql":
             _write_postgres(texts)

@@ -9,14 +9,15 @@ never shows up, not even in a count or an export.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
-from django.db.models.expressions import RawSQL
+from django.db import connection, transaction
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models.expressions import OrderBy, RawSQL
 from django.utils import timezone
 
 from sportello.accounts import permissions
@@ -108,17 +109,27 @@ def register_filter(name: str) -> Callable[[Filter], Filter]:
     return decorate
 
 
-def search_tickets(agent: User, criteria: Criteria, *, now: datetime | None = None) -> Any:
+def search_tickets(
+    agent: User,
+    criteria: Criteria,
+    *,
+    now: datetime | None = None,
+    newer_than: int | None = None,
+) -> Any:
     """The tickets ``agent`` may see that match every attribute of ``criteria``,
-    newest first. Raises ``query.EmptyQuery`` for a full text without words."""
+    newest first. Raises ``query.EmptyQuery`` for a full text without words.
+    ``newer_than``: only tickets with a higher id, also inside the full-text lookups
+    (see ``search_page``)."""
     now = now or timezone.now()
     tickets = Ticket.objects.all()
+    if newer_than is not None:
+        tickets = tickets.filter(pk__gt=newer_than)
     if criteria.archive == Archive.EXCLUDE:
         tickets = tickets.filter(archived=False)
     elif criteria.archive == Archive.ONLY:
         tickets = tickets.filter(archived=True)
     if criteria.fulltext.strip():
-        tickets = tickets.filter(fulltext_q(criteria.fulltext))
+        tickets = tickets.filter(fulltext_q(criteria.fulltext, newer_than=newer_than))
     if criteria.number.strip():
         tickets = tickets.filter(wildcard_q("number", criteria.number.strip(), contains=False))
     if criteria.title.strip():
@@ -159,33 +170,43 @@ def search_tickets(agent: User, criteria: Criteria, *, now: datetime | None = No
     return permissions.visible_tickets(agent, tickets).order_by("-id")
 
 
-def fulltext_q(text: str) -> Q:
-    return _node_q(fulltext.parse(text))
+def fulltext_q(text: str, *, newer_than: int | None = None) -> Q:
+    return _node_q(fulltext.parse(text), newer_than)
 
 
-def _node_q(node: fulltext.Node) -> Q:
-    """One index lookup for what the backend can say natively, Q algebra for the rest."""
+def _node_q(node: fulltext.Node, newer_than: int | None = None) -> Q:
+    """One index lookup for what the backend can say natively, Q algebra for the rest.
+    ``newer_than`` bounds the lookups themselves: the planner does not carry a range
+    on the ticket id over to the document side."""
     if connection.vendor == "postgresql":
         tsquery = fulltext.tsquery(node, search_config())
         if tsquery is not None:
             documents = TicketDocument.objects.filter(document=tsquery)
+            if newer_than is not None:
+                documents = documents.filter(ticket_id__gt=newer_than)
             return Q(pk__in=documents.values("ticket_id"))
     else:
         match = fulltext.fts5(node)
         if match is not None:
-            subquery = RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [match])
+            if newer_than is None:
+                subquery = RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [match])
+            else:
+                subquery = RawSQL(
+                    "SELECT rowid FROM search_fts WHERE search_fts MATCH %s AND rowid > %s",
+                    [match, newer_than],
+                )
             return Q(pk__in=subquery)
     if isinstance(node, fulltext.Not):
-        return ~_node_q(node.child)
+        return ~_node_q(node.child, newer_than)
     if isinstance(node, fulltext.Or):
         result = Q()
         for child in node.children:
-            result |= _node_q(child)
+            result |= _node_q(child, newer_than)
         return result
     assert isinstance(node, fulltext.And)
     result = Q()
     for child in node.children:
-        result &= _node_q(child)
+        result &= _node_q(child, newer_than)
     return result
 
 
@@ -255,6 +276,9 @@ def _closed_state_ids() -> list[int]:
 # match of a common word costs more than the page itself (OTRS has its SearchLimit for
 # the same reason). Exports are not limited.
 COUNT_LIMIT = 1000
+# A page of newest-first results is looked for among this many newest ticket ids first
+# (see ``_page_rows``).
+RECENT_WINDOW = 10_000
 PAGE_RELATIONS = ("queue", "state", "priority", "type", "owner")
 
 
@@ -291,8 +315,16 @@ class SearchPage:
         return self.number + 1
 
 
-def search_page(tickets: Any, number: int = 1, per_page: int = 25) -> SearchPage:
-    """The ``number``-th page (clamped to the last one) of ``tickets``.
+def search_page(
+    tickets: Any,
+    number: int = 1,
+    per_page: int = 25,
+    *,
+    recent: Callable[..., Any] | None = None,
+) -> SearchPage:
+    """The ``number``-th page (clamped to the last one) of ``tickets``. ``recent``: the
+    same search taking ``search_tickets``' ``newer_than`` (a partial of it), to look
+    for the page among the newest tickets first (``_page_rows``).
 
     Two statements, the (limited) count and the page. One statement with
     ``COUNT(*) OVER ()`` was tried: PostgreSQL then plans as if the LIMIT could stop
@@ -302,8 +334,57 @@ def search_page(tickets: Any, number: int = 1, per_page: int = 25) -> SearchPage
     last = max(1, -(-total // per_page))
     number = min(max(1, number), last)
     start = (number - 1) * per_page
-    rows = list(tickets[start : start + per_page])
+    rows = _page_rows(tickets, start, per_page, recent)
     # Related rows by id afterwards, not joined: with five more joins PostgreSQL spends
     # far longer planning the statement (measured 70-110 ms) than running it (1-2 ms).
     prefetch_related_objects(rows, *PAGE_RELATIONS)
     return SearchPage(rows, total, number, per_page, more=found > COUNT_LIMIT)
+
+
+def _page_rows(
+    tickets: Any, start: int, per_page: int, recent: Callable[..., Any] | None
+) -> list[Ticket]:
+    """Rows ``start`` … ``start + per_page`` of ``tickets`` (newest first).
+
+    PostgreSQL either walks the tickets backwards testing each one's document, or takes
+    every match from the GIN index and sorts them, by its estimate of how many tickets
+    match; at a million tickets a wrong estimate costs 0.2 to 0.6 s either way: words
+    that occur together (``Print credit``) are underestimated, so 20,000 matches are
+    fetched and sorted; a word it has no statistics for (a rare name, a ticket number)
+    is overestimated, so the tickets are walked down to the oldest match. Hence two
+    steps: the newest ``RECENT_WINDOW`` tickets are walked (at most the window); if
+    they hold the whole page, that is the page (every other match is older). If not,
+    matches are rare: ordered by an expression no index gives, the statement has to
+    take them all from the index and sort them."""
+    if recent is not None:
+        newest = Ticket.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        if newest > RECENT_WINDOW:
+            with _walking():
+                rows = list(recent(newer_than=newest - RECENT_WINDOW)[start : start + per_page])
+            if len(rows) == per_page:
+                return rows
+            unwalked = tickets.order_by(OrderBy(F("pk") + 0, descending=True))
+            return list(unwalked[start : start + per_page])
+    return list(tickets[start : start + per_page])
+
+
+@contextmanager
+def _walking() -> Iterator[None]:
+    """PostgreSQL: no bitmap scans (so no GIN index) for the statements inside: the
+    tickets of the window are walked by id and each document tested. With a phrase
+    the planner's estimate can be far off (``Zwei-Faktor-Authentifizierung neues``: 3
+    rows for 25,000), and it would take every match from the index and read all of
+    them to find those in the window."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL would last to the end of an enclosing transaction: set it back.
+        cursor.execute("SELECT current_setting('enable_bitmapscan')")
+        row = cursor.fetchone()
+        cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
+        # After an error the rollback of this block takes the setting back.
+        yield
+        cursor.execute(
+            "SELECT set_config('enable_bitmapscan', %s, true)", [row[0] if row else "on"]
+        )

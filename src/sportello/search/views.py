@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib import messages
@@ -104,11 +105,13 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     if run and form.is_valid():
         try:
-            tickets = search_tickets(agent, form.criteria())
+            criteria = form.criteria()
+            tickets = search_tickets(agent, criteria)
             page = search_page(
                 tickets,
                 _page_number(request.GET.get("page")),
                 form.cleaned_data.get("per_page") or 25,
+                recent=functools.partial(search_tickets, agent, criteria),
             )
         except InvalidInput as error:
             form.add_error("fulltext" if "fulltext" in form.shown() else None, str(error))
