@@ -95,6 +95,12 @@ def test_the_checks_of_the_normal_generator_hold(generated: BulkResult) -> None:
     plain.test_a_generated_ticket_equals_its_replay_through_the_actions(None)  # type: ignore[arg-type]
 
 
+def test_the_ticket_tallies_count_the_bulk_rows(generated: BulkResult) -> None:
+    from sportello.tickets import tallies
+
+    assert tallies.check() == []
+
+
 def _documents() -> list[tuple[int, str]]:
     column = "document::text" if connection.vendor == "postgresql" else "text"
     with connection.cursor() as cursor:
