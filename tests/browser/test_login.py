@@ -27,5 +27,6 @@ def test_wrong_password_is_refused(
     page.fill("#id_username", "erika")
     page.fill("#id_password", "not the password")
     page.click("button[type=submit]")
-    assert page.locator(".error").is_visible()
+    # The refusal is a new page: wait for it (is_visible alone does not wait).
+    page.locator(".error").wait_for(state="visible")
     assert page.url == url("/login/")
