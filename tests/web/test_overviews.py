@@ -155,3 +155,22 @@ def test_escalated_list_is_earliest_due_first(agent: User, other_agent: User, qu
     listed = list(overviews.ordered(overviews.ticket_list(agent, "escalated"), ""))
     assert listed == [first, later]
     assert overviews.counters(agent).escalated == 2
+
+
+def test_reached_reminders_come_longest_reached_first(
+    agent: User, queue: Queue, actor: Actor
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.web.overview_helpers import ticket_in
+
+    now = timezone.now()
+    for title, hours in (("r-2h", 2), ("r-5h", 5), ("r-1h", 1)):
+        ticket_in(queue, actor, title, state="pending reminder")
+        Ticket.objects.filter(title=title).update(pending_until=now - timedelta(hours=hours))
+    reached = overviews.ticket_list(agent, "reminder", now=now)
+    assert [t.title for t in overviews.ordered(reached, "")] == ["r-5h", "r-2h", "r-1h"]
+    # A sort the agent chose still applies.
+    assert [t.title for t in overviews.ordered(reached, "-pending")] == ["r-1h", "r-2h", "r-5h"]

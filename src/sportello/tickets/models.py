@@ -180,12 +180,19 @@ class Ticket(models.Model):
         indexes = [
             models.Index(fields=["queue", "state"], name="ticket_queue_state"),
             models.Index(fields=["state", "changed"], name="ticket_state_changed"),
-            models.Index(fields=["owner", "lock"], name="ticket_owner_lock"),
-            models.Index(fields=["responsible"], name="ticket_responsible"),
+            # The agent's own lists count their open tickets in readable queues from the
+            # index alone (no visit to the table's rows).
+            models.Index(
+                fields=["owner", "lock", "state", "queue"], name="ticket_owner_lock_state"
+            ),
+            models.Index(fields=["responsible", "state", "queue"], name="ticket_responsible_state"),
             models.Index(fields=["customer_user_id"], name="ticket_customer_user"),
             models.Index(fields=["customer_company_id"], name="ticket_customer_company"),
-            models.Index(fields=["created"], name="ticket_created"),
+            # Newest first, and created per day in readable queues from the index alone.
+            models.Index(fields=["created", "queue"], name="ticket_created_queue"),
             models.Index(fields=["pending_until"], name="ticket_pending_until"),
+            # Reached reminders: one range per pending state, counted from the index.
+            models.Index(fields=["state", "pending_until", "queue"], name="ticket_state_pending"),
             models.Index(fields=["first_response_due"], name="ticket_first_response_due"),
             models.Index(fields=["update_due"], name="ticket_update_due"),
             models.Index(fields=["solution_due"], name="ticket_solution_due"),
@@ -462,6 +469,15 @@ class History(models.Model):
         verbose_name = _("history entry")
         verbose_name_plural = _("history")
         ordering = ["ticket", "id"]
+        indexes = [
+            # Tickets closed per day (the dashboard's chart, statistics): the state changes
+            # of a time range counted from the index alone.
+            models.Index(
+                fields=["created", "state_id_at", "queue_id_at"],
+                name="history_state_updates",
+                condition=models.Q(type="StateUpdate"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.ticket_id}"

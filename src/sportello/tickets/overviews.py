@@ -213,6 +213,10 @@ def ticket_list(
         # Earliest due first; an expression, so no index walk in time order that
         # would pass every ticket while looking for the few escalated ones.
         return escalated(tickets, now=now)
+    if name == "reminder":
+        # The longest-reached reminder first: the range of the (state, pending time)
+        # index in order, stopping at the page's end.
+        return tickets.order_by("pending_until", "id")
     return tickets
 
 
@@ -467,7 +471,7 @@ SORT_FIELDS: dict[str, str] = {
 def ordered(queryset: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     """``queryset`` ordered by ``sort`` (``created``, ``-created``, …), with the id as
     tie-breaker for stable pages; without a known key the list's own order (escalated:
-    earliest due first), else newest first."""
+    earliest due first; reminder: longest reached first), else newest first."""
     descending = sort.startswith("-")
     field = SORT_FIELDS.get(sort.lstrip("-"))
     if field is None:
