@@ -275,6 +275,11 @@ SPORTELLO_BASE_URL = os.environ.get("SPORTELLO_BASE_URL", "http://127.0.0.1:8000
 SPORTELLO_INDEX_WAKE_SECONDS = float(
     os.environ.get("SPORTELLO_INDEX_WAKE_SECONDS", "0" if TESTING else "1")
 )
+# The dashboard's created/closed chart is computed at most once per this many seconds for
+# the same readable queues (as OTRS caches its ticket statistics widget); 0: always fresh.
+SPORTELLO_STATS_CACHE_SECONDS = int(
+    os.environ.get("SPORTELLO_STATS_CACHE_SECONDS", "0" if TESTING else "300")
+)
 SPORTELLO_MAIL_MAX_SIZE = int(os.environ.get("SPORTELLO_MAIL_MAX_SIZE", str(50 * 1024 * 1024)))
 # Follow-up detection: the ticket number after the hook in the subject, and/or the
 # In-Reply-To / References headers matching a stored Message-ID.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -116,6 +118,29 @@ def test_per_day_counts_created_and_closed(agent: User, tickets: dict[str, Ticke
     assert len(days) == 7
     assert days[-1].created == len(tickets) and days[-1].closed == 1
     assert sum(d.created for d in days[:-1]) == 0
+
+
+def test_the_chart_is_computed_once_per_period_for_the_same_read_permissions(
+    agent: User, other_agent: User, queue: Queue, actor: Actor, settings: Any
+) -> None:
+    from django.core.cache import cache
+
+    outsider = User.objects.create_user("agent3", password="pw-agent3-long")
+
+    from tests.web.overview_helpers import ticket_in
+
+    settings.SPORTELLO_STATS_CACHE_SECONDS = 300
+    cache.clear()
+    ticket_in(queue, actor, "first")
+    assert overviews.per_day_cached(agent)[-1].created == 1
+    ticket_in(queue, actor, "second")
+    assert overviews.per_day_cached(agent)[-1].created == 1  # within the period: as computed
+    assert overviews.per_day(agent)[-1].created == 2
+    # Agents with the same read permissions share it; one without has a chart of its own.
+    assert overviews.per_day_cached(other_agent)[-1].created == 1
+    assert overviews.per_day_cached(outsider)[-1].created == 0
+    cache.clear()
+    assert overviews.per_day_cached(agent)[-1].created == 2
 
 
 def test_sorting_by_columns(agent: User, tickets: dict[str, Ticket]) -> None:

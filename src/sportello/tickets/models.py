@@ -188,8 +188,9 @@ class Ticket(models.Model):
             models.Index(fields=["responsible", "state", "queue"], name="ticket_responsible_state"),
             models.Index(fields=["customer_user_id"], name="ticket_customer_user"),
             models.Index(fields=["customer_company_id"], name="ticket_customer_company"),
-            # Newest first, and created per day in readable queues from the index alone.
-            models.Index(fields=["created", "queue"], name="ticket_created_queue"),
+            # Newest first (the id breaks ties, as every list orders), and created per day
+            # in readable queues from the index alone.
+            models.Index(fields=["created", "id", "queue"], name="ticket_created_queue"),
             models.Index(fields=["pending_until"], name="ticket_pending_until"),
             # Reached reminders: one range per pending state, counted from the index.
             models.Index(fields=["state", "pending_until", "queue"], name="ticket_state_pending"),

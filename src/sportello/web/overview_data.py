@@ -157,7 +157,7 @@ def widget_body(
     elif widget.kind == "queues":
         context["queue_overview"] = queue_overview(agent)
     elif widget.kind == "stats":
-        context["chart"] = chart(overviews.per_day(agent))
+        context["chart"] = chart(overviews.per_day_cached(agent))
     return context
 
 

@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="ticket",
-            index=models.Index(fields=["created", "queue"], name="ticket_created_queue"),
+            index=models.Index(fields=["created", "id", "queue"], name="ticket_created_queue"),
         ),
         migrations.AddIndex(
             model_name="ticket",
