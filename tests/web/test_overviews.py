@@ -199,3 +199,37 @@ def test_reached_reminders_come_longest_reached_first(
     assert [t.title for t in overviews.ordered(reached, "")] == ["r-5h", "r-2h", "r-1h"]
     # A sort the agent chose still applies.
     assert [t.title for t in overviews.ordered(reached, "-pending")] == ["r-1h", "r-2h", "r-5h"]
+
+
+def test_the_counters_statement_is_built_once_and_follows_the_tickets_and_the_time(
+    agent: User, queue: Queue, actor: Actor, monkeypatch: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sportello.tickets import actions
+    from tests.web.overview_helpers import ticket_in
+
+    built: list[object] = []
+    real = overviews.counters_query
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(kwargs.get("now"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(overviews, "counters_query", counting)
+    now = timezone.now()
+    ticket_in(queue, actor, "due soon", state="open", solution_due=now + timedelta(hours=1))
+    other = ticket_in(queue, actor, "to lock", state="open")
+    before = overviews.counters(agent, now=now)
+    actions.lock(other, actor=Actor(user=agent))
+    after = overviews.counters(agent, now=now)
+    assert (before.locked, after.locked) == (0, 1)  # the same statement, the rows of now
+    assert overviews.counters(agent, now=now).escalated == 0
+    later = overviews.counters(agent, now=now + timedelta(hours=2))
+    assert later.escalated == 1  # the same statement, run with the later time
+    assert len(built) == 1
+    # Another set of lists is another statement.
+    overviews.counters(agent, now=now, lists={"x": ("new", overviews.NO_FILTER)})
+    assert len(built) == 2
