@@ -11,7 +11,3 @@ updates go out with the next minute's jobs.
 from __future__ import annotations
 
 after_commit = True
-
-
-def enabled() -> bool:
-    return after_commit

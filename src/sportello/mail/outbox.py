@@ -69,7 +69,7 @@ def enqueue(
 
 
 def _schedule(pk: int) -> None:
-    if not handoff.enabled():
+    if not handoff.after_commit:
         return  # the minute sweep sends it
     from sportello.mail.outbox_tasks import send_outbox_message
 

@@ -47,7 +47,7 @@ def wake() -> None:
     end of that window, which takes everything committed before it. A stream of articles
     thus costs two job queue writes per window, not one per article."""
     global _last_wake, _delayed_until
-    if not handoff.enabled():
+    if not handoff.after_commit:
         return  # the minute job drains it
     from sportello.search.tasks import drain_pending
 

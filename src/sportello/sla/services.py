@@ -228,10 +228,9 @@ def attach_configuration(ticket: Ticket) -> None:
         _attach(ticket, field, table)
 
 
-def apply(ticket: Ticket, *, now: datetime, change: Change | None = None) -> bool:
+def apply(ticket: Ticket, *, now: datetime, change: Change | None = None) -> None:
     """Refresh a ticket that an action holds locked, inside the action's transaction, and
-    store its SLA columns if they changed: no read, no commit of its own. True when
-    something was stored.
+    store its SLA columns if they changed: no read, no commit of its own.
 
     The configuration (state, queue, SLA, service, calendars) comes from the per-process
     cache, checked against the database at most once a second."""
@@ -241,10 +240,8 @@ def apply(ticket: Ticket, *, now: datetime, change: Change | None = None) -> boo
     if change is not None:
         change(ticket, now)
     refresh(ticket, now=now)
-    if _sla_values(ticket) == before:
-        return False
-    _store_columns(ticket)
-    return True
+    if _sla_values(ticket) != before:
+        _store_columns(ticket)
 
 
 def _sla_values(ticket: Ticket) -> tuple[Any, ...]:

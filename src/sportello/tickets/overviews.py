@@ -240,16 +240,27 @@ def _users() -> QuerySet[Any]:
     return get_user_model().objects.all()
 
 
-def _count(queryset: QuerySet[Any]) -> Any:
-    """``queryset``'s row count as a scalar subquery (0 when empty)."""
-    counted = (
+def _scalar(queryset: QuerySet[Any], aggregate: Any) -> Any:
+    """``aggregate`` over ``queryset`` as a scalar subquery (0 when empty), for one
+    statement of several counts."""
+    result = (
         queryset.order_by()
         .annotate(_one=Value(1, output_field=IntegerField()))
         .values("_one")
-        .annotate(n=Count("*"))
-        .values("n")
+        .annotate(result=aggregate)
+        .values("result")
     )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+    return Coalesce(Subquery(result, output_field=IntegerField()), 0)
+
+
+def _count(queryset: QuerySet[Any]) -> Any:
+    """``queryset``'s row count."""
+    return _scalar(queryset, Count("*"))
+
+
+def _total(tallied: QuerySet[Any]) -> Any:
+    """The sum of the tally rows ``tallied``: the tickets they count."""
+    return _scalar(tallied, Sum("n"))
 
 
 def count_many(
@@ -280,7 +291,7 @@ def _count_annotations(
             alias = seen[(name, found)] = f"c{len(seen)}"
             condition = _condition(user, name, now) & found.q()
             if name in TALLIED:
-                annotations[alias] = tallies.total(tallied.filter(condition))
+                annotations[alias] = _total(tallied.filter(condition))
             else:
                 annotations[alias] = _count(tickets.filter(condition))
         aliases[key] = alias
@@ -302,8 +313,7 @@ def count_lists_by_type(user: User, types: list[str]) -> dict[str, int]:
     """Open tickets per state type (tallies), in one statement."""
     tallied = open_tallies(user)
     annotations = {
-        f"c{i}": tallies.total(tallied.filter(state_id__in=states_of(t)))
-        for i, t in enumerate(types)
+        f"c{i}": _total(tallied.filter(state_id__in=states_of(t))) for i, t in enumerate(types)
     }
     row = _users().filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     row = row or {}

@@ -12,25 +12,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, IntegerField, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet, Sum
 
 from sportello.tickets.models import Ticket, TicketTally
 
 KEY = ("queue_id", "state_id", "lock", "priority_id", "type_id")
-
-
-def total(rows: QuerySet[TicketTally]) -> Any:
-    """The sum of ``rows``' tallies as a scalar subquery (0 when none), for one
-    statement of several counts."""
-    summed = (
-        rows.order_by()
-        .annotate(_one=Value(1, output_field=IntegerField()))
-        .values("_one")
-        .annotate(s=Sum("n"))
-        .values("s")
-    )
-    return Coalesce(Subquery(summed, output_field=IntegerField()), 0)
 
 
 def per_queue_and_state(rows: QuerySet[TicketTally]) -> dict[int, dict[int, int]]:
