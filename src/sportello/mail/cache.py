@@ -9,7 +9,8 @@ Correctness across processes: every change to one of these models (saved or dele
 through the ORM, or a change of a many-to-many set) writes a new random token into the one
 ``ConfigVersion`` row, inside the transaction of the change. A process compares the token
 with the one its cache was filled under (``refresh``) and drops everything when they
-differ: ``ingest_message`` does this before every message, the event bus before the
+differ: ``ingest_message`` for every message (the token comes with its first read), the
+event bus before the
 subscribers of a transaction run (at most once a second), so a committed change is seen
 by the next message. The process that makes the change also clears its own cache at once.
 Changes that bypass the ORM signals (``QuerySet.update``, raw SQL) must call ``bump``.
@@ -48,12 +49,16 @@ def _read_token() -> str:
 def refresh(max_age: float = 0.0) -> None:
     """Drop the cache if the configuration changed since it was filled. ``max_age``:
     skip the check when the last one is younger than that many seconds."""
-    global _token, _checked_at
-    now = time.monotonic()
-    if max_age and now - _checked_at < max_age and _token is not None:
+    if max_age and time.monotonic() - _checked_at < max_age and _token is not None:
         return
-    token = _read_token()
-    _checked_at = now
+    accept(_read_token())
+
+
+def accept(token: str) -> None:
+    """The token as just read from the database (``refresh``, or a statement that reads
+    it along with other things): drop the cache if it changed."""
+    global _token, _checked_at
+    _checked_at = time.monotonic()
     if token != _token:
         _values.clear()
         _token = token

@@ -13,6 +13,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.db.models import QuerySet
 
+from sportello.core.statements import INTEGER, TEXT, Statement
 from sportello.mail.parsing import ParsedMessage
 from sportello.queues.models import FollowUpPolicy
 from sportello.tickets.models import Article, StateType, Ticket
@@ -24,6 +25,22 @@ MAX_MERGE_HOPS = 10
 def _tickets() -> QuerySet[Ticket]:
     # What filing a follow-up reads next: the state (closed?) and the queue (policy).
     return Ticket.objects.select_related("state", "queue")
+
+
+# Compiled once (core.statements): every incoming mail asks.
+_BY_NUMBERS = Statement(lambda numbers: _tickets().filter(number__in=numbers), [TEXT])
+_BY_ID = Statement(lambda pk: _tickets().filter(pk=pk), INTEGER)
+# Each referenced Message-ID with its article's ticket; the ticket is read by primary key
+# afterwards. Neither a join nor an ORDER BY: with either, a planner with stale statistics
+# may walk the whole ticket or article table instead of the Message-ID index.
+_REFERENCED = Statement(
+    lambda ids: (
+        Article.objects.filter(message_id__in=ids)
+        .order_by()
+        .values_list("id", "message_id", "ticket_id")
+    ),
+    [TEXT],
+)
 
 
 @lru_cache(maxsize=8)
@@ -40,7 +57,7 @@ def _by_subject(message: ParsedMessage) -> Ticket | None:
     numbers = numbers_in_subject(message.subject)
     if not numbers:
         return None
-    tickets = {t.number: t for t in _tickets().filter(number__in=numbers)}
+    tickets = {t.number: t for t in _BY_NUMBERS.objects(numbers)}
     return next((tickets[n] for n in numbers if n in tickets), None)
 
 
@@ -50,24 +67,21 @@ def _by_references(message: ParsedMessage) -> Ticket | None:
     ids = [i for i in ids if i and len(i) <= 998][:50]
     if not ids:
         return None
-    # One query: each referenced Message-ID with its (first) article's ticket.
-    found: dict[str, Ticket] = {}
-    articles = (
-        Article.objects.filter(message_id__in=ids)
-        .select_related("ticket__state", "ticket__queue")
-        .only("message_id", "ticket")
-        .order_by("id")
-    )
-    for article in articles:
-        found[article.message_id] = article.ticket  # the newest article wins, as before
-    return next((found[i] for i in ids if i in found), None)
+    found: dict[str, int] = {}
+    for _id, message_id, ticket_id in sorted(_REFERENCED.rows(ids)):
+        found[message_id] = ticket_id  # the newest article wins
+    ticket_id = next((found[i] for i in ids if i in found), None)
+    return None if ticket_id is None else _BY_ID.first(ticket_id)
 
 
 def follow_merges(ticket: Ticket) -> Ticket:
     for _ in range(MAX_MERGE_HOPS):
         if ticket.merged_into_id is None:
             break
-        ticket = _tickets().get(pk=ticket.merged_into_id)
+        merged_into = _BY_ID.first(ticket.merged_into_id)
+        if merged_into is None:
+            break
+        ticket = merged_into
     return ticket
 
 

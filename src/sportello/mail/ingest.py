@@ -12,6 +12,7 @@ import logging
 import traceback
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import (
@@ -22,14 +23,17 @@ from django.db import (
     connection,
     transaction,
 )
+from django.db.models import QuerySet, Subquery
 
 from sportello.core.actor import Actor
 from sportello.core.events import collect, publish
+from sportello.core.statements import TEXT, Statement
+from sportello.customers.models import CustomerUser
 from sportello.mail import cache, config, followup
 from sportello.mail.context import by_address
 from sportello.mail.events import MailFiled, MailTooLarge
 from sportello.mail.filters import Decision, decide
-from sportello.mail.models import AutoResponseType, FailedMailStatus
+from sportello.mail.models import AutoResponseType, ConfigVersion, FailedMailStatus
 from sportello.mail.parsing import Address, ParsedMessage, parse_message
 from sportello.mail.spool import spool_to_database, spool_to_files
 from sportello.queues.models import FollowUpPolicy, Queue
@@ -81,7 +85,6 @@ def ingest_message(
     if len(raw) > settings.SPORTELLO_MAIL_MAX_SIZE and _spool_failures:
         return _spool_too_large(raw, source=source)
     try:
-        cache.refresh()  # configuration changed by another process since the last message?
         return _process(raw, queue_name=queue_name, trusted=trusted)
     except Exception as error:
         logger.exception("incoming mail from %s could not be processed", source)
@@ -175,25 +178,68 @@ def _is_automatic(message: ParsedMessage) -> bool:
     )
 
 
-def _duplicate(message: ParsedMessage) -> IngestResult | None:
-    # The condition of the partial unique index, spelled out so SQLite uses it too. The
-    # index is unique: at most one row, no ORDER BY/LIMIT of first() to build.
-    found = next(
-        iter(
-            Article.objects.filter(content_hash=message.content_hash)
-            .exclude(content_hash="")
-            .values_list("ticket__number", "number")
-        ),
-        None,
+# The condition of the partial unique index, spelled out so SQLite uses it too. The index
+# is unique: at most one row.
+def _duplicates(content_hash: str) -> QuerySet[Article]:
+    return Article.objects.filter(content_hash=content_hash).exclude(content_hash="").order_by()
+
+
+def _customers(address: str) -> QuerySet[CustomerUser]:
+    return by_address(address).filter(valid=True).order_by("pk")
+
+
+def _first_read(hash_1: str, hash_2: str, address_1: str, address_2: str) -> QuerySet[Any]:
+    """What every message needs first, in one round trip: the configuration token, the
+    duplicate (ticket and article number), the sender's customer login and company."""
+    return ConfigVersion.objects.filter(pk=ConfigVersion.SINGLETON).values_list(
+        "token",
+        Subquery(_duplicates(hash_1).values("ticket__number")),
+        Subquery(_duplicates(hash_2).values("number")),
+        Subquery(_customers(address_1).values("login")[:1]),
+        Subquery(_customers(address_2).values("company__customer_id")[:1]),
     )
-    return IngestResult("duplicate", found[0], found[1]) if found else None
+
+
+# Compiled once (core.statements): these run for every message.
+_FIRST_READ = Statement(_first_read, TEXT, TEXT, TEXT, TEXT)
+_DUPLICATE = Statement(lambda h: _duplicates(h).values_list("ticket__number", "number"), TEXT)
+
+
+@dataclass(frozen=True)
+class _Known:
+    duplicate: IngestResult | None
+    customer: tuple[str, str] | None  # login and company id of a valid customer user
+
+
+def _first_lookups(message: ParsedMessage) -> _Known:
+    address = message.from_.email if message.from_ else ""
+    found = _FIRST_READ.rows(message.content_hash, message.content_hash, address, address)
+    if not found:  # no configuration row (an emptied database): ask one by one
+        cache.refresh()
+        return _Known(_duplicate(message), _customer_by_address(address))
+    token, ticket_number, article_number, login, company = found[0]
+    cache.accept(token or "")
+    duplicate = IngestResult("duplicate", ticket_number, article_number) if ticket_number else None
+    return _Known(duplicate, (login, company or "") if login else None)
+
+
+def _duplicate(message: ParsedMessage) -> IngestResult | None:
+    found = _DUPLICATE.rows(message.content_hash)
+    return IngestResult("duplicate", found[0][0], found[0][1]) if found else None
+
+
+def _customer_by_address(address: str) -> tuple[str, str] | None:
+    if not address:
+        return None
+    customer = _customers(address).values_list("login", "company__customer_id").first()
+    return (customer[0], customer[1] or "") if customer else None
 
 
 def _process(raw: bytes, *, queue_name: str | None, trusted: bool) -> IngestResult:
     message = parse_message(raw)
-    duplicate = _duplicate(message)
-    if duplicate is not None:
-        return duplicate
+    known = _first_lookups(message)  # also drops a configuration cache that is stale
+    if known.duplicate is not None:
+        return known.duplicate
     trusted = trusted or settings.SPORTELLO_MAIL_TRUST_HEADERS
     decision, _applied = decide(message, trusted=trusted)
     is_automatic = _is_automatic(message)
@@ -202,8 +248,8 @@ def _process(raw: bytes, *, queue_name: str | None, trusted: bool) -> IngestResu
         # actions that must stand or fall together share one, below).
         ticket = followup.find_ticket(message)
         if ticket is not None:
-            return _follow_up(ticket, message, decision, is_automatic=is_automatic)
-        return _new_ticket(message, decision, queue_name, is_automatic=is_automatic)
+            return _follow_up(ticket, message, decision, known, is_automatic=is_automatic)
+        return _new_ticket(message, decision, known, queue_name, is_automatic=is_automatic)
     except IntegrityError:
         # A parallel delivery of the same message won the race on the unique hash.
         duplicate = _duplicate(message)
@@ -212,17 +258,16 @@ def _process(raw: bytes, *, queue_name: str | None, trusted: bool) -> IngestResu
         raise
 
 
-def _customer(message: ParsedMessage, decision: Decision) -> tuple[str, str]:
+def _customer(message: ParsedMessage, decision: Decision, known: _Known) -> tuple[str, str]:
     if decision.customer_user:
         return decision.customer_user, decision.customer_company
     sender = message.from_.email if message.from_ else ""
     if not sender:
         return "", decision.customer_company
-    customer = by_address(sender).filter(valid=True).select_related("company").first()
-    if customer is None:
+    if known.customer is None:
         return sender, decision.customer_company
-    company = customer.company.customer_id if customer.company else ""
-    return customer.login, decision.customer_company or company
+    login, company = known.customer
+    return login, decision.customer_company or company
 
 
 def _route(message: ParsedMessage, decision: Decision, queue_name: str | None) -> Queue:
@@ -242,6 +287,7 @@ def _route(message: ParsedMessage, decision: Decision, queue_name: str | None) -
 def _new_ticket(
     message: ParsedMessage,
     decision: Decision,
+    known: _Known,
     queue_name: str | None,
     *,
     is_automatic: bool,
@@ -250,7 +296,7 @@ def _new_ticket(
 ) -> IngestResult:
     actor = _actor(message)
     queue = _route(message, decision, queue_name)
-    customer_user, customer_company = _customer(message, decision)
+    customer_user, customer_company = _customer(message, decision, known)
     state = config.state_by_name(decision.state) if decision.state else None
     if state is not None and (state.is_pending or state.type == StateType.MERGED):
         state = None  # a pending or merged state needs more than a mail can say
@@ -297,7 +343,12 @@ def _new_ticket(
 
 
 def _follow_up(
-    ticket: Ticket, message: ParsedMessage, decision: Decision, *, is_automatic: bool
+    ticket: Ticket,
+    message: ParsedMessage,
+    decision: Decision,
+    known: _Known,
+    *,
+    is_automatic: bool,
 ) -> IngestResult:
     actor = _actor(message)
     state_type = ticket.state.type
@@ -308,6 +359,7 @@ def _follow_up(
             return _new_ticket(
                 message,
                 decision,
+                known,
                 ticket.queue.full_name,
                 is_automatic=is_automatic,
                 auto_response=AutoResponseType.NEW_AFTER_CLOSED,

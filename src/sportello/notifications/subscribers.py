@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 
 from sportello.accounts.models import User
 from sportello.core.events import subscribe
+from sportello.core.statements import INTEGER, Statement
 from sportello.mail import config
 from sportello.mail.events import DeliveryFailed
 from sportello.notifications.customer import notify_customer_on
@@ -19,6 +20,18 @@ from sportello.notifications.models import NotificationType
 from sportello.notifications.services import notify, queue_subscribers, stakeholders, watchers
 from sportello.tickets import events
 from sportello.tickets.models import Channel, SenderType, Ticket, TicketWatch
+
+# Only the queue joined: wide joins cost more than the rare extra read of an owner or
+# responsible when somebody is to be told. Compiled once (core.statements): every event
+# of every ticket may ask.
+_TICKET = Statement(
+    lambda pk: (
+        Ticket.objects.select_related("queue")
+        .annotate(has_watchers=Exists(TicketWatch.objects.filter(ticket=OuterRef("pk"))))
+        .filter(pk=pk)
+    ),
+    INTEGER,
+)
 
 
 class LazyTicket:
@@ -31,15 +44,7 @@ class LazyTicket:
 
     def __call__(self) -> Ticket | None:
         if not self._loaded and self.ticket_id is not None:
-            # Only the queue joined: wide joins cost more to compile than the rare extra
-            # read of an owner or responsible when somebody is to be told. One row by
-            # primary key: no ORDER BY/LIMIT of first() to compile.
-            found = (
-                Ticket.objects.select_related("queue")
-                .annotate(has_watchers=Exists(TicketWatch.objects.filter(ticket=OuterRef("pk"))))
-                .filter(pk=self.ticket_id)
-            )
-            self._ticket = next(iter(found), None)
+            self._ticket = _TICKET.first(self.ticket_id)
             self._loaded = True
         return self._ticket
 

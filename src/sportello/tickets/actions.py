@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,7 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput, NotFound
 from sportello.core.events import publish
+from sportello.core.statements import INTEGER, Statement
 from sportello.queues.models import Queue
 from sportello.sla.models import SLA, Service
 from sportello.tickets import events
@@ -84,16 +85,38 @@ def _fit_title(title: str) -> str:
     return title[: TITLE_MAX_LENGTH - 1] + "…" if len(title) > TITLE_MAX_LENGTH else title
 
 
-def _locked_ticket(ticket: Ticket) -> Ticket:
-    """The current row, locked until the transaction ends (SQLite: the IMMEDIATE
-    transaction already holds the write lock)."""
+def _locked_query(pk: Any) -> QuerySet[Ticket]:
     # Queue, state and the agents come along (permission checks, preconditions and the
     # history's old values read them); only the ticket row is locked.
     return (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("queue", "state", "owner", "responsible")
-        .get(pk=ticket.pk)
+        .filter(pk=pk)
     )
+
+
+# Every action starts with this read: compiled once (core.statements).
+_LOCKED = Statement(_locked_query, INTEGER)
+# add_article's: the number of the ticket's last article in the same statement.
+_LOCKED_WITH_LAST_ARTICLE = Statement(
+    lambda pk: _locked_query(pk).annotate(
+        last_article=Subquery(
+            Article.objects.filter(ticket=OuterRef("pk")).order_by("-number").values("number")[:1]
+        )
+    ),
+    INTEGER,
+)
+
+
+def _locked_ticket(ticket: Ticket, *, last_article: bool = False) -> Ticket:
+    """The current row, locked until the transaction ends (SQLite: the IMMEDIATE
+    transaction already holds the write lock). ``last_article``: with the attribute
+    ``last_article``, the number of its newest article (None without one)."""
+    statement = _LOCKED_WITH_LAST_ARTICLE if last_article else _LOCKED
+    current = statement.first(ticket.pk)
+    if current is None:
+        raise Ticket.DoesNotExist(f"ticket {ticket.pk} does not exist")
+    return current
 
 
 def _touch(ticket: Ticket, actor: Actor, *fields: str) -> None:
@@ -301,13 +324,13 @@ def add_article(
     """Append an article (mail, note, phone call, web request) as the next number."""
     permission = "note" if data.sender_type == "agent" else "ro"
     with transaction.atomic():
-        current = _locked_ticket(ticket)
+        current = _locked_ticket(ticket, last_article=True)
         permissions.require(actor.user, permission, current.queue)
         if current.state.type == StateType.MERGED:
             raise Conflict(
                 _("Ticket %(number)s was merged; add to its target instead."), number=current.number
             )
-        last = current.articles.aggregate(last=Max("number"))["last"] or 0
+        last = getattr(current, "last_article", None) or 0
         article = _add_article(current, data, actor=actor, number=last + 1, quiet=quiet)
         _touch(current, actor)
     return article
