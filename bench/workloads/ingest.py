@@ -60,6 +60,9 @@ class StreamResult:
     # cost, apart from waiting for the database or for other work on the machine.
     cpu_seconds: float = 0.0
     statements: int = 0
+    # CPU seconds of the PostgreSQL backends that served them, when the server runs on
+    # this machine (read from /proc); None where it cannot be seen (SQLite, a remote host).
+    server_cpu_seconds: float | None = None
 
     def merge(self, other: StreamResult) -> None:
         self.results.update(other.results)
@@ -68,6 +71,8 @@ class StreamResult:
         self.input_bytes += other.input_bytes
         self.cpu_seconds += other.cpu_seconds
         self.statements += other.statements
+        if other.server_cpu_seconds is not None:
+            self.server_cpu_seconds = (self.server_cpu_seconds or 0.0) + other.server_cpu_seconds
 
 
 @dataclass
@@ -115,6 +120,11 @@ class IngestReport:
             "ingest_ms_median": _ms(statistics.median(stream.latencies)),
             "ingest_ms_p95": _ms(percentile(stream.latencies, 95)),
             "cpu_ms_per_message": _ms(stream.cpu_seconds / self.messages) if self.messages else 0.0,
+            "server_cpu_ms_per_message": (
+                _ms(stream.server_cpu_seconds / self.messages)
+                if stream.server_cpu_seconds is not None and self.messages
+                else "not measured"
+            ),
             "statements_per_message": (
                 round(stream.statements / self.messages, 1) if self.messages else 0.0
             ),
@@ -184,11 +194,38 @@ def ingest_mails(
         stream.statements += 1
         return execute(sql, params, many, context)
 
+    server = _server_process(connection)
+    server_before = _process_cpu(server)
     with connection.execute_wrapper(count):
         cpu = time.process_time()
         _ingest(mails, blobs, stream, step, progress, ingest_message)
         stream.cpu_seconds = time.process_time() - cpu
+    server_after = _process_cpu(server)
+    if server_before is not None and server_after is not None:
+        stream.server_cpu_seconds = server_after - server_before
     return stream
+
+
+def _server_process(connection: Any) -> int | None:
+    """The process id of the PostgreSQL backend serving ``connection``."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
+
+
+def _process_cpu(pid: int | None) -> float | None:
+    """User and system CPU seconds of a process on this machine, or None."""
+    if pid is None:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None  # the server runs elsewhere
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _ingest(

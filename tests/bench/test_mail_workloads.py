@@ -11,6 +11,7 @@ import pytest
 from bench.mailgen import Kind, Sender, generate
 from bench.workloads.ingest import Setup, prepare, run_ingest
 from bench.workloads.outbox import run_outbox
+from django.db import connection
 
 from sportello.mail.models import OutboxMessage, OutboxStatus
 from sportello.tickets.models import Article, Attachment, Ticket
@@ -107,6 +108,11 @@ def test_ingest_files_every_reply_into_its_ticket(setup: Setup) -> None:
     figures = report.figures()
     assert figures["threading_errors"] == 0 and figures["messages"] == MESSAGES
     assert (figures["new"], figures["followup"], figures["duplicate"]) == (36, 21, 3)
+    server_cpu = figures["server_cpu_ms_per_message"]
+    if connection.vendor == "postgresql":  # the test server runs on this machine
+        assert isinstance(server_cpu, float) and server_cpu > 0
+    else:
+        assert server_cpu == "not measured"
 
 
 @pytest.mark.django_db

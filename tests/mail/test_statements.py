@@ -40,14 +40,15 @@ pytestmark = pytest.mark.django_db
 OTHER_SUBSCRIBERS = 7
 NEW_TICKET = 9 + OTHER_SUBSCRIBERS
 # Token and duplicate check, the ticket by number, its locked row with the number of its
-# last article, the article, the due times, the index queue, history, the ticket's change
-# time, savepoints, and one read by the subscribers.
-FOLLOW_UP = 11 + OTHER_SUBSCRIBERS
+# last article, the article, the index queue, history, the ticket's change time with the
+# due times the article moved (one UPDATE), savepoints, and one read by the subscribers.
+FOLLOW_UP = 10 + OTHER_SUBSCRIBERS
 # An answer on a ticket that is already the agent's: the locked ticket with what
 # composing reads, the customer, the article (locked row with the last article's number,
-# insert, due times, index queue, history, change time), the outbox entry, two savepoint
-# pairs (production: BEGIN/COMMIT and one pair), and one read by the subscribers.
-ANSWER = 14 + OTHER_SUBSCRIBERS
+# insert, index queue, history, change time and due times), the outbox entry, two
+# savepoint pairs (production: BEGIN/COMMIT and one pair), and one read by the
+# subscribers.
+ANSWER = 13 + OTHER_SUBSCRIBERS
 SEND = 3
 
 

@@ -8,7 +8,10 @@ inline: the bus runs them in the publishing process.
 A few derived columns must change together with what they derive from (the SLA due
 times of a ticket): their subscribers are registered with ``subscribe_in_transaction``
 and run at ``publish``, inside the action's transaction, on the object the action holds
-locked. They must be cheap and may not do I/O beyond the database.
+locked. They must be cheap and may not do I/O beyond the database. An action that saves
+the object itself after publishing can open ``saved_after(subject)``: subscribers then
+hand it the columns they changed (``defer_columns``) instead of writing them, and the
+action's own write takes them along.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -98,6 +101,32 @@ def dispatch(event: DomainEvent) -> None:
                 handler(event)
             except Exception:
                 logger.exception("event subscriber %r failed for %r", handler, event)
+
+
+_SAVED_AFTER = "_columns_saved_after"
+
+
+@contextmanager
+def saved_after(subject: Any) -> Iterator[set[str]]:
+    """The names of the columns in-transaction subscribers changed on ``subject`` inside
+    the block and left unwritten; the caller must save them right after the block."""
+    pending: set[str] = set()
+    subject.__dict__[_SAVED_AFTER] = pending
+    try:
+        yield pending
+    finally:
+        subject.__dict__.pop(_SAVED_AFTER, None)
+
+
+def defer_columns(subject: Any, names: Iterable[str]) -> bool:
+    """For an in-transaction subscriber: True when the publisher saves ``subject`` after
+    the event (the columns are recorded for that save), False when the subscriber must
+    write them itself."""
+    pending: set[str] | None = subject.__dict__.get(_SAVED_AFTER)
+    if pending is None:
+        return False
+    pending.update(names)
+    return True
 
 
 def publish(event: DomainEvent, *, subject: Any = None) -> None:

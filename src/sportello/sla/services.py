@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core import events
 from sportello.mail import cache as configuration_cache
 from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, DUE_FIELD, Clock, Plan, clock_bits, plan
@@ -230,7 +231,8 @@ def attach_configuration(ticket: Ticket) -> None:
 
 def apply(ticket: Ticket, *, now: datetime, change: Change | None = None) -> None:
     """Refresh a ticket that an action holds locked, inside the action's transaction, and
-    store its SLA columns if they changed: no read, no commit of its own.
+    store its SLA columns if they changed (or leave those to the action's own save that
+    follows, ``core.events.saved_after``): no read, no commit of its own.
 
     The configuration (state, queue, SLA, service, calendars) comes from the per-process
     cache, checked against the database at most once a second."""
@@ -240,7 +242,10 @@ def apply(ticket: Ticket, *, now: datetime, change: Change | None = None) -> Non
     if change is not None:
         change(ticket, now)
     refresh(ticket, now=now)
-    if _sla_values(ticket) != before:
+    changed = tuple(
+        name for name, old in zip(SLA_FIELDS, before, strict=True) if getattr(ticket, name) != old
+    )
+    if changed and not events.defer_columns(ticket, changed):
         _store_columns(ticket)
 
 

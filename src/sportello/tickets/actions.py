@@ -22,7 +22,7 @@ from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput, NotFound
-from sportello.core.events import publish
+from sportello.core.events import publish, saved_after
 from sportello.core.statements import INTEGER, Statement
 from sportello.queues.models import Queue
 from sportello.sla.models import SLA, Service
@@ -331,8 +331,10 @@ def add_article(
                 _("Ticket %(number)s was merged; add to its target instead."), number=current.number
             )
         last = getattr(current, "last_article", None) or 0
-        article = _add_article(current, data, actor=actor, number=last + 1, quiet=quiet)
-        _touch(current, actor)
+        # The due times the article moves are written with the change time: one UPDATE.
+        with saved_after(current) as columns:
+            article = _add_article(current, data, actor=actor, number=last + 1, quiet=quiet)
+        _touch(current, actor, *sorted(columns))
     return article
 
 
