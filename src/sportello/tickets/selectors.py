@@ -70,8 +70,10 @@ def ticket_list(
 
 
 def ticket_url(ticket: Ticket) -> str:
+    """The path of the ticket's zoom (``web:ticket``), reversed in the small configuration
+    of linked pages: mail and notifications need it without loading the agent interface."""
     try:
-        return reverse("web:ticket", args=[ticket.number])
+        return reverse("ticket", urlconf="sportello.web.link_urls", args=[ticket.number])
     except NoReverseMatch:
         return ""
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sportello.web import auth, create, downloads, overview_views, printing, views
+from sportello.web import auth, create, downloads, link_urls, overview_views, printing, views
 
 app_name = "web"
 
@@ -29,7 +29,7 @@ urlpatterns = [
     path("tickets/new/phone/", create.new_phone_ticket, name="new-phone-ticket"),
     path("tickets/new/email/", create.new_email_ticket, name="new-email-ticket"),
     path("customers/search/", create.customer_search, name="customer-search"),
-    path("ticket/<str:number>/", views.ticket_zoom, name="ticket"),
+    *link_urls.urlpatterns,  # the ticket zoom
     path("ticket/<str:number>/answer/", views.ticket_answer, name="ticket-answer"),
     path("ticket/<str:number>/print/", printing.ticket_print, name="ticket-print"),
     path("ticket/<str:number>/attachment/<int:pk>/", downloads.attachment, name="attachment"),
