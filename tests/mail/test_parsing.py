@@ -383,3 +383,16 @@ def test_a_mail_quoted_as_plain_text_keeps_its_lines() -> None:
     message = parse_message(raw)
     assert message.body_text.count("\n") >= encoded.count(b"\n") - 1
     assert encoded.decode().replace("\r\n", "\n").strip() in message.body_text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_plain_ascii_headers_skip_decoding_with_the_same_result(raw: str) -> None:
+    from email.header import decode_header, make_header
+
+    try:
+        expected = str(make_header(decode_header(raw)))
+    except (UnicodeError, LookupError, ValueError, AssertionError, IndexError):
+        expected = raw
+    expected = " ".join(expected.split()) if "\n" in expected or "\r" in expected else expected
+    assert parsing._decode_header_value(raw) == expected.replace("\x00", "")

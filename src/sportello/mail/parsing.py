@@ -142,10 +142,13 @@ def _decode_bytes(data: bytes, charset: str | None) -> str:
 
 def _decode_header_value(raw: str, hint: str | None = None) -> str:
     """Decode RFC 2047 words; undecodable bytes (8-bit headers) go through detection."""
-    try:
-        text = str(make_header(decode_header(raw)))
-    except (UnicodeError, LookupError, ValueError, AssertionError, IndexError):
-        text = raw
+    if raw.isascii() and "=?" not in raw:
+        text = raw  # no encoded word: what decoding would return, without its cost
+    else:
+        try:
+            text = str(make_header(decode_header(raw)))
+        except (UnicodeError, LookupError, ValueError, AssertionError, IndexError):
+            text = raw
     if _SURROGATE.search(text):
         data = text.encode("utf-8", errors="surrogateescape")
         text = _decode_bytes(data, hint)
