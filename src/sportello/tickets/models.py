@@ -372,6 +372,14 @@ class TicketCounter(models.Model):
         return f"{self.system_id}/{self.day}: {self.value}"
 
 
+def _tally_key(to: Any) -> Any:
+    """A key column of ``TicketTally``: no constraint and no index of its own (the unique
+    key is the index; a row of a deleted queue or state is only a zero to drop)."""
+    return models.ForeignKey(
+        to, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+
+
 class TicketTally(models.Model):
     """How many tickets have each combination of queue, state, lock, priority and type.
 
@@ -384,35 +392,11 @@ class TicketTally(models.Model):
     recounts. No foreign key constraints: a row of a deleted state or queue is only a
     zero to drop."""
 
-    queue = models.ForeignKey(
-        "queues.Queue",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    state = models.ForeignKey(
-        State,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    queue = _tally_key("queues.Queue")
+    state = _tally_key(State)
     lock = models.CharField(max_length=10, choices=Lock.choices)
-    priority = models.ForeignKey(
-        Priority,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-    type = models.ForeignKey(
-        TicketType,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
+    priority = _tally_key(Priority)
+    type = _tally_key(TicketType)
     n = models.BigIntegerField(default=0)
 
     class Meta:

@@ -45,34 +45,23 @@ class WidgetSettingsForm(forms.Form):
 LOCK_CHOICES = [("", _("locked or not")), ("lock", _("locked")), ("unlock", _("unlocked"))]
 
 
+def _ids_field(
+    label: Any, widget: type[forms.Widget] = forms.SelectMultiple
+) -> forms.TypedMultipleChoiceField:
+    """A filter field of ids; its choices are set per agent by ``WidgetFilterForm``."""
+    return forms.TypedMultipleChoiceField(
+        label=label, coerce=int, required=False, choices=(), widget=widget
+    )
+
+
 class WidgetFilterForm(WidgetSettingsForm):
     """A ticket list widget's settings with its saved filter; the choices are what the
     agent may see and the open states (the lists show open tickets only)."""
 
-    queues = forms.TypedMultipleChoiceField(
-        label=_("Queues"), coerce=int, required=False, choices=()
-    )
-    states = forms.TypedMultipleChoiceField(
-        label=_("States"),
-        coerce=int,
-        required=False,
-        choices=(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    priorities = forms.TypedMultipleChoiceField(
-        label=_("Priorities"),
-        coerce=int,
-        required=False,
-        choices=(),
-        widget=forms.CheckboxSelectMultiple,
-    )
-    types = forms.TypedMultipleChoiceField(
-        label=_("Types"),
-        coerce=int,
-        required=False,
-        choices=(),
-        widget=forms.CheckboxSelectMultiple,
-    )
+    queues = _ids_field(_("Queues"))
+    states = _ids_field(_("States"), forms.CheckboxSelectMultiple)
+    priorities = _ids_field(_("Priorities"), forms.CheckboxSelectMultiple)
+    types = _ids_field(_("Types"), forms.CheckboxSelectMultiple)
     lock = forms.ChoiceField(label=_("Lock"), required=False, choices=LOCK_CHOICES)
 
     def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
@@ -89,14 +78,7 @@ class WidgetFilterForm(WidgetSettingsForm):
             self.fields[name].choices = values  # type: ignore[attr-defined]
 
     def ticket_filter(self) -> overviews.TicketFilter:
-        data = self.cleaned_data
-        return overviews.TicketFilter(
-            queues=tuple(sorted(data.get("queues") or ())),
-            states=tuple(sorted(data.get("states") or ())),
-            priorities=tuple(sorted(data.get("priorities") or ())),
-            types=tuple(sorted(data.get("types") or ())),
-            lock=data.get("lock") or "",
-        )
+        return dashboard.filter_from(self.cleaned_data)
 
 
 class BulkForm(forms.Form):
