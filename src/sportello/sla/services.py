@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import DateTimeField, Field, Q, QuerySet, Value, prefetch_related_objects
+from django.db.models import DateTimeField, Q, QuerySet, Value, prefetch_related_objects
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.core import events
+from sportello.core.writes import Update
 from sportello.mail import cache as configuration_cache
 from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, DUE_FIELD, Clock, Plan, clock_bits, plan
@@ -253,26 +253,12 @@ def _sla_values(ticket: Ticket) -> tuple[Any, ...]:
     return tuple(getattr(ticket, name) for name in SLA_FIELDS)
 
 
-def _column(name: str) -> tuple[str, Field[Any, Any]]:
-    field = Ticket._meta.get_field(name)
-    assert isinstance(field, Field) and field.column
-    return connection.ops.quote_name(field.column), field
+# The SLA columns of a locked row, by primary key: compiled once (core.writes).
+_UPDATE = Update(Ticket)
 
 
 def _store_columns(ticket: Ticket) -> None:
-    """The SLA columns of a locked row, by primary key."""
-    assignments, params = [], []
-    for name in SLA_FIELDS:
-        column, field = _column(name)
-        assignments.append(f"{column} = %s")
-        params.append(field.get_db_prep_save(getattr(ticket, name), connection))
-    params.append(ticket.pk)
-    sql = (
-        f"UPDATE {connection.ops.quote_name(Ticket._meta.db_table)}"  # noqa: S608
-        f" SET {', '.join(assignments)} WHERE {_column('id')[0]} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _UPDATE.save(ticket, SLA_FIELDS)
 
 
 # -- what the ticket zoom, dashboards and search show ------------------------------------

@@ -24,6 +24,7 @@ from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput, NotFound
 from sportello.core.events import publish, saved_after
 from sportello.core.statements import INTEGER, Statement
+from sportello.core.writes import Insert, Update
 from sportello.queues.models import Queue
 from sportello.sla.models import SLA, Service
 from sportello.tickets import events
@@ -108,6 +109,11 @@ _LOCKED_WITH_LAST_ARTICLE = Statement(
 )
 
 
+# Every new ticket and every action's change time: compiled once (core.writes).
+_INSERT = Insert(Ticket)
+_UPDATE = Update(Ticket)
+
+
 def _locked_ticket(ticket: Ticket, *, last_article: bool = False) -> Ticket:
     """The current row, locked until the transaction ends (SQLite: the IMMEDIATE
     transaction already holds the write lock). ``last_article``: with the attribute
@@ -122,7 +128,7 @@ def _locked_ticket(ticket: Ticket, *, last_article: bool = False) -> Ticket:
 def _touch(ticket: Ticket, actor: Actor, *fields: str) -> None:
     ticket.changed = timezone.now()
     ticket.changed_by = actor.user
-    ticket.save(update_fields=[*fields, "changed", "changed_by"])
+    _UPDATE.save(ticket, [*fields, "changed", "changed_by"])
 
 
 def _publish(
@@ -228,7 +234,7 @@ def create_ticket(
     _require_valid(owner, _("Agent %(name)s is not active."))
     now = timezone.now()
     with transaction.atomic():
-        ticket = Ticket.objects.create(
+        ticket = Ticket(
             number=next_ticket_number(now),
             title=_fit_title(title),
             queue=queue,
@@ -246,6 +252,7 @@ def create_ticket(
             changed=now,
             changed_by=actor.user,
         )
+        _INSERT.save([ticket])
         # The ticket's history row and its first article's are written in one insert.
         history = [
             entry(

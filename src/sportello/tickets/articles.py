@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile, File
 from django.utils import timezone
 
 from sportello.accounts.models import User
+from sportello.core.writes import Insert
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
     Article,
@@ -22,6 +23,10 @@ from sportello.tickets.models import (
 )
 
 NUL = "\x00"
+
+# Every message writes these rows: their inserts are compiled once (core.writes).
+_ARTICLE_INSERT = Insert(Article)
+_ATTACHMENT_INSERT = Insert(Attachment)
 
 
 @dataclass
@@ -115,7 +120,7 @@ def store_article(ticket: Ticket, data: ArticleInput, *, number: int, created_by
         article.raw_source.save(
             f"{ticket.number}-{number}.eml", ContentFile(data.raw_source), save=False
         )
-    article.save()
+    _ARTICLE_INSERT.save([article])
     for item in data.attachments:
         store_attachment(article, item)
     return article
@@ -135,5 +140,5 @@ def store_attachment(article: Article, item: AttachmentInput) -> Attachment:
     )
     # Stored under a neutral name: the original filename is data, not a path.
     attachment.file.save(f"{article.ticket.number}-{article.number}.bin", content, save=False)
-    attachment.save()
+    _ATTACHMENT_INSERT.save([attachment])
     return attachment

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sportello.core.writes import Insert
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, History, Ticket
 
 if TYPE_CHECKING:
     from sportello.core.actor import Actor
+
+# Every action writes history: the insert is compiled once per row count (core.writes).
+_INSERT = Insert(History)
 
 
 def record(
@@ -22,13 +26,13 @@ def record(
     comment: str = "",
 ) -> History:
     row = entry(ticket, type, actor=actor, old=old, new=new, article=article, comment=comment)
-    row.save(force_insert=True)
+    _INSERT.save([row])
     return row
 
 
 def record_all(rows: list[History]) -> None:
     """Write rows made by ``entry`` in one insert, in order."""
-    History.objects.bulk_create(rows)
+    _INSERT.save(rows)
 
 
 def entry(
