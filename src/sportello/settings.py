@@ -281,6 +281,9 @@ SPORTELLO_STATS_CACHE_SECONDS = int(
     os.environ.get("SPORTELLO_STATS_CACHE_SECONDS", "0" if TESTING else "300")
 )
 SPORTELLO_MAIL_MAX_SIZE = int(os.environ.get("SPORTELLO_MAIL_MAX_SIZE", str(50 * 1024 * 1024)))
+# Raw messages up to this size are kept in the article's row, larger ones as files under
+# MEDIA_ROOT (0: always files).
+SPORTELLO_RAW_IN_DATABASE_MAX = int(os.environ.get("SPORTELLO_RAW_IN_DATABASE_MAX", str(64 * 1024)))
 # Follow-up detection: the ticket number after the hook in the subject, and/or the
 # In-Reply-To / References headers matching a stored Message-ID.
 SPORTELLO_FOLLOWUP_BY_SUBJECT = env_bool("SPORTELLO_FOLLOWUP_BY_SUBJECT", default=True)

@@ -19,6 +19,7 @@ from sportello.mail.models import OutboxMessage
 from sportello.queues.models import Queue, Salutation, Signature, SystemAddress
 from sportello.queues.services import ensure_queue
 from sportello.tickets import actions
+from sportello.tickets.articles import raw_message
 from sportello.tickets.models import Article, Ticket
 from tests.mail.messages import mail
 from tests.mail.smtp import SmtpSink
@@ -104,11 +105,19 @@ def test_forward_with_attachments_to_any_address(
         forwarding.forward(original, actor=actor, to=["not an address"])
 
 
+@pytest.mark.parametrize("in_database_max", [0, 64 * 1024])
 def test_bounce_sends_the_original_bytes_unchanged(
-    wlan: Queue, actor: Actor, smtp_sink: SmtpSink, django_capture_on_commit_callbacks: Any
+    wlan: Queue,
+    actor: Actor,
+    smtp_sink: SmtpSink,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+    in_database_max: int,
 ) -> None:
+    settings.SPORTELLO_RAW_IN_DATABASE_MAX = in_database_max  # from a file, or from the row
     original = ingested(django_capture_on_commit_callbacks, subject="Umleiten bitte")
-    raw = original.raw_source.read()
+    raw = raw_message(original)
+    assert raw is not None and bool(original.raw_source) is (in_database_max == 0)
     with django_capture_on_commit_callbacks(execute=True):
         forwarding.bounce(original, actor=actor, to="zweite@example.net")
     [received] = smtp_sink.received

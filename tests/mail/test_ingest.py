@@ -17,7 +17,7 @@ from sportello.mail.spool import spooled_files
 from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
 from sportello.queues.services import ensure_queue
 from sportello.tickets import actions
-from sportello.tickets.articles import ArticleInput
+from sportello.tickets.articles import ArticleInput, raw_message
 from sportello.tickets.models import Article, History, Ticket, TicketLink
 from sportello.tickets.selectors import state_by_name
 from tests.mail.messages import mail
@@ -54,12 +54,20 @@ def test_new_ticket_routed_by_recipient(wlan: Queue) -> None:
     assert ticket.history.first().channel == "mail"  # type: ignore[union-attr]
 
 
-def test_raw_message_is_stored_unchanged(wlan: Queue) -> None:
+@pytest.mark.parametrize("in_database_max", [0, 64 * 1024])
+def test_raw_message_is_stored_unchanged(wlan: Queue, settings: Any, in_database_max: int) -> None:
+    # Small messages stay in the article's row, larger ones go to a file: same bytes.
+    settings.SPORTELLO_RAW_IN_DATABASE_MAX = in_database_max
     raw = mail()
     result = ingest_message(raw)
     article = Article.objects.get(ticket__number=result.ticket)
-    with article.raw_source.open("rb") as handle:
-        assert handle.read() == raw
+    assert raw_message(article) == raw and article.raw_size == len(raw)
+    assert bool(article.raw_source) is (in_database_max == 0)
+    if article.raw_source:
+        with article.raw_source.open("rb") as handle:
+            assert handle.read() == raw
+    else:
+        assert Article.objects.values_list("raw_data", flat=True).get(pk=article.pk) == raw
 
 
 @pytest.mark.parametrize(

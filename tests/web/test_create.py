@@ -17,6 +17,7 @@ from sportello.mail.models import (
     TemplateType,
 )
 from sportello.queues.models import Queue, Salutation, Signature, SystemAddress
+from sportello.tickets.articles import has_raw_message
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import DynamicField, Priority, State, Ticket
 
@@ -144,7 +145,7 @@ def test_email_ticket_goes_out_with_salutation_template_and_signature(
     ticket = Ticket.objects.get()
     article = ticket.articles.get()
     assert (article.channel, article.sender_type) == ("email", "agent")
-    assert article.visible_for_customer and article.raw_source
+    assert article.visible_for_customer and has_raw_message(article)
     body = article.body
     assert body.index("Hallo Max Müster,") < body.index("wir melden uns wegen Drucker im 2. OG.")
     assert body.index("Bitte Seriennummer.") < body.index("Ihr WLAN-Team")

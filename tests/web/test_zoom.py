@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -159,12 +160,21 @@ def test_attachment_download_is_safe(
     assert client.get(f"{base}/999999/").status_code == 404
 
 
-def test_raw_source_and_eml(client: Client, agent: User, queue: Queue, actor: Actor) -> None:
+@pytest.mark.parametrize("in_database_max", [0, 64 * 1024])
+def test_raw_source_and_eml(
+    client: Client, agent: User, queue: Queue, actor: Actor, settings: Any, in_database_max: int
+) -> None:
+    # The raw message from a file and from the article's row: the same answers.
+    settings.SPORTELLO_RAW_IN_DATABASE_MAX = in_database_max
     ticket = make_ticket(queue, actor, article=html_mail("<p>x</p>"))
+    assert bool(ticket.articles.get(number=1).raw_source) is (in_database_max == 0)
     actions.add_article(
         ticket, ArticleInput(channel="internal", sender_type="agent", body="n"), actor=actor
     )
     client.force_login(agent)
+    page = client.get(f"/ticket/{ticket.number}/").content.decode()
+    # The zoom offers raw view, .eml and bounce for the mail, not for the note.
+    assert page.count("/raw/") == 1 and f"{ticket.number}/article/1/raw/" in page
     raw = client.get(f"/ticket/{ticket.number}/article/1/raw/")
     assert raw["Content-Type"] == "text/plain; charset=utf-8"
     assert raw.content.startswith(b"From: max@example.org") and "ä" in raw.content.decode()

@@ -32,7 +32,7 @@ from sportello.mail.context import customer_address
 from sportello.mail.models import OutboxKind, StandardTemplate, TemplateType
 from sportello.queues.models import SystemAddress
 from sportello.tickets import actions, events
-from sportello.tickets.articles import ArticleInput, AttachmentInput
+from sportello.tickets.articles import ArticleInput, AttachmentInput, raw_message
 from sportello.tickets.history import record
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Channel, DynamicField, SenderType, State, Ticket
@@ -230,10 +230,9 @@ def bounce(article: Article, *, actor: Actor, to: str) -> None:
     """Redirect the original message, byte for byte, to another address (the envelope
     changes, the message does not). One Bounce history row."""
     recipient = _valid([to])[0]
-    if not article.raw_source:
+    raw = raw_message(article)
+    if raw is None:
         raise InvalidInput(_("Only email articles with their original message can be bounced."))
-    with article.raw_source.open("rb") as handle:
-        raw = handle.read()
     with transaction.atomic():
         current = _take_lock(article.ticket, actor)
         _display_name, sender = sender_of(current.queue)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.utils import timezone
 
@@ -116,10 +117,13 @@ def store_article(ticket: Ticket, data: ArticleInput, *, number: int, created_by
         created=data.created or timezone.now(),
         created_by=created_by,
     )
-    if data.raw_source is not None:
-        article.raw_source.save(
-            f"{ticket.number}-{number}.eml", ContentFile(data.raw_source), save=False
-        )
+    raw = data.raw_source
+    if raw is not None:
+        article.raw_size = len(raw)
+        if len(raw) <= settings.SPORTELLO_RAW_IN_DATABASE_MAX:
+            article.raw_data = raw
+        else:
+            article.raw_source.save(f"{ticket.number}-{number}.eml", ContentFile(raw), save=False)
     _ARTICLE_INSERT.save([article])
     for item in data.attachments:
         store_attachment(article, item)
@@ -142,3 +146,25 @@ def store_attachment(article: Article, item: AttachmentInput) -> Attachment:
     attachment.file.save(f"{article.ticket.number}-{article.number}.bin", content, save=False)
     _ATTACHMENT_INSERT.save([attachment])
     return attachment
+
+
+def has_raw_message(article: Article) -> bool:
+    """Whether the raw message was kept (reading no row: the size says it)."""
+    return article.raw_size > 0 or bool(article.raw_source)
+
+
+def raw_message(article: Article) -> bytes | None:
+    """The raw message as stored, from the row or its file; None when none was kept (or
+    its file is gone)."""
+    if not has_raw_message(article):
+        return None
+    data = article.raw_data
+    if data is not None:
+        return bytes(data)
+    if not article.raw_source:
+        return None
+    try:
+        with article.raw_source.open("rb") as handle:
+            return bytes(handle.read())
+    except FileNotFoundError:
+        return None

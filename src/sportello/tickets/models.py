@@ -234,6 +234,14 @@ class SenderType(models.TextChoices):
     SYSTEM = "system", _("system")
 
 
+class ArticleManager(models.Manager["Article"]):
+    """Articles without the raw message in their row: only the raw view, the download and
+    a bounce read it (``tickets.articles.raw_message``)."""
+
+    def get_queryset(self) -> models.QuerySet[Article]:
+        return super().get_queryset().defer("raw_data")
+
+
 class Article(models.Model):
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="articles"
@@ -252,7 +260,11 @@ class Article(models.Model):
     message_id = models.CharField(_("Message-ID"), max_length=998, blank=True, db_index=True)
     in_reply_to = models.TextField(_("In-Reply-To"), blank=True)
     references = models.TextField(_("References"), blank=True)
+    # The raw message as it came (or went): small ones in the row (stored with it in one
+    # transaction, no file to create), larger ones as files (tickets.articles).
     raw_source = models.FileField(_("raw source"), upload_to="raw/%Y/%m/%d", blank=True)
+    raw_data = models.BinaryField(_("raw source in the database"), null=True, editable=False)
+    raw_size = models.PositiveIntegerField(_("raw source size"), default=0, editable=False)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True)
     is_automatic = models.BooleanField(
         _("automatic message"),
@@ -266,6 +278,8 @@ class Article(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+
+    objects = ArticleManager()
 
     class Meta:
         verbose_name = _("article")

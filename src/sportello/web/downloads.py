@@ -8,6 +8,7 @@ import unicodedata
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 
+from sportello.tickets.articles import raw_message
 from sportello.tickets.models import Article, Attachment
 from sportello.web import zoom
 from sportello.web.views import _visible_ticket, agent_required
@@ -57,13 +58,10 @@ def attachment(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
 
 
 def _raw_bytes(item: Article) -> bytes:
-    if not item.raw_source:
+    raw = raw_message(item)
+    if raw is None:
         raise Http404
-    try:
-        with item.raw_source.open("rb") as handle:
-            return bytes(handle.read())
-    except FileNotFoundError:
-        raise Http404 from None
+    return raw
 
 
 @agent_required

@@ -21,6 +21,7 @@ from django.utils import dateformat, formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from sportello.tickets.articles import has_raw_message
 from sportello.tickets.models import Channel, SenderType, Ticket
 from sportello.web.zoom import ArticleView
 
@@ -202,7 +203,7 @@ def article_menu(ctx: Context, view: ArticleView) -> str:
     """Reply, reply all, forward, bounce, split (those the channel offers, for agents who
     may act), print, raw view and .eml (mails), mark."""
     a, labels = view.article, ctx.labels
-    n, source = a.number, bool(a.raw_source)
+    n, source = a.number, has_raw_message(a)
     items = []
     if ctx.may_act:
         items = [_dialog_item(ctx, name, n) for name in article_dialogs(a.channel, source)]
