@@ -72,7 +72,7 @@ def validate_filter(matches: Any, sets: Any) -> None:
 def _value(message: ParsedMessage, header: str) -> list[str]:
     if header.lower() == "body":
         return [message.body_text]
-    return [value for name, value in message.headers if name.lower() == header.lower()] or [""]
+    return message.header_values(header) or [""]
 
 
 def _matches(message: ParsedMessage, rules: list[dict[str, Any]]) -> bool:

@@ -22,9 +22,11 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
+from sportello.mail import feedparser_patterns
 from sportello.mail.html_text import html_to_text
 
 logger = logging.getLogger(__name__)
+feedparser_patterns.install()
 
 MAX_FILENAME = 200
 SHORT_TEXT = 120  # below this many bytes, charset detection is not trusted
@@ -36,6 +38,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Bytes the header decoder could not decode (8-bit headers), as surrogate escapes.
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _FILENAME_BAD = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+_MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
 
 
 @dataclass(frozen=True)
@@ -88,14 +91,20 @@ class ParsedMessage:
     x_loop: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
+    # Lower-cased name -> values in order, built on the first look-up.
+    _index: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+
     def header(self, name: str) -> str:
         """The first value of a header (decoded), or "" when absent."""
-        wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), "")
+        values = self.header_values(name)
+        return values[0] if values else ""
 
     def header_values(self, name: str) -> list[str]:
-        wanted = name.lower()
-        return [value for key, value in self.headers if key.lower() == wanted]
+        if self._index is None:  # the headers are set once, by the parser
+            self._index = {}
+            for key, value in self.headers:
+                self._index.setdefault(key.lower(), []).append(value)
+        return list(self._index.get(name.lower(), ()))
 
     @property
     def recipients(self) -> list[str]:
@@ -369,7 +378,7 @@ def _content_type(part: Message) -> str:
         value = part.get_content_type()
     except (ValueError, TypeError, IndexError):
         return "application/octet-stream"
-    return value if re.fullmatch(r"[\w.+-]+/[\w.+-]+", value) else "application/octet-stream"
+    return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"
 
 
 def _body(parsed: ParsedMessage, message: Message) -> None:
