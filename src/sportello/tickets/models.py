@@ -82,10 +82,19 @@ TITLE_MAX_LENGTH = 255
 class Ticket(models.Model):
     number = models.CharField(_("ticket number"), max_length=50, unique=True)
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH, blank=True)
+    # No single-column index on queue, state, owner and responsible: the composite indexes
+    # of Meta lead with each of them, and every index is written on each ticket insert and
+    # on each update (``changed`` is indexed, so no update is heap-only).
     queue = models.ForeignKey(
-        "queues.Queue", verbose_name=_("queue"), on_delete=models.PROTECT, related_name="tickets"
+        "queues.Queue",
+        verbose_name=_("queue"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
-    state = models.ForeignKey(State, verbose_name=_("state"), on_delete=models.PROTECT)
+    state = models.ForeignKey(
+        State, verbose_name=_("state"), on_delete=models.PROTECT, db_index=False
+    )
     priority = models.ForeignKey(Priority, verbose_name=_("priority"), on_delete=models.PROTECT)
     type = models.ForeignKey(TicketType, verbose_name=_("type"), on_delete=models.PROTECT)
     lock = models.CharField(_("lock"), max_length=10, choices=Lock.choices, default=Lock.UNLOCK)
@@ -94,6 +103,7 @@ class Ticket(models.Model):
         verbose_name=_("owner"),
         on_delete=models.PROTECT,
         related_name="owned_tickets",
+        db_index=False,
     )
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -102,6 +112,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="responsible_tickets",
+        db_index=False,
     )
     # Logins or plain addresses, as in OTRS: the customer backend (database, LDAP)
     # resolves them; an unknown sender is recorded by address.
