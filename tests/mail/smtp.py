@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -10,6 +11,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+# aiosmtpd logs every connection at INFO from its own thread, also after a test ended and
+# pytest closed the stream the root handler writes to ("Logging error" noise).
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass
