@@ -92,7 +92,7 @@ class ParsedMessage:
     defects: list[str] = field(default_factory=list)
 
     # Lower-cased name -> values in order, built on the first look-up.
-    _index: dict[str, list[str]] | None = field(default=None, repr=False, compare=False)
+    _index: dict[str, list[str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str:
         """The first value of a header (decoded), or "" when absent."""
