@@ -1,0 +1,93 @@
+"""Every change to a ticket goes through one of these functions.
+
+Each one checks permission and preconditions (raising a translated DomainError), runs in
+one transaction with the ticket row locked, writes one history row per change, updates
+``changed`` and publishes a domain event after commit. Setting an attribute to the value
+it already has changes nothing: no history row, no event. The functions live in modules
+by topic and are used as ``from sportello.tickets import actions; actions.move(...)``.
+"""
+
+from sportello.tickets.actions.attributes import (
+    move,
+    record_time_event,
+    set_customer,
+    set_pending_time,
+    set_priority,
+    set_service,
+    set_sla,
+    set_state,
+    set_title,
+    set_type,
+)
+from sportello.tickets.actions.create import add_article, create_ticket
+from sportello.tickets.actions.dialogs import (
+    close,
+    mark_spam,
+    move_with_note,
+    note,
+    phone_call,
+    set_free_fields,
+    set_pending,
+)
+from sportello.tickets.actions.dynamic_fields import set_dynamic_fields
+from sportello.tickets.actions.links import link, merge, split, unlink
+from sportello.tickets.actions.locking import (
+    editing,
+    lock,
+    lock_for_dialog,
+    set_owner,
+    set_responsible,
+    undo_and_finish,
+    unlock,
+    unwatch,
+    watch,
+)
+from sportello.tickets.actions.master_slave import (
+    set_master,
+    set_slave,
+    slaves_of,
+    unset_master_slave,
+)
+from sportello.tickets.articles import ArticleInput, AttachmentInput
+
+__all__ = [
+    "ArticleInput",
+    "AttachmentInput",
+    "add_article",
+    "close",
+    "create_ticket",
+    "editing",
+    "link",
+    "lock",
+    "lock_for_dialog",
+    "mark_spam",
+    "merge",
+    "move",
+    "move_with_note",
+    "note",
+    "phone_call",
+    "record_time_event",
+    "set_customer",
+    "set_dynamic_fields",
+    "set_free_fields",
+    "set_master",
+    "set_owner",
+    "set_pending",
+    "set_pending_time",
+    "set_priority",
+    "set_responsible",
+    "set_service",
+    "set_sla",
+    "set_slave",
+    "set_state",
+    "set_title",
+    "set_type",
+    "slaves_of",
+    "split",
+    "undo_and_finish",
+    "unlink",
+    "unlock",
+    "unset_master_slave",
+    "unwatch",
+    "watch",
+]

@@ -1,0 +1,146 @@
+"""The shared body of the actions: the locked read, the change time, the event, the
+single-attribute change and the small formatting helpers of history values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from sportello.accounts import permissions
+from sportello.accounts.models import User
+from sportello.core.actor import Actor
+from sportello.core.errors import InvalidInput
+from sportello.core.events import publish
+from sportello.core.statements import INTEGER, Statement
+from sportello.core.writes import Insert, Update
+from sportello.tickets import events
+from sportello.tickets.history import record
+from sportello.tickets.history_types import HistoryType
+from sportello.tickets.models import (
+    TITLE_MAX_LENGTH,
+    Article,
+    Ticket,
+)
+
+
+def _fit_title(title: str) -> str:
+    title = " ".join(title.split())
+    return title[: TITLE_MAX_LENGTH - 1] + "…" if len(title) > TITLE_MAX_LENGTH else title
+
+
+def _locked_query(pk: Any) -> QuerySet[Ticket]:
+    # Queue, state and the agents come along (permission checks, preconditions and the
+    # history's old values read them); only the ticket row is locked.
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue", "state", "owner", "responsible")
+        .filter(pk=pk)
+    )
+
+
+# Every action starts with this read: compiled once (core.statements).
+_LOCKED = Statement(_locked_query, INTEGER)
+# add_article's: the number of the ticket's last article in the same statement.
+_LOCKED_WITH_LAST_ARTICLE = Statement(
+    lambda pk: _locked_query(pk).annotate(
+        last_article=Subquery(
+            Article.objects.filter(ticket=OuterRef("pk")).order_by("-number").values("number")[:1]
+        )
+    ),
+    INTEGER,
+)
+
+
+# Every new ticket and every action's change time: compiled once (core.writes).
+_INSERT = Insert(Ticket)
+_UPDATE = Update(Ticket)
+
+
+def _locked_ticket(ticket: Ticket, *, last_article: bool = False) -> Ticket:
+    """The current row, locked until the transaction ends (SQLite: the IMMEDIATE
+    transaction already holds the write lock). ``last_article``: with the attribute
+    ``last_article``, the number of its newest article (None without one)."""
+    statement = _LOCKED_WITH_LAST_ARTICLE if last_article else _LOCKED
+    current = statement.first(ticket.pk)
+    if current is None:
+        raise Ticket.DoesNotExist(f"ticket {ticket.pk} does not exist")
+    return current
+
+
+def _touch(ticket: Ticket, actor: Actor, *fields: str) -> None:
+    ticket.changed = timezone.now()
+    ticket.changed_by = actor.user
+    _UPDATE.save(ticket, [*fields, "changed", "changed_by"])
+
+
+def _publish(
+    event_class: type[events.TicketAttributeChanged],
+    ticket: Ticket,
+    actor: Actor,
+    attribute: str,
+    old: str,
+    new: str,
+) -> None:
+    publish(
+        event_class(
+            ticket_id=ticket.pk,
+            actor_id=actor.user.pk,
+            channel=actor.channel,
+            attribute=attribute,
+            old=old,
+            new=new,
+        ),
+        subject=ticket,
+    )
+
+
+def _change(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    permission: str,
+    attribute: str,
+    value: Any,
+    show: Callable[[Any], str],
+    history_type: HistoryType,
+    event_class: type[events.TicketAttributeChanged],
+    check: Callable[[Ticket], None] | None = None,
+    comment: str = "",
+) -> Ticket:
+    """The shared body of the single-attribute actions."""
+    with transaction.atomic():
+        current = _locked_ticket(ticket)
+        permissions.require(actor.user, permission, current.queue)
+        if check is not None:
+            check(current)
+        old_value = getattr(current, attribute)
+        if old_value == value:
+            return current
+        old, new = show(old_value), show(value)
+        setattr(current, attribute, value)
+        _touch(current, actor, attribute)
+        record(current, history_type, actor=actor, old=old, new=new, comment=comment)
+        _publish(event_class, current, actor, attribute, old, new)
+    return current
+
+
+def _name(obj: Any) -> str:
+    return "" if obj is None else str(getattr(obj, "name", obj))
+
+
+def _username(user: User | None) -> str:
+    return "" if user is None else user.username
+
+
+def _timestamp(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat(timespec="minutes")
+
+
+def _require_valid(obj: Any, message: Any) -> None:
+    if not getattr(obj, "valid", True) or not getattr(obj, "is_active", True):
+        raise InvalidInput(message, name=str(obj))
