@@ -29,7 +29,7 @@ from sportello.search.models import SearchTemplate
 from sportello.search.services import search_page, search_tickets
 from sportello.sla.services import prefetch_for_due_times
 from sportello.tickets.models import Article
-from sportello.web.views import agent_required
+from sportello.web.views.common import agent_required
 
 
 def _options(params: QueryDict) -> QueryDict:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sportello.web import ticket_actions as views
+from sportello.web.views import ticket_actions as views
 
 app_name = "actions"
 

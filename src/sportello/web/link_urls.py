@@ -14,7 +14,7 @@ from django.urls import path
 
 
 def ticket_zoom(request: HttpRequest, number: str) -> HttpResponseBase:
-    from sportello.web import views
+    from sportello.web.views import zoom as views
 
     return views.ticket_zoom(request, number)
 

@@ -1,28 +1,35 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sportello.web import auth, create, downloads, link_urls, overview_views, printing, views
+from sportello.web import link_urls
+from sportello.web.views import (
+    auth,
+    create,
+    downloads,
+    overviews,
+    preferences,
+    printing,
+    zoom,
+)
 
 app_name = "web"
 
 urlpatterns = [
-    path("", overview_views.home, name="home"),
-    path("dashboard/order/", overview_views.dashboard_order, name="dashboard-order"),
-    path("dashboard/<str:name>/", overview_views.dashboard_widget, name="dashboard-widget"),
+    path("", overviews.home, name="home"),
+    path("dashboard/order/", overviews.dashboard_order, name="dashboard-order"),
+    path("dashboard/<str:name>/", overviews.dashboard_widget, name="dashboard-widget"),
     path(
         "dashboard/<str:name>/settings/",
-        overview_views.dashboard_settings,
+        overviews.dashboard_settings,
         name="dashboard-settings",
     ),
-    path("dashboard/<str:name>/remove/", overview_views.dashboard_remove, name="dashboard-remove"),
-    path(
-        "dashboard/<str:name>/restore/", overview_views.dashboard_restore, name="dashboard-restore"
-    ),
-    path("queues/", overview_views.queue_view, name="queue-view"),
-    path("queues/settings/", overview_views.queue_view_settings, name="queue-view-settings"),
-    path("overview/status/", overview_views.status, name="status"),
-    path("overview/<str:name>/", overview_views.overview, name="overview"),
-    path("tickets/bulk/", overview_views.bulk_action, name="bulk"),
+    path("dashboard/<str:name>/remove/", overviews.dashboard_remove, name="dashboard-remove"),
+    path("dashboard/<str:name>/restore/", overviews.dashboard_restore, name="dashboard-restore"),
+    path("queues/", overviews.queue_view, name="queue-view"),
+    path("queues/settings/", overviews.queue_view_settings, name="queue-view-settings"),
+    path("overview/status/", overviews.status, name="status"),
+    path("overview/<str:name>/", overviews.overview, name="overview"),
+    path("tickets/bulk/", overviews.bulk_action, name="bulk"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth.PasswordChangeView.as_view(), name="password-change"),
@@ -30,12 +37,12 @@ urlpatterns = [
     path("tickets/new/email/", create.new_email_ticket, name="new-email-ticket"),
     path("customers/search/", create.customer_search, name="customer-search"),
     *link_urls.urlpatterns,  # the ticket zoom
-    path("ticket/<str:number>/answer/", views.ticket_answer, name="ticket-answer"),
+    path("ticket/<str:number>/answer/", zoom.ticket_answer, name="ticket-answer"),
     path("ticket/<str:number>/print/", printing.ticket_print, name="ticket-print"),
     path("ticket/<str:number>/attachment/<int:pk>/", downloads.attachment, name="attachment"),
     path(
         "ticket/<str:number>/article/<int:article>/mark/",
-        views.article_mark,
+        zoom.article_mark,
         name="article-mark",
     ),
     path(
@@ -49,8 +56,8 @@ urlpatterns = [
         printing.article_print,
         name="article-print",
     ),
-    path("notifications/", views.notification_list, name="notifications"),
-    path("notifications/read/", views.notification_read, name="notifications-read"),
-    path("preferences/", views.preferences, name="preferences"),
-    path("preferences/skin/", views.switch_skin, name="skin"),
+    path("notifications/", preferences.notification_list, name="notifications"),
+    path("notifications/read/", preferences.notification_read, name="notifications-read"),
+    path("preferences/", preferences.preferences, name="preferences"),
+    path("preferences/skin/", preferences.switch_skin, name="skin"),
 ]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 
 from sportello.core.errors import DomainError
-from sportello.web.downloads import safe_filename
-from sportello.web.views import _visible_ticket, agent_required
+from sportello.web.views.common import agent_required, visible_ticket
+from sportello.web.views.downloads import safe_filename
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -23,7 +23,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 
 @agent_required
 def ticket_print(request: HttpRequest, number: str) -> HttpResponse:
-    ticket = _visible_ticket(request, number)
+    ticket = visible_ticket(request, number)
     articles = ticket.articles.order_by("number").prefetch_related("attachments")
     from sportello.web import pdf
 
@@ -36,7 +36,7 @@ def ticket_print(request: HttpRequest, number: str) -> HttpResponse:
 
 @agent_required
 def article_print(request: HttpRequest, number: str, article: int) -> HttpResponse:
-    ticket = _visible_ticket(request, number)
+    ticket = visible_ticket(request, number)
     item = ticket.articles.prefetch_related("attachments").filter(number=article).first()
     if item is None:
         raise Http404

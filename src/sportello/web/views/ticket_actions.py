@@ -29,8 +29,8 @@ from sportello.mail.models import StandardTemplate
 from sportello.tickets import actions, selectors
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Ticket
-from sportello.web import ticket_actions_forms as f
-from sportello.web.views import agent_required
+from sportello.web.forms import ticket_actions as f
+from sportello.web.views.common import agent_required
 
 Perform = Callable[["Context"], Any]
 

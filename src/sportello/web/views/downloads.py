@@ -11,7 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from sportello.tickets.articles import raw_message
 from sportello.tickets.models import Article, Attachment
 from sportello.web import zoom
-from sportello.web.views import _visible_ticket, agent_required
+from sportello.web.views.common import agent_required, visible_ticket
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
 
@@ -24,7 +24,7 @@ def safe_filename(name: str, default: str = "attachment") -> str:
 
 
 def _article(request: HttpRequest, number: str, article: int) -> Article:
-    ticket = _visible_ticket(request, number)
+    ticket = visible_ticket(request, number)
     item = ticket.articles.filter(number=article).first()
     if item is None:
         raise Http404
@@ -33,7 +33,7 @@ def _article(request: HttpRequest, number: str, article: int) -> Article:
 
 @agent_required
 def attachment(request: HttpRequest, number: str, pk: int) -> HttpResponseBase:
-    ticket = _visible_ticket(request, number)
+    ticket = visible_ticket(request, number)
     item = Attachment.objects.filter(pk=pk, article__ticket=ticket).first()
     if item is None or not item.file:
         raise Http404

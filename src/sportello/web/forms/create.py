@@ -26,7 +26,7 @@ from sportello.tickets.models import (
 )
 from sportello.tickets.selectors import DEFAULT_PRIORITY, DEFAULT_TICKET_TYPE
 from sportello.web.agent_fields import AgentChoiceField
-from sportello.web.ticket_actions_forms import (
+from sportello.web.forms.ticket_actions import (
     ARTICLE_PREFIX,
     TICKET_PREFIX,
     add_dynamic_fields,

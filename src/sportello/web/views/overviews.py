@@ -19,8 +19,8 @@ from sportello.core.errors import DomainError
 from sportello.tickets import bulk, overviews
 from sportello.tickets.models import Lock, StateType
 from sportello.web import dashboard, overview_data
-from sportello.web.overview_forms import BulkForm, WidgetFilterForm, WidgetSettingsForm
-from sportello.web.views import agent_required
+from sportello.web.forms.overviews import BulkForm, WidgetFilterForm, WidgetSettingsForm
+from sportello.web.views.common import agent_required
 
 QUEUE_VIEW = "queue-view"
 DENSITIES = ("S", "M", "L")

@@ -10,7 +10,7 @@ from sportello.accounts.models import REFRESH_CHOICES, SKINS, User, time_zones
 from sportello.accounts.services import TRANSPORTS, selectable_queues
 from sportello.notifications.models import NotificationType
 from sportello.queues.models import Queue
-from sportello.web.ticket_actions_forms import ArticleFieldsMixin
+from sportello.web.forms.ticket_actions import ArticleFieldsMixin
 
 
 class AnswerForm(ArticleFieldsMixin, forms.Form):

@@ -1,0 +1,1 @@
+"""The agent interface's forms, one module per page or dialog family."""

@@ -1,0 +1,1 @@
+"""The agent interface's request handlers, one module per page or dialog family."""
