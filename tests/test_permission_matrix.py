@@ -143,6 +143,39 @@ RULES: dict[str, Rule] = {
 }
 
 
+# The dialogs behind ``actions:dialog`` and ``actions:article-dialog`` by name: the
+# permission each needs on the ticket's queue (priority and owner, which neither ro nor
+# note include, count as rw here). A dialog without a rule fails
+# ``test_every_dialog_has_a_rule``.
+DIALOG_NEEDS: dict[str, str] = {
+    "note": "note",
+    "phone-outbound": "note",
+    "phone-inbound": "note",
+    "pending": "rw",
+    "close": "rw",
+    "spam": "rw",
+    "move": "rw",
+    "priority": "rw",
+    "owner": "rw",
+    "responsible": "rw",
+    "customer": "rw",
+    "title": "rw",
+    "type": "rw",
+    "service": "rw",
+    "sla": "rw",
+    "link": "rw",
+    "unlink": "rw",
+    "merge": "rw",
+    "master-slave": "rw",
+    "free-fields": "rw",
+    "reply": "rw",
+    "reply-all": "rw",
+    "forward": "rw",
+    "bounce": "rw",
+    "split": "ro",
+}
+
+
 def _agent_patterns(
     resolver: URLResolver | None = None, namespace: str = ""
 ) -> Iterator[tuple[str, str]]:
@@ -233,6 +266,32 @@ def test_access(name: str, level: str, matrix_queue: Queue) -> None:
         marker = f"/ticket/{world.ticket.number}/" if html else world.ticket.number
         shown = marker.encode() in body
         assert shown == (level != "none"), (name, level, shown)
+
+
+def test_every_dialog_has_a_rule() -> None:
+    from sportello.web.views.ticket_actions import DIALOGS
+
+    assert sorted(DIALOGS) == sorted(DIALOG_NEEDS)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_dialog_access(level: str, matrix_queue: Queue) -> None:
+    from sportello.web.views.ticket_actions import DIALOGS
+
+    world = _world(matrix_queue, level)
+    client = Client()
+    client.force_login(world.agent)
+    for name, need in DIALOG_NEEDS.items():
+        article = DIALOGS[name].article
+        url = reverse(
+            "actions:article-dialog" if article else "actions:dialog",
+            kwargs=_dialog(name, article=article)(world),
+        )
+        status = client.get(url).status_code
+        if _allowed(need, level):
+            assert status == 200, (name, level, status)
+        else:
+            assert status == (404 if level == "none" else 403), (name, level, status)
 
 
 @pytest.mark.django_db

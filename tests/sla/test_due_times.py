@@ -118,6 +118,7 @@ def test_service_and_sla_choose_the_clock_and_leave_history(
     fast = SLA.objects.create(name="Fast", first_response_minutes=15, calendar=calendar)
     parent = Service.objects.create(name="Network")
     service = Service.objects.create(name="WLAN", parent=parent, sla=fast)
+    service.slas.add(gold)  # the service offers Gold besides its own
     assert service.full_name == "Network::WLAN"
     clock.move_to(berlin(2026, 3, 7, 12, 0))  # Saturday: only the 24/7 calendar works
     with django_capture_on_commit_callbacks(execute=True):

@@ -21,6 +21,7 @@ from sportello.core.actor import Actor
 from sportello.customers.models import CustomerCompany, CustomerUser
 from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
 from sportello.queues.services import ensure_queue
+from sportello.sla.models import SERVICE_SEPARATOR, SLA, Service
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
 from sportello.tickets.models import Channel, SenderType
@@ -41,6 +42,14 @@ CUSTOMERS = [
     ("mmuster", "max.muster@fau.example.org", "Max", "Mustermann", "FAU", "de"),
     ("lbianchi", "laura.bianchi@unimi.example.org", "Laura", "Bianchi", "UNIMI", "it"),
     ("jsmith", "john.smith@example.com", "John", "Smith", "", "en"),
+]
+# Services, each with its SLA (name, first response, update, solution in working minutes);
+# the first demo ticket gets the first service.
+SERVICES = [
+    ("Network::WLAN", ("WLAN 4h", 60, 240, 960)),
+    ("Network::Telephony", ("Telephony 8h", 120, 480, 1440)),
+    ("Web hosting", ("Web hosting 1 day", 240, 480, 2400)),
+    ("Student services", ("Student services 2 days", 480, 960, 4800)),
 ]
 TICKETS = [
     (
@@ -135,6 +144,7 @@ def create_demo_data() -> dict[str, str]:
             language=language,
         )
     _grant_demo_permissions(agents, it, office)
+    _create_demo_services()
     _create_demo_tickets(agents)
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,6 +172,22 @@ def _grant_demo_permissions(agents: list[User], it: Group, office: Group) -> Non
     provisioning.grant(it, "ro", agent=marco)
 
 
+def _create_demo_services() -> None:
+    for full_name, (sla_name, first, update, solution) in SERVICES:
+        sla = SLA.objects.create(
+            name=sla_name,
+            first_response_minutes=first,
+            update_minutes=update,
+            solution_minutes=solution,
+        )
+        parent = None
+        for name in full_name.split(SERVICE_SEPARATOR):
+            parent, _ = Service.objects.get_or_create(name=name, parent=parent)
+        assert parent is not None
+        parent.sla = sla
+        parent.save()
+
+
 def _create_demo_tickets(agents: list[User]) -> None:
     mail = Actor.system(channel="mail")
     anna = Actor(user=agents[1])
@@ -185,6 +211,8 @@ def _create_demo_tickets(agents: list[User]) -> None:
             ),
         )
         if index == 0:
+            service = Service.objects.get(full_name=SERVICES[0][0])
+            ticket = actions.set_service(ticket, service, actor=anna)
             ticket = actions.lock(ticket, actor=anna)
             actions.add_article(
                 ticket,

@@ -202,6 +202,15 @@ class Service(models.Model):
         related_name="services",
         help_text=_("Applies to tickets of this service that have no SLA of their own."),
     )
+    # OTRS's SLA-to-service assignment: what an agent may choose for a ticket of this
+    # service besides its default SLA.
+    slas = models.ManyToManyField(
+        "sla.SLA",
+        verbose_name=_("further SLAs"),
+        blank=True,
+        related_name="offered_for",
+        help_text=_("SLAs agents may choose for tickets of this service besides its SLA."),
+    )
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     valid = models.BooleanField(_("valid"), default=True)
 

@@ -29,6 +29,9 @@ BULK_ACTIONS = (
     "move",
     "state",
     "priority",
+    "type",
+    "service",
+    "sla",
     "owner",
     "responsible",
     "note",
@@ -48,6 +51,15 @@ def _target(actor: Actor, number: str) -> Ticket:
     if found is None:
         raise InvalidInput(_("Ticket %(number)s was not found."), number=number)
     return found
+
+
+# Actions setting one value: the parameter and the action. An SLA is refused for each
+# ticket whose service does not offer it.
+_SETTERS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "type": ("ticket_type", actions.set_type),
+    "service": ("service", actions.set_service),
+    "sla": ("sla", actions.set_sla),
+}
 
 
 def _operation(action: str, actor: Actor, params: dict[str, Any]) -> Callable[[Ticket], Any]:
@@ -73,6 +85,10 @@ def _operation(action: str, actor: Actor, params: dict[str, Any]) -> Callable[[T
     if action == "priority":
         priority = need("priority")
         return lambda t: actions.set_priority(t, priority, actor=actor)
+    if action in _SETTERS:
+        key, setter = _SETTERS[action]
+        value = need(key)
+        return lambda t: setter(t, value, actor=actor)
     if action == "owner":
         owner = need("owner")
         return lambda t: actions.set_owner(t, owner, actor=actor)

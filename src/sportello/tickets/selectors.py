@@ -61,7 +61,7 @@ def ticket_by_number(number: str) -> Ticket:
 def ticket_list(
     *, queue: str | None = None, state: str | None = None, limit: int = 100
 ) -> QuerySet[Ticket]:
-    queryset = _with_relations(Ticket.objects.all())
+    queryset = _with_relations(Ticket.objects.all()).select_related("service", "sla")
     if queue:
         queryset = queryset.filter(queue__full_name=queue)
     if state:
@@ -92,6 +92,8 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "state_type": ticket.state.type,
         "priority": ticket.priority.name,
         "type": ticket.type.name,
+        "service": ticket.service.full_name if ticket.service else None,
+        "sla": ticket.sla.name if ticket.sla else None,
         "lock": ticket.lock,
         "owner": ticket.owner.username,
         "responsible": ticket.responsible.username if ticket.responsible else None,

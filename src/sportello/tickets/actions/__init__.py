@@ -19,6 +19,7 @@ from sportello.tickets.actions.attributes import (
     set_title,
     set_type,
 )
+from sportello.tickets.actions.classification import KEEP, change_attributes
 from sportello.tickets.actions.create import add_article, create_ticket
 from sportello.tickets.actions.dialogs import (
     close,
@@ -51,9 +52,11 @@ from sportello.tickets.actions.master_slave import (
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 
 __all__ = [
+    "KEEP",
     "ArticleInput",
     "AttachmentInput",
     "add_article",
+    "change_attributes",
     "close",
     "create_ticket",
     "editing",

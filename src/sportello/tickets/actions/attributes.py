@@ -12,11 +12,11 @@ from sportello.accounts import permissions
 from sportello.core.actor import Actor
 from sportello.core.errors import InvalidInput
 from sportello.queues.models import Queue
+from sportello.sla import selectors as sla_selectors
 from sportello.sla.models import SLA, Service
 from sportello.tickets import events
 from sportello.tickets.actions._base import (
     _change,
-    _fit_title,
     _locked_ticket,
     _name,
     _publish,
@@ -27,6 +27,7 @@ from sportello.tickets.actions._base import (
 from sportello.tickets.history import record
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
+    TITLE_MAX_LENGTH,
     Priority,
     State,
     StateType,
@@ -128,9 +129,17 @@ def set_type(ticket: Ticket, ticket_type: TicketType, *, actor: Actor) -> Ticket
 
 
 def set_title(ticket: Ticket, title: str, *, actor: Actor) -> Ticket:
-    title = _fit_title(title)
+    """An agent's title is kept as typed (without surrounding blanks): one that does not
+    fit is refused, not cut (mail subjects are fitted when a ticket is created)."""
+    title = title.strip()
     if not title:
         raise InvalidInput(_("The title must not be empty."))
+    if any(char in title for char in "\r\n"):
+        raise InvalidInput(_("The title must be a single line."))
+    if len(title) > TITLE_MAX_LENGTH:
+        raise InvalidInput(
+            _("The title must not be longer than %(count)d characters."), count=TITLE_MAX_LENGTH
+        )
     return _change(
         ticket,
         actor=actor,
@@ -163,25 +172,40 @@ def set_customer(
 
 
 def set_service(ticket: Ticket, service: Service | None, *, actor: Actor) -> Ticket:
-    """Set the ticket's service (its SLA applies unless the ticket has its own)."""
+    """Set the ticket's service (its SLA applies unless the ticket has its own). An own
+    SLA the new service does not offer is removed with it, as in OTRS."""
     if service is not None:
         _require_valid(service, _("Service %(name)s is not valid."))
-    return _change(
-        ticket,
-        actor=actor,
-        permission="rw",
-        attribute="service",
-        value=service,
-        show=lambda s: "" if s is None else s.full_name,
-        history_type=HistoryType.SERVICE_UPDATE,
-        event_class=events.TicketServiceChanged,
-    )
+    with transaction.atomic():
+        current = _change(
+            ticket,
+            actor=actor,
+            permission="rw",
+            attribute="service",
+            value=service,
+            show=lambda s: "" if s is None else s.full_name,
+            history_type=HistoryType.SERVICE_UPDATE,
+            event_class=events.TicketServiceChanged,
+        )
+        if current.sla is not None and not sla_selectors.offers(service, current.sla):
+            current = set_sla(current, None, actor=actor)
+    return current
 
 
 def set_sla(ticket: Ticket, sla: SLA | None, *, actor: Actor) -> Ticket:
-    """Set the ticket's own SLA (None: the service's, else the queue's default)."""
+    """Set the ticket's own SLA (None: the service's, else the queue's default); with a
+    service, only an SLA the service offers (``sla.selectors.slas_for``)."""
     if sla is not None:
         _require_valid(sla, _("SLA %(name)s is not valid."))
+
+    def check(current: Ticket) -> None:
+        if sla is not None and not sla_selectors.offers(current.service, sla):
+            raise InvalidInput(
+                _("SLA %(name)s is not offered for service %(service)s."),
+                name=sla.name,
+                service=str(current.service),
+            )
+
     return _change(
         ticket,
         actor=actor,
@@ -191,6 +215,7 @@ def set_sla(ticket: Ticket, sla: SLA | None, *, actor: Actor) -> Ticket:
         show=_name,
         history_type=HistoryType.SLA_UPDATE,
         event_class=events.TicketSLAChanged,
+        check=check,
     )
 
 

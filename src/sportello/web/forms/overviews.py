@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.queues.models import Queue
+from sportello.sla import selectors as sla_selectors
 from sportello.tickets import overviews
 from sportello.tickets.bulk import BULK_ACTIONS
 from sportello.tickets.models import Priority, State, StateType, TicketType
@@ -21,6 +22,9 @@ BULK_LABELS = {
     "move": _("Move to queue"),
     "state": _("Set state"),
     "priority": _("Set priority"),
+    "type": _("Set type"),
+    "service": _("Set service"),
+    "sla": _("Set SLA"),
     "owner": _("Set owner"),
     "responsible": _("Set responsible"),
     "note": _("Add note"),
@@ -102,6 +106,15 @@ class BulkForm(forms.Form):
     priority = forms.ModelChoiceField(
         label=_("Priority"), queryset=Priority.objects.filter(valid=True), required=False
     )
+    ticket_type = forms.ModelChoiceField(
+        label=_("Type"), queryset=TicketType.objects.filter(valid=True), required=False
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"), queryset=sla_selectors.valid_services(), required=False
+    )
+    sla = forms.ModelChoiceField(
+        label=_("SLA"), queryset=sla_selectors.slas_for(None), required=False
+    )
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), required=False)
     responsible = forms.ModelChoiceField(
         label=_("Responsible"), queryset=User.objects.none(), required=False
@@ -125,6 +138,7 @@ class BulkForm(forms.Form):
         data = self.cleaned_data
         keys = ("queue", "state", "pending_until", "priority", "owner", "responsible")
         values = {k: data.get(k) for k in keys}
+        values.update({k: data.get(k) for k in ("ticket_type", "service", "sla")})
         values.update(subject=data.get("subject", ""), body=data.get("body", ""))
         values["target"] = (data.get("target") or "").strip()
         return values

@@ -350,6 +350,10 @@ DIALOGS: dict[str, Dialog] = {
         permission="ro",
     ),
 }
+# Type, title, service and SLA: a module of their own, built on Dialog and Context.
+from sportello.web.views.attribute_dialogs import ATTRIBUTE_DIALOGS  # noqa: E402
+
+DIALOGS.update(ATTRIBUTE_DIALOGS)
 LOCKING_DIALOGS = frozenset(name for name, d in DIALOGS.items() if d.needs_lock)
 
 

@@ -1,4 +1,5 @@
-"""``sportello ticket show NUMBER --json`` and ``sportello ticket list --json``."""
+"""``sportello ticket show NUMBER --json``, ``sportello ticket list --json`` and
+``sportello ticket set NUMBER --type T --title "…" --service S --sla S``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sportello.core.errors import DomainError
 from sportello.tickets import selectors
+from sportello.tickets.management import setting
 
 
 class Command(BaseCommand):
@@ -24,8 +26,12 @@ class Command(BaseCommand):
         listing.add_argument("--state")
         listing.add_argument("--limit", type=int, default=100)
         listing.add_argument("--json", action="store_true", dest="as_json")
+        setting.add_parser(sub)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["subcommand"] == "set":
+            setting.handle(self, options)
+            return
         try:
             if options["subcommand"] == "show":
                 ticket = selectors.ticket_by_number(options["number"])
