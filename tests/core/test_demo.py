@@ -47,3 +47,18 @@ def test_demo_agents_show_the_permission_model(tmp_path: object, settings: objec
     office_ticket = Ticket.objects.get(queue=office)
     page = client.get(f"/ticket/{office_ticket.number}/action/note/")
     assert page.status_code == 403  # anna reads the student office but may not write there
+
+
+def test_demo_services_each_have_an_sla_and_a_ticket_shows_one(
+    tmp_path: object, settings: object
+) -> None:
+    from sportello.sla.models import Service
+
+    settings.SPORTELLO_HOME = tmp_path  # type: ignore[attr-defined]
+    demo.create_demo_data()
+    leaves = Service.objects.filter(children__isnull=True)
+    assert leaves.count() == len(demo.SERVICES)
+    assert all(service.sla is not None for service in leaves)
+    wlan = Ticket.objects.select_related("service__sla").get(queue__full_name="IT::Network::WLAN")
+    assert wlan.service is not None and wlan.service.full_name == "Network::WLAN"
+    assert wlan.service.sla is not None and wlan.first_response_due is not None
