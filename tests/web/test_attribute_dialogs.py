@@ -207,3 +207,25 @@ def test_bulk_type_service_and_sla_with_refusals_per_ticket(
     ]
     missing = bulk(agent, mine, action="sla")
     assert "This bulk action needs a value for sla." in missing
+
+
+def test_bulk_from_the_search_results_comes_back_to_them(
+    client: Client, queue: Queue, actor: Actor, catalogue: dict[str, Any]
+) -> None:
+    ticket = make_ticket(queue, actor)
+    agent = login(client, "searcher", queue, "rw")
+    search = f"/search/?attrs=number&number={ticket.number}&run=1"
+    page = agent.get(search).content.decode()
+    assert f'name="ticket" value="{ticket.pk}"' in page
+    assert 'action="/tickets/bulk/"' in page and 'name="service"' in page
+    response = agent.post(
+        "/tickets/bulk/",
+        {
+            "ticket": [ticket.pk],
+            "action": "service",
+            "service": catalogue["mail"].pk,
+            "next": search,
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == search
+    assert history(ticket, "ServiceUpdate") == [("ServiceUpdate", "", "Mail")]

@@ -29,6 +29,7 @@ from sportello.search.models import SearchTemplate
 from sportello.search.services import search_page, search_tickets
 from sportello.sla.services import prefetch_for_due_times
 from sportello.tickets.models import Article
+from sportello.web.forms.overviews import BulkForm
 from sportello.web.views.common import agent_required
 
 
@@ -122,6 +123,9 @@ def search(request: HttpRequest) -> HttpResponse:
                 searched=True,
                 density=density,
                 tickets=_rows(page, density),
+                # Bulk actions on the results, back to this page after them.
+                bulk_form=BulkForm(agent=agent),
+                next=request.get_full_path(),
                 densities=[(d, label, _replaced(options, density=d)) for d, label in DENSITIES],
             )
     return render(request, "search/search.html", context)
