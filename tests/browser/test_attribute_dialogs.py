@@ -62,6 +62,9 @@ def test_attributes_from_the_zoom_menu(
     fresh = Ticket.objects.select_related("type", "service", "sla").get(pk=ticket.pk)
     assert fresh.title == "WLAN im Hörsaal {{ H4 }}" and fresh.type.name == "Incident"
     assert (fresh.service.name, fresh.sla.name) == ("WLAN", "Silver")  # type: ignore[union-attr]
+    expect(page.locator("dd.ticket-service")).to_have_text("WLAN")
+    expect(page.locator("dd.ticket-sla")).to_have_text("Silver")
+    expect(page.locator("section.sla-due")).to_be_visible()  # the due times of Silver
     page.goto(url(f"/ticket/{ticket.number}/history/"))
     for text in ("Title changed", "Type changed", "Service changed", "SLA changed"):
         expect(page.locator("body")).to_contain_text(text)
