@@ -1,6 +1,9 @@
 """The dialogs changing a ticket's type, title, service and SLA: entries of the generic
 dialog view's table (``ticket_actions.DIALOGS``), each through
-``actions.change_attributes`` with the optional note. All need rw, as in OTRS."""
+``actions.change_attributes`` with the optional note. All need rw, as in OTRS.
+
+``ticket_actions`` imports this module once its table exists and adds these entries;
+import that module, not this one, to use the dialogs."""
 
 from __future__ import annotations
 
