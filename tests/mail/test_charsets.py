@@ -142,6 +142,8 @@ def test_unknown_label_falls_back_to_utf_8_then_detection() -> None:
         (b'"M\xfcller, J\xf6rg" <j@example.org>', "Müller, Jörg", "j@example.org"),
         (b'"=?utf-8?B?w4RrZQ==?=" <ake@example.org>', "Äke", "ake@example.org"),
         (b"<max@example.org>", "", "max@example.org"),
+        ("金田\u3000美羽 <k@example.org>".encode(), "金田\u3000美羽", "k@example.org"),
+        (b"=?iso-8859-2?Q?Namedy=F1ski?= (n@example.org)", "Namedyński", "n@example.org"),
     ],
 )
 def test_broken_sender_names_still_yield_the_address(header: bytes, name: str, email: str) -> None:
@@ -157,3 +159,10 @@ def test_several_recipients_with_a_broken_one() -> None:
         b'To: "Muster, Max <max@example.org>, Anna <anna@example.org>',
     )
     assert [a.email for a in parse_message(raw).to] == ["max@example.org", "anna@example.org"]
+
+
+def test_a_recipient_without_at_sign_is_kept_as_written() -> None:
+    raw = raw_mail().replace(b"To: wlan@helpdesk.example.org", b"To: helpdesk-team")
+    assert [a.email for a in parse_message(raw).to] == ["helpdesk-team"]
+    raw = raw_mail().replace(b"To: wlan@helpdesk.example.org", b"To: Max <max at example>")
+    assert parse_message(raw).to == []

@@ -12,6 +12,7 @@ from email.utils import getaddresses
 MAX_ADDRESS = 320
 _ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+")
 _NAME_JUNK = " \t\"'<>,;()"
+_BLANKS = re.compile(r"[ \t\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -74,13 +75,14 @@ def _salvage(value: str, decode: Callable[[str], str]) -> list[Address]:
 
 
 def _loose(pairs: list[tuple[str, str]]) -> list[Address]:
-    """Nothing address-like at all: keep what has an @, as the header wrote it."""
-    return [Address("", _clean(e.strip())) for _n, e in pairs if "@" in e][:1]
+    """Nothing address-like at all (a local name, an obscured address): keep what the
+    header wrote, unless it is several words."""
+    return [Address("", _clean(e)) for _n, e in pairs if e and not any(c.isspace() for c in e)]
 
 
 def _name(raw: str, decode: Callable[[str], str]) -> str:
     name = _clean(decode(raw.strip(_NAME_JUNK))).strip(_NAME_JUNK)
-    return " ".join(name.split())
+    return _BLANKS.sub(" ", name)  # an ideographic space is the sender's, kept
 
 
 def _clean(text: str) -> str:

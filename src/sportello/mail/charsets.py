@@ -193,7 +193,7 @@ def _word_bytes(encoding: str, text: str) -> bytes | None:
     return quopri.decodestring(data, header=True)
 
 
-def _plain(text: str, hint: str | None) -> str:
+def raw_text(text: str, hint: str | None = None) -> str:
     """Raw 8-bit header text: UTF-8 when it is valid UTF-8 (what mailers that skip the
     encoding mostly write, whatever the body's charset), else the body's charset."""
     if _SURROGATE.search(text):
@@ -229,9 +229,9 @@ def decode_header_value(raw: str, hint: str | None = None) -> str:
         between = raw[position : match.start()]
         if between and not (words and between.isspace()):  # blanks between words go
             flush()
-            pieces.append(_plain(between, hint))
+            pieces.append(raw_text(between, hint))
         words.append((match.group(1).split("*", 1)[0], data))  # RFC 2231 language
         position = match.end()
     flush()
-    pieces.append(_plain(raw[position:], hint))
+    pieces.append(raw_text(raw[position:], hint))
     return "".join(pieces)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,9 +19,9 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
-from sportello.mail import feedparser_patterns
+from sportello.mail import feedparser_patterns, parts
 from sportello.mail.addresses import Address, parse_addresses
-from sportello.mail.charsets import decode_bytes, decode_header_value
+from sportello.mail.charsets import decode_bytes, decode_header_value, raw_text
 from sportello.mail.html_text import html_to_text
 
 logger = logging.getLogger(__name__)
@@ -73,6 +72,9 @@ class ParsedMessage:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     headers: list[tuple[str, str]] = field(default_factory=list)
     auto_submitted_reason: str = ""
+    # The message a bounce returns (its first attached message or returned headers).
+    returned_subject: str = ""
+    returned_message_id: str = ""
     x_loop: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
@@ -192,25 +194,39 @@ def _safe_filename(name: str) -> str:
     return name
 
 
-def _filename(part: Message, index: int, content_type: str) -> str:
+_NAME_HEADERS = ("content-disposition", "content-type")
+
+
+def _given_filename(part: Message) -> str:
+    """The sender's file name: RFC 2231 (continuations, its charset read as
+    ``mail.charsets`` reads charsets), encoded words, raw 8-bit; "" when none."""
+    headers = part
+    raw = [(n, str(v)) for n, v in part.raw_items() if n.lower() in _NAME_HEADERS]
+    if any(not text.isascii() for _header, text in raw):
+        # Raw 8-bit: the stdlib would turn each byte into U+FFFD; decode first.
+        headers = Message()
+        for header, text in raw:
+            headers[header] = raw_text(text)
     try:
-        name = part.get_filename() or ""
+        value = headers.get_param("filename", None, "content-disposition")
+        if value is None:
+            value = headers.get_param("name", None, "content-type")
     except (ValueError, TypeError, LookupError, IndexError):
-        name = ""
-    name = _safe_filename(_decode_header_value(name)) if name else ""
-    if name:
-        return name
-    if content_type == "message/rfc822":
-        extension = ".eml"
+        return ""
+    if isinstance(value, tuple):  # RFC 2231: (charset, language, percent-decoded text)
+        data = value[2].encode("latin-1", "surrogateescape")
+        name = decode_bytes(data, value[0] or "utf-8")
     else:
-        extension = mimetypes.guess_extension(content_type, strict=False) or ".bin"
-    return f"attachment-{index}{extension}"
+        name = _decode_header_value(str(value or ""))
+    return _safe_filename(name)
 
 
-def _part_bytes(part: Message) -> bytes:
+def _part_bytes(part: Message, content_type: str) -> bytes:
     try:
+        if content_type in parts.REPORT_TYPES:
+            return parts.report_bytes(part)
         if part.is_multipart() or part.get_content_maintype() == "message":
-            return _message_bytes(part.get_payload(0) if part.is_multipart() else part)
+            return _message_bytes(part)
         data = part.get_payload(decode=True)
     except (ValueError, TypeError, LookupError, IndexError, AssertionError):
         data = None
@@ -220,19 +236,21 @@ def _part_bytes(part: Message) -> bytes:
     return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
 
 
-def _message_bytes(part: Message | object) -> bytes:
-    """The bytes of an attached message (message/rfc822 and friends)."""
-    if not isinstance(part, Message):
-        return b""
+def _message_bytes(part: Message) -> bytes:
+    """The bytes of an attached message (message/rfc822 and friends): the whole message,
+    every part of it."""
     inner = part.get_payload()
-    target = inner[0] if isinstance(inner, list) and inner else part
+    target = inner[0] if isinstance(inner, list) and inner else None
     if isinstance(target, Message):
         try:
             return target.as_bytes(policy=policy.compat32.clone(linesep="\n"))
         except (ValueError, TypeError, LookupError, IndexError, UnicodeError, AttributeError):
             pass
     payload = part.get_payload(decode=True)
-    return payload if isinstance(payload, bytes) else b""
+    if isinstance(payload, bytes):
+        return payload
+    text = part.get_payload()
+    return text.encode("utf-8", "surrogateescape") if isinstance(text, str) else b""
 
 
 def _text_of(part: Message, data: bytes) -> str:
@@ -249,6 +267,7 @@ class _Walker:
         self.parsed = parsed
         self.plain: list[str] = []
         self.html: list[str] = []
+        self.attached: list[bytes] = []  # attached messages, to show one when no text
 
     def walk(self, part: Message, depth: int = 0) -> None:
         content_type = _content_type(part)
@@ -268,29 +287,56 @@ class _Walker:
 
     def leaf(self, part: Message, content_type: str) -> None:
         disposition = (part.get_content_disposition() or "").lower()
-        data = _part_bytes(part)
-        try:
-            has_name = bool(part.get_filename())
-        except (ValueError, TypeError, LookupError, IndexError):
-            has_name = True
-        body_candidate = disposition != "attachment" and not has_name
+        data = _part_bytes(part, content_type)
+        name = _given_filename(part)
+        body_candidate = disposition != "attachment" and not name
         if body_candidate and content_type == "text/plain" and not self.plain:
             self.plain.append(_text_of(part, data))
             return
         if body_candidate and content_type == "text/html" and not self.html:
             self.html.append(_text_of(part, data))
             return
-        index = len(self.parsed.attachments) + 1
+        if content_type in parts.MESSAGE_TYPES or content_type == "text/rfc822-headers":
+            self.returned(content_type, data)
+            if not name and content_type in parts.MESSAGE_TYPES:
+                # Named after its subject, as OTRS names it.
+                subject = _decode_header_value(parts.message_subject(data))
+                subject = subject.replace("/", "_").replace("\\", "_")  # not a path
+                name = _safe_filename(f"{subject}.eml") if subject else ""
         content_id = clean_text(str(part.get("Content-ID", "") or "")).strip().strip("<>")
         self.parsed.attachments.append(
             ParsedAttachment(
-                filename=_filename(part, index, content_type),
+                filename=name or parts.default_name(content_type),
                 content_type=content_type,
                 content_id=content_id[:250],
                 inline=disposition == "inline" or (bool(content_id) and disposition == ""),
                 data=data,
             )
         )
+        if content_type in parts.TNEF_TYPES or name.lower() == "winmail.dat":
+            for found in parts.unpack_tnef(data):  # the winmail.dat itself is kept too
+                self.parsed.attachments.append(
+                    ParsedAttachment(
+                        filename=_safe_filename(found.filename)
+                        or parts.default_name(found.content_type),
+                        content_type=found.content_type,
+                        content_id="",
+                        inline=False,
+                        data=found.data,
+                    )
+                )
+
+    def returned(self, content_type: str, data: bytes) -> None:
+        """The first attached message or returned headers: in a bounce, the message it
+        returns (whose subject or Message-ID names the ticket)."""
+        if self.parsed.returned_subject or self.parsed.returned_message_id:
+            return
+        subject, message_id = parts.returned_message(data)
+        self.parsed.returned_subject = _decode_header_value(subject)
+        ids = _message_ids(message_id)
+        self.parsed.returned_message_id = ids[0][:900] if ids else ""
+        if content_type != "text/rfc822-headers":
+            self.attached.append(data)
 
 
 _BOUNDARY_LINE = re.compile(rb"^--([^\s]{1,200})[ \t]*\r?$", re.MULTILINE)
@@ -320,7 +366,12 @@ def _content_type(part: Message) -> str:
     return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"
 
 
-def _body(parsed: ParsedMessage, message: Message) -> None:
+def _is_report(parsed: ParsedMessage, message: Message) -> bool:
+    report = _content_type(message) == "multipart/report"
+    return report or any(a.content_type in parts.REPORT_TYPES for a in parsed.attachments)
+
+
+def _body(parsed: ParsedMessage, message: Message, *, top: bool) -> None:
     walker = _Walker(parsed)
     try:
         walker.walk(message)
@@ -331,6 +382,13 @@ def _body(parsed: ParsedMessage, message: Message) -> None:
         parsed.body_text = walker.plain[0]
     elif parsed.body_html:
         parsed.body_text = html_to_text(parsed.body_html)
+    elif walker.attached and top and not _is_report(parsed, message):
+        # Forwarded as an attachment with no text of its own: show the forwarded text
+        # (one level: the attached message's own attachments stay inside its .eml). Not
+        # for a report: the message it returns is not what it says.
+        inner = ParsedMessage(raw=walker.attached[0])
+        _parse_into(inner, walker.attached[0], top=False)
+        parsed.body_text = inner.body_text
 
 
 # The headers a second delivery of one message carries unchanged: with the Message-ID and
@@ -472,7 +530,7 @@ def _joined_as_expected(message: Message, markers: list[str]) -> bool:
     return all(marker in found for marker in markers)
 
 
-def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
+def _parse_into(parsed: ParsedMessage, raw: bytes, *, top: bool = True) -> None:
     source, joined = _join_base64_lines(_repair_folding(raw))
     message: Message = BytesParser(policy=policy.compat32).parsebytes(source)
     if joined and not _joined_as_expected(message, joined):
@@ -494,5 +552,5 @@ def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
     parsed.delivered_to = headers.addresses(*ENVELOPE_HEADERS)
     parsed.date = _date(parsed.header("Date"))
     parsed.x_loop = parsed.header_values("X-Loop")
-    _body(parsed, message)
+    _body(parsed, message, top=top)
     parsed.auto_submitted_reason = _auto_submitted(parsed)
