@@ -9,6 +9,8 @@ import sys
 from typing import Any
 
 import pytest
+from django.urls import reverse
+from django.utils.html import escape
 
 from sportello.accounts.models import Group
 from sportello.cli import main
@@ -198,3 +200,22 @@ def test_the_result_line_carries_the_reason(
     assert "reason" not in lines[0]
     assert lines[1]["result"] == "duplicate" and lines[1]["ticket"] == lines[0]["ticket"]
     assert lines[1]["reason"].startswith("duplicate: the same message")
+
+
+def test_the_admin_lists_dropped_mail_and_does_not_retry_it(wlan: Queue, admin_client: Any) -> None:
+    raw = mail(subject="zweimal zugestellt")
+    first = ingest_message(raw)
+    ingest_message(raw)
+    record = FailedMail.objects.get()
+    url = reverse("admin:mail_failedmail_changelist")
+    page = admin_client.get(url, {"status": FailedMailStatus.DUPLICATE}).content.decode()
+    assert "zweimal zugestellt" in page and first.ticket in page
+    detail = admin_client.get(reverse("admin:mail_failedmail_change", args=[record.pk]))
+    assert escape(record.error) in detail.content.decode()
+    response = admin_client.post(
+        url, {"action": "retry", "_selected_action": [record.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert Article.objects.count() == 1
+    record.refresh_from_db()
+    assert record.status == FailedMailStatus.DUPLICATE and record.attempts == 1
