@@ -293,3 +293,16 @@ def test_a_broken_winmail_dat_is_kept_as_it_came() -> None:
     assert [(a.filename, a.payload()) for a in message.attachments] == [
         ("file.bin", b"not tnef at all")
     ]
+
+
+def test_lotus_notes_names_in_the_content_type_of_inline_parts() -> None:
+    # Notes names files only in Content-Type, encoded, and marks them inline.
+    part = (
+        b'Content-Type: application/vnd.ms-excel; name="=?ISO-8859-1?Q?K=FCndigung.xls?="\r\n'
+        b"Content-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\nZGF0YQ=="
+    )
+    message = parse_message(multipart(TEXT, part))
+    assert [(a.filename, a.payload(), a.inline) for a in message.attachments] == [
+        ("Kündigung.xls", b"data", True)
+    ]
+    assert message.body_text == "see attached"
