@@ -132,11 +132,8 @@ def test_a_missing_token_row_still_works(wlan: Queue) -> None:
     assert Ticket.objects.get(number=first.ticket).queue.full_name == "IT::Network::WLAN"
     # The lookups that come with the token row are made one by one.
     assert Ticket.objects.get(number=first.ticket).customer_user_id == "mmuster"
-    assert ingest_message(raw).as_dict() == {
-        "result": "duplicate",
-        "ticket": first.ticket,
-        "article": 1,
-    }
+    again = ingest_message(raw)
+    assert (again.result, again.ticket, again.article) == ("duplicate", first.ticket, 1)
     SystemAddress.objects.create(email="print@helpdesk.example.org", queue=wlan)
     assert ConfigVersion.objects.get().token  # recreated by the change
     assert queue_of(mail(to="print@helpdesk.example.org")) == "IT::Network::WLAN"

@@ -111,7 +111,7 @@ def test_attachments_names_are_decoded_and_made_safe() -> None:
     assert [a.filename for a in message.attachments] == [
         "Bericht ü.pdf",
         "passwd",
-        "attachment-3.png",
+        "image.png",
     ]
     assert [a.payload() for a in message.attachments] == [b"%PDF-1", b"root", b"\x89PNG"]
     assert message.attachments[0].size == 6
@@ -146,7 +146,7 @@ def test_attached_message_is_kept_whole() -> None:
     message = parse_message(raw)
     assert message.body_text.strip() == "see attached"
     (attachment,) = message.attachments
-    assert attachment.filename == "attachment-1.eml"
+    assert attachment.filename == "inner.eml"  # named after its subject
     assert b"Subject: inner" in attachment.payload()
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from sportello.accounts.admin_scopes import QueueScopedAdmin
 from sportello.accounts.models import AdminArea
 from sportello.mail.models import (
+    RETRYABLE,
     AutoResponse,
     FailedMail,
     MailAccount,
@@ -38,9 +39,18 @@ class PostmasterFilterAdmin(admin.ModelAdmin[PostmasterFilter]):
 
 @admin.register(FailedMail)
 class FailedMailAdmin(admin.ModelAdmin[FailedMail]):
-    list_display = ("received", "status", "from_address", "subject", "size", "attempts", "source")
+    list_display = (
+        "received",
+        "status",
+        "from_address",
+        "subject",
+        "ticket_number",
+        "size",
+        "attempts",
+        "source",
+    )
     list_filter = ("status",)
-    search_fields = ("from_address", "subject", "message_id")
+    search_fields = ("from_address", "subject", "message_id", "ticket_number")
     readonly_fields = [f.name for f in FailedMail._meta.fields]
     actions = ["retry"]
 
@@ -49,8 +59,9 @@ class FailedMailAdmin(admin.ModelAdmin[FailedMail]):
 
     @admin.action(description=_("Retry the selected messages"))
     def retry(self, request: HttpRequest, queryset: QuerySet[FailedMail]) -> None:
-        done = sum(1 for failed in queryset if retry_failed_mail(failed) is not None)
-        failed = queryset.count() - done
+        retryable = list(queryset.filter(status__in=RETRYABLE))
+        done = sum(1 for failed in retryable if retry_failed_mail(failed) is not None)
+        failed = len(retryable) - done
         self.message_user(
             request,
             ngettext("%(count)d message filed.", "%(count)d messages filed.", done)

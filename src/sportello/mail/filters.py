@@ -39,6 +39,7 @@ class Decision:
     customer_user: str = ""
     customer_company: str = ""
     ignore: bool = False
+    ignored_by: str = ""  # which filter or header set ``ignore``, for the operator
 
     def update(self, values: dict[str, Any]) -> None:
         for field in fields(self):
@@ -94,6 +95,8 @@ def decide(message: ParsedMessage, *, trusted: bool) -> tuple[Decision, list[str
         decision.update(
             {key: message.header(HEADER_PREFIX + name) for key, name in HEADER_NAMES.items()}
         )
+        if decision.ignore:
+            decision.ignored_by = f"header {HEADER_PREFIX}{HEADER_NAMES['ignore']}"
     applied: list[str] = []
     for rule in postmaster_filters():
         try:
@@ -102,6 +105,8 @@ def decide(message: ParsedMessage, *, trusted: bool) -> tuple[Decision, list[str
         except (re.error, KeyError, TypeError):
             continue  # an invalid stored rule never stops mail from being filed
         decision.update(rule.sets)
+        if rule.sets.get("ignore") not in (None, ""):
+            decision.ignored_by = f"postmaster filter {rule.name!r}" if decision.ignore else ""
         applied.append(rule.name)
         if rule.stop:
             break

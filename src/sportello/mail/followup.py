@@ -1,8 +1,9 @@
 """Follow-up detection: which existing ticket does an incoming mail belong to?
 
 In this order: the ticket number after the ticket hook in the subject (any reply prefix,
-brackets or not), then In-Reply-To / References matching a stored Message-ID. A merged
-ticket hands its follow-ups to the ticket it was merged into.
+brackets or not), then In-Reply-To / References matching a stored Message-ID; for a bounce,
+the same two in the message it returns. A merged ticket hands its follow-ups to the ticket
+it was merged into.
 """
 
 from __future__ import annotations
@@ -53,18 +54,16 @@ def numbers_in_subject(subject: str) -> list[str]:
     return [number for number in found if is_valid_number(number)]
 
 
-def _by_subject(message: ParsedMessage) -> Ticket | None:
-    numbers = numbers_in_subject(message.subject)
+def _by_subject(subject: str) -> Ticket | None:
+    numbers = numbers_in_subject(subject)
     if not numbers:
         return None
     tickets = {t.number: t for t in _BY_NUMBERS.objects(numbers)}
     return next((tickets[n] for n in numbers if n in tickets), None)
 
 
-def _by_references(message: ParsedMessage) -> Ticket | None:
-    # The newest reference first: In-Reply-To, then References from the end.
-    ids = list(dict.fromkeys([*message.in_reply_to, *reversed(message.references)]))
-    ids = [i for i in ids if i and len(i) <= 998][:50]
+def _by_references(references: list[str]) -> Ticket | None:
+    ids = [i for i in dict.fromkeys(references) if i and len(i) <= 998][:50]
     if not ids:
         return None
     found: dict[str, int] = {}
@@ -85,12 +84,24 @@ def follow_merges(ticket: Ticket) -> Ticket:
     return ticket
 
 
-def find_ticket(message: ParsedMessage) -> Ticket | None:
+def _find(subject: str, references: list[str]) -> Ticket | None:
     ticket = None
     if settings.SPORTELLO_FOLLOWUP_BY_SUBJECT:
-        ticket = _by_subject(message)
-    if ticket is None and settings.SPORTELLO_FOLLOWUP_BY_REFERENCES:
-        ticket = _by_references(message)
+        ticket = _by_subject(subject)
+    if ticket is None and settings.SPORTELLO_FOLLOWUP_BY_REFERENCES and references:
+        ticket = _by_references(references)
+    return ticket
+
+
+def find_ticket(message: ParsedMessage) -> Ticket | None:
+    # The newest reference first: In-Reply-To, then References from the end.
+    ticket = _find(message.subject, [*message.in_reply_to, *reversed(message.references)])
+    # A bounce (automatic mail) names its ticket in the message it returns; a customer's
+    # own mail that forwards one of ours as an attachment is not a follow-up by that.
+    returns = message.returned_subject or message.returned_message_id
+    if ticket is None and returns and message.auto_submitted_reason:
+        returned = [message.returned_message_id] if message.returned_message_id else []
+        ticket = _find(message.returned_subject, returned)
     return follow_merges(ticket) if ticket is not None else None
 
 

@@ -2,7 +2,12 @@
 
 ``ingest_message`` returns only when the message is durably stored: its ticket and article
 committed, or the raw bytes kept in the failed-mail spool. Processing is idempotent: the
-same raw message (same Message-ID and content) is stored once and reported "duplicate".
+same message delivered again (same Message-ID, Date, From, Subject, To, Cc and body; see
+``parsing.content_hash``) is stored once and reported "duplicate", also when the second
+copy was delivered to another system address: one message, one ticket, in the queue of
+the copy that arrived first. A different mail that reuses a Message-ID is filed. Every
+message not filed normally (a duplicate, one a filter ignored) says why in the result and
+is listed with its reason among the failed mail.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from sportello.mail.events import MailFiled, MailTooLarge
 from sportello.mail.filters import Decision, decide
 from sportello.mail.models import AutoResponseType, ConfigVersion, FailedMailStatus
 from sportello.mail.parsing import Address, ParsedMessage, parse_message
-from sportello.mail.spool import spool_to_database, spool_to_files
+from sportello.mail.spool import record_not_filed, spool_to_database, spool_to_files
 from sportello.queues.models import FollowUpPolicy, Queue
 from sportello.tickets import actions
 from sportello.tickets import events as ticket_events
@@ -59,9 +64,19 @@ class IngestResult:
     result: str
     ticket: str = ""
     article: int | None = None
+    reason: str = ""  # why a message was not filed normally (duplicate, ignored, automatic)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    def line(self) -> dict[str, object]:
+        """The result line the mail commands print (a reason only when there is one)."""
+        line: dict[str, object] = {
+            "ticket": self.ticket,
+            "article": self.article,
+            "result": self.result,
+        }
+        return {**line, "reason": self.reason} if self.reason else line
 
 
 def ensure_database() -> None:
@@ -85,7 +100,7 @@ def ingest_message(
     if len(raw) > settings.SPORTELLO_MAIL_MAX_SIZE and _spool_failures:
         return _spool_too_large(raw, source=source)
     try:
-        return _process(raw, queue_name=queue_name, trusted=trusted)
+        return _process(raw, queue_name=queue_name, trusted=trusted, source=source)
     except Exception as error:
         logger.exception("incoming mail from %s could not be processed", source)
         if not _spool_failures:
@@ -172,10 +187,14 @@ def _article_input(message: ParsedMessage, *, is_automatic: bool) -> ArticleInpu
 
 
 def _is_automatic(message: ParsedMessage) -> bool:
+    return bool(_automatic_reason(message))
+
+
+def _automatic_reason(message: ParsedMessage) -> str:
     loop_id = settings.SPORTELLO_LOOP_ID.lower()
-    return bool(message.auto_submitted_reason) or any(
-        loop_id == value.strip().lower() for value in message.x_loop
-    )
+    if any(loop_id == value.strip().lower() for value in message.x_loop):
+        return f"mail loop, X-Loop: {settings.SPORTELLO_LOOP_ID}"
+    return message.auto_submitted_reason
 
 
 # The condition of the partial unique index, spelled out so SQLite uses it too. The index
@@ -219,13 +238,40 @@ def _first_lookups(message: ParsedMessage) -> _Known:
         return _Known(_duplicate(message), _customer_by_address(address))
     token, ticket_number, article_number, login, company = found[0]
     cache.accept(token or "")
-    duplicate = IngestResult("duplicate", ticket_number, article_number) if ticket_number else None
+    duplicate = _duplicate_result(message, ticket_number, article_number) if ticket_number else None
     return _Known(duplicate, (login, company or "") if login else None)
 
 
 def _duplicate(message: ParsedMessage) -> IngestResult | None:
     found = _DUPLICATE.rows(message.content_hash)
-    return IngestResult("duplicate", found[0][0], found[0][1]) if found else None
+    return _duplicate_result(message, found[0][0], found[0][1]) if found else None
+
+
+def _duplicate_result(message: ParsedMessage, ticket_number: str, article: int) -> IngestResult:
+    same = (
+        f"Message-ID {message.message_id}, Date, From, Subject, To, Cc and body"
+        if message.message_id
+        else "bytes, no Message-ID"
+    )
+    reason = f"duplicate: the same message ({same}) is article {article} of ticket {ticket_number}"
+    return IngestResult("duplicate", ticket_number, article, reason)
+
+
+def _record(raw: bytes, message: ParsedMessage, result: IngestResult, *, source: str) -> None:
+    """Log a message that was not filed normally and list it for the operator."""
+    logger.info(
+        "mail %s from %s: %s", message.message_id or "without Message-ID", source, result.reason
+    )
+    record_not_filed(
+        raw,
+        status=result.result,
+        reason=result.reason,
+        source=source,
+        ticket_number=result.ticket,
+        message_id=message.message_id,
+        from_address=message.from_.email if message.from_ else "",
+        subject=message.subject,
+    )
 
 
 def _customer_by_address(address: str) -> tuple[str, str] | None:
@@ -235,10 +281,11 @@ def _customer_by_address(address: str) -> tuple[str, str] | None:
     return (customer[0], customer[1] or "") if customer else None
 
 
-def _process(raw: bytes, *, queue_name: str | None, trusted: bool) -> IngestResult:
+def _process(raw: bytes, *, queue_name: str | None, trusted: bool, source: str) -> IngestResult:
     message = parse_message(raw)
     known = _first_lookups(message)  # also drops a configuration cache that is stale
     if known.duplicate is not None:
+        _record(raw, message, known.duplicate, source=source)
         return known.duplicate
     trusted = trusted or settings.SPORTELLO_MAIL_TRUST_HEADERS
     decision, _applied = decide(message, trusted=trusted)
@@ -248,14 +295,22 @@ def _process(raw: bytes, *, queue_name: str | None, trusted: bool) -> IngestResu
         # actions that must stand or fall together share one, below).
         ticket = followup.find_ticket(message)
         if ticket is not None:
-            return _follow_up(ticket, message, decision, known, is_automatic=is_automatic)
-        return _new_ticket(message, decision, known, queue_name, is_automatic=is_automatic)
+            result = _follow_up(ticket, message, decision, known, is_automatic=is_automatic)
+        else:
+            result = _new_ticket(message, decision, known, queue_name, is_automatic=is_automatic)
     except IntegrityError:
         # A parallel delivery of the same message won the race on the unique hash.
         duplicate = _duplicate(message)
-        if duplicate is not None:
-            return duplicate
-        raise
+        if duplicate is None:
+            raise
+        result = duplicate
+    if result.result == "ignored":
+        result.reason = f"ignored by {decision.ignored_by or 'a postmaster filter'}"
+    elif is_automatic and not result.reason:
+        result.reason = f"automatic mail ({_automatic_reason(message)}): no auto-response"
+    if result.result in ("duplicate", "ignored"):
+        _record(raw, message, result, source=source)
+    return result
 
 
 def _customer(message: ParsedMessage, decision: Decision, known: _Known) -> tuple[str, str]:

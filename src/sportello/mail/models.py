@@ -100,12 +100,21 @@ class FailedMailStatus(models.TextChoices):
     FAILED = "failed", _("failed")
     TOO_LARGE = "too_large", _("too large")
     RETRIED = "retried", _("processed on retry")
+    # Not failures: listed so an operator finds every message that was not filed normally.
+    DUPLICATE = "duplicate", _("dropped as duplicate")
+    IGNORED = "ignored", _("ignored (filed in Junk)")
+
+
+# The entries a retry takes up; the others are a record, their message is stored already.
+RETRYABLE = (FailedMailStatus.FAILED, FailedMailStatus.TOO_LARGE)
 
 
 class FailedMail(models.Model):
-    """A message that could not be processed, kept whole for a retry."""
+    """A message that could not be processed, kept whole for a retry; or a record of one
+    that was dropped as a duplicate or ignored (no copy of its bytes: the article that
+    holds the message is named in ``ticket_number`` and ``error``)."""
 
-    raw = models.FileField(_("raw message"), upload_to="spool/%Y/%m/%d")
+    raw = models.FileField(_("raw message"), upload_to="spool/%Y/%m/%d", blank=True)
     size = models.PositiveBigIntegerField(_("size"))
     content_hash = models.CharField(_("content hash"), max_length=64, db_index=True)
     message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)

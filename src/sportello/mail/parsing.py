@@ -8,49 +8,33 @@ names, and the detection of automatic mail (auto-replies, bounces, bulk and list
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import logging
-import mimetypes
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
-from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
+from email.utils import parsedate_to_datetime
 
-from sportello.mail import feedparser_patterns
+from sportello.mail import feedparser_patterns, parts
+from sportello.mail.addresses import Address, parse_addresses
+from sportello.mail.charsets import decode_bytes, decode_header_value, raw_text
 from sportello.mail.html_text import html_to_text
 
 logger = logging.getLogger(__name__)
 feedparser_patterns.install()
 
 MAX_FILENAME = 200
-SHORT_TEXT = 120  # below this many bytes, charset detection is not trusted
 MAX_DEPTH = 20  # nested multiparts deeper than this are kept as opaque attachments
 ENVELOPE_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "resent-to")
 AUTOMATIC_SENDERS = ("mailer-daemon", "postmaster")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-# Bytes the header decoder could not decode (8-bit headers), as surrogate escapes.
-_SURROGATE = re.compile("[\udc80-\udcff]")
 _FILENAME_BAD = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 _MEDIA_TYPE = re.compile(r"[\w.+-]+/[\w.+-]+")
-
-
-@dataclass(frozen=True)
-class Address:
-    name: str
-    email: str
-
-    def __str__(self) -> str:
-        if not self.name:
-            return self.email
-        name = self.name.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{name}" <{self.email}>'
 
 
 @dataclass
@@ -88,6 +72,9 @@ class ParsedMessage:
     attachments: list[ParsedAttachment] = field(default_factory=list)
     headers: list[tuple[str, str]] = field(default_factory=list)
     auto_submitted_reason: str = ""
+    # The message a bounce returns (its first attached message or returned headers).
+    returned_subject: str = ""
+    returned_message_id: str = ""
     x_loop: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
 
@@ -118,49 +105,8 @@ def clean_text(value: str) -> str:
     return value.replace("\x00", "")
 
 
-def _decode_bytes(data: bytes, charset: str | None) -> str:
-    """Declared charset first; an unknown or lying charset falls back to detection."""
-    if charset:
-        charset = charset.strip().strip("\"'").lower()
-        try:
-            codecs.lookup(charset)
-        except LookupError:
-            charset = None
-    if charset:
-        try:
-            return data.decode(charset)
-        except (UnicodeDecodeError, LookupError):
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if len(data) < SHORT_TEXT:
-        # Detection is guesswork on a few bytes; Western mail is by far the most common.
-        return data.decode("cp1252", errors="replace")
-    from charset_normalizer import from_bytes  # only for the rare undeclared 8-bit text
-
-    best = from_bytes(data[:200_000]).best()
-    if best is not None:
-        try:
-            return data.decode(best.encoding)
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return data.decode("cp1252", errors="replace")
-
-
 def _decode_header_value(raw: str, hint: str | None = None) -> str:
-    """Decode RFC 2047 words; undecodable bytes (8-bit headers) go through detection."""
-    if raw.isascii() and "=?" not in raw:
-        text = raw  # no encoded word: what decoding would return, without its cost
-    else:
-        try:
-            text = str(make_header(decode_header(raw)))
-        except (UnicodeError, LookupError, ValueError, AssertionError, IndexError):
-            text = raw
-    if _SURROGATE.search(text):
-        data = text.encode("utf-8", errors="surrogateescape")
-        text = _decode_bytes(data, hint)
+    text = decode_header_value(raw, hint)
     return clean_text(" ".join(text.split()) if "\n" in text or "\r" in text else text)
 
 
@@ -176,34 +122,29 @@ def _charset_hint(message: Message) -> str | None:
     return None
 
 
-def _header_items(message: Message) -> list[tuple[str, str]]:
-    items: list[tuple[str, str]] = []
-    hint: str | None = None
-    for name, value in message.raw_items():
-        raw = value if isinstance(value, str) else str(value)
-        if hint is None and not raw.isascii():
-            hint = _charset_hint(message) or ""
-        items.append((name, _decode_header_value(raw, hint or None).strip()))
-    return items
+class _Headers:
+    """The raw headers of a message, decoded once; the charset that raw 8-bit text in
+    them is read with is looked up only when there is such text."""
 
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self.raw = [(n, v if isinstance(v, str) else str(v)) for n, v in message.raw_items()]
+        self._hint: str | None = None
 
-def _addresses(values: list[str]) -> list[Address]:
-    result: list[Address] = []
-    try:
-        pairs = getaddresses(values)
-    except (TypeError, ValueError, IndexError):
-        pairs = []
-    for name, email in pairs:
-        email = clean_text(email.strip().strip("<>"))
-        if not email or len(email) > 320:
-            continue
-        result.append(Address(clean_text(name.strip()), email))
-    if not result:
-        # Unparseable but present: keep whatever looks like an address.
-        for value in values:
-            for email in re.findall(r"[^\s<>,;\"']+@[^\s<>,;\"']+", value):
-                result.append(Address("", email))
-    return result
+    def hint(self) -> str | None:
+        if self._hint is None:
+            self._hint = _charset_hint(self.message) or ""
+        return self._hint or None
+
+    def decode(self, raw: str) -> str:
+        return _decode_header_value(raw, None if raw.isascii() else self.hint())
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(name, self.decode(value).strip()) for name, value in self.raw]
+
+    def addresses(self, *names: str) -> list[Address]:
+        values = [value for name in names for n, value in self.raw if n.lower() == name]
+        return parse_addresses(values, self.decode)
 
 
 def _message_ids(value: str) -> list[str]:
@@ -253,25 +194,39 @@ def _safe_filename(name: str) -> str:
     return name
 
 
-def _filename(part: Message, index: int, content_type: str) -> str:
+_NAME_HEADERS = ("content-disposition", "content-type")
+
+
+def _given_filename(part: Message) -> str:
+    """The sender's file name: RFC 2231 (continuations, its charset read as
+    ``mail.charsets`` reads charsets), encoded words, raw 8-bit; "" when none."""
+    headers = part
+    raw = [(n, str(v)) for n, v in part.raw_items() if n.lower() in _NAME_HEADERS]
+    if any(not text.isascii() for _header, text in raw):
+        # Raw 8-bit: the stdlib would turn each byte into U+FFFD; decode first.
+        headers = Message()
+        for header, text in raw:
+            headers[header] = raw_text(text)
     try:
-        name = part.get_filename() or ""
+        value = headers.get_param("filename", None, "content-disposition")
+        if value is None:
+            value = headers.get_param("name", None, "content-type")
     except (ValueError, TypeError, LookupError, IndexError):
-        name = ""
-    name = _safe_filename(_decode_header_value(name)) if name else ""
-    if name:
-        return name
-    if content_type == "message/rfc822":
-        extension = ".eml"
+        return ""
+    if isinstance(value, tuple):  # RFC 2231: (charset, language, percent-decoded text)
+        data = value[2].encode("latin-1", "surrogateescape")
+        name = decode_bytes(data, value[0] or "utf-8")
     else:
-        extension = mimetypes.guess_extension(content_type, strict=False) or ".bin"
-    return f"attachment-{index}{extension}"
+        name = _decode_header_value(str(value or ""))
+    return _safe_filename(name)
 
 
-def _part_bytes(part: Message) -> bytes:
+def _part_bytes(part: Message, content_type: str) -> bytes:
     try:
+        if content_type in parts.REPORT_TYPES:
+            return parts.report_bytes(part)
         if part.is_multipart() or part.get_content_maintype() == "message":
-            return _message_bytes(part.get_payload(0) if part.is_multipart() else part)
+            return _message_bytes(part)
         data = part.get_payload(decode=True)
     except (ValueError, TypeError, LookupError, IndexError, AssertionError):
         data = None
@@ -281,19 +236,21 @@ def _part_bytes(part: Message) -> bytes:
     return payload.encode("utf-8", "surrogateescape") if isinstance(payload, str) else b""
 
 
-def _message_bytes(part: Message | object) -> bytes:
-    """The bytes of an attached message (message/rfc822 and friends)."""
-    if not isinstance(part, Message):
-        return b""
+def _message_bytes(part: Message) -> bytes:
+    """The bytes of an attached message (message/rfc822 and friends): the whole message,
+    every part of it."""
     inner = part.get_payload()
-    target = inner[0] if isinstance(inner, list) and inner else part
+    target = inner[0] if isinstance(inner, list) and inner else None
     if isinstance(target, Message):
         try:
             return target.as_bytes(policy=policy.compat32.clone(linesep="\n"))
         except (ValueError, TypeError, LookupError, IndexError, UnicodeError, AttributeError):
             pass
     payload = part.get_payload(decode=True)
-    return payload if isinstance(payload, bytes) else b""
+    if isinstance(payload, bytes):
+        return payload
+    text = part.get_payload()
+    return text.encode("utf-8", "surrogateescape") if isinstance(text, str) else b""
 
 
 def _text_of(part: Message, data: bytes) -> str:
@@ -301,7 +258,7 @@ def _text_of(part: Message, data: bytes) -> str:
         charset = part.get_content_charset()
     except (ValueError, TypeError, LookupError, IndexError):
         charset = None
-    text = _decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n")
+    text = decode_bytes(data, charset).replace("\r\n", "\n").replace("\r", "\n")
     return clean_text(text)
 
 
@@ -310,6 +267,7 @@ class _Walker:
         self.parsed = parsed
         self.plain: list[str] = []
         self.html: list[str] = []
+        self.attached: list[bytes] = []  # attached messages, to show one when no text
 
     def walk(self, part: Message, depth: int = 0) -> None:
         content_type = _content_type(part)
@@ -329,29 +287,56 @@ class _Walker:
 
     def leaf(self, part: Message, content_type: str) -> None:
         disposition = (part.get_content_disposition() or "").lower()
-        data = _part_bytes(part)
-        try:
-            has_name = bool(part.get_filename())
-        except (ValueError, TypeError, LookupError, IndexError):
-            has_name = True
-        body_candidate = disposition != "attachment" and not has_name
+        data = _part_bytes(part, content_type)
+        name = _given_filename(part)
+        body_candidate = disposition != "attachment" and not name
         if body_candidate and content_type == "text/plain" and not self.plain:
             self.plain.append(_text_of(part, data))
             return
         if body_candidate and content_type == "text/html" and not self.html:
             self.html.append(_text_of(part, data))
             return
-        index = len(self.parsed.attachments) + 1
+        if content_type in parts.MESSAGE_TYPES or content_type == "text/rfc822-headers":
+            self.returned(content_type, data)
+            if not name and content_type in parts.MESSAGE_TYPES:
+                # Named after its subject, as OTRS names it.
+                subject = _decode_header_value(parts.message_subject(data))
+                subject = subject.replace("/", "_").replace("\\", "_")  # not a path
+                name = _safe_filename(f"{subject}.eml") if subject else ""
         content_id = clean_text(str(part.get("Content-ID", "") or "")).strip().strip("<>")
         self.parsed.attachments.append(
             ParsedAttachment(
-                filename=_filename(part, index, content_type),
+                filename=name or parts.default_name(content_type),
                 content_type=content_type,
                 content_id=content_id[:250],
                 inline=disposition == "inline" or (bool(content_id) and disposition == ""),
                 data=data,
             )
         )
+        if content_type in parts.TNEF_TYPES or name.lower() == "winmail.dat":
+            for found in parts.unpack_tnef(data):  # the winmail.dat itself is kept too
+                self.parsed.attachments.append(
+                    ParsedAttachment(
+                        filename=_safe_filename(found.filename)
+                        or parts.default_name(found.content_type),
+                        content_type=found.content_type,
+                        content_id="",
+                        inline=False,
+                        data=found.data,
+                    )
+                )
+
+    def returned(self, content_type: str, data: bytes) -> None:
+        """The first attached message or returned headers: in a bounce, the message it
+        returns (whose subject or Message-ID names the ticket)."""
+        if self.parsed.returned_subject or self.parsed.returned_message_id:
+            return
+        subject, message_id = parts.returned_message(data)
+        self.parsed.returned_subject = _decode_header_value(subject)
+        ids = _message_ids(message_id)
+        self.parsed.returned_message_id = ids[0][:900] if ids else ""
+        if content_type != "text/rfc822-headers":
+            self.attached.append(data)
 
 
 _BOUNDARY_LINE = re.compile(rb"^--([^\s]{1,200})[ \t]*\r?$", re.MULTILINE)
@@ -381,7 +366,12 @@ def _content_type(part: Message) -> str:
     return value if _MEDIA_TYPE.fullmatch(value) else "application/octet-stream"
 
 
-def _body(parsed: ParsedMessage, message: Message) -> None:
+def _is_report(parsed: ParsedMessage, message: Message) -> bool:
+    report = _content_type(message) == "multipart/report"
+    return report or any(a.content_type in parts.REPORT_TYPES for a in parsed.attachments)
+
+
+def _body(parsed: ParsedMessage, message: Message, *, top: bool) -> None:
     walker = _Walker(parsed)
     try:
         walker.walk(message)
@@ -392,18 +382,47 @@ def _body(parsed: ParsedMessage, message: Message) -> None:
         parsed.body_text = walker.plain[0]
     elif parsed.body_html:
         parsed.body_text = html_to_text(parsed.body_html)
+    elif walker.attached and top and not _is_report(parsed, message):
+        # Forwarded as an attachment with no text of its own: show the forwarded text
+        # (one level: the attached message's own attachments stay inside its .eml). Not
+        # for a report: the message it returns is not what it says.
+        inner = ParsedMessage(raw=walker.attached[0])
+        _parse_into(inner, walker.attached[0], top=False)
+        parsed.body_text = inner.body_text
 
 
-def content_hash(raw: bytes, message_id: str) -> str:
-    """Identity of a delivery: with a Message-ID, the ID and the body (transport headers
-    such as Received differ between two deliveries of one message); without, the bytes."""
-    if not message_id:
+# The headers a second delivery of one message carries unchanged: with the Message-ID and
+# the body they tell a re-delivery from a different mail that reuses the ID (trackers and
+# service desks send notifications with one ID and different subjects).
+IDENTITY_HEADERS = ("message-id", "date", "from", "subject", "to", "cc")
+_LINE_END = re.compile(rb"\r?\n\r?\n")
+
+
+def content_hash(raw: bytes, headers: dict[str, list[str]] | None = None) -> str:
+    """Identity of a message across deliveries. With a Message-ID: the identity headers as
+    they were written (not decoded: the decoder may improve, the fingerprint must not
+    change) and the body with its line ends unified (a pipe gets LF, IMAP CRLF); transport
+    headers such as Received or Delivered-To differ between deliveries and are left out.
+    Without a Message-ID: the bytes."""
+    if not headers or not headers.get("message-id"):
         return hashlib.sha256(raw).hexdigest()
-    separator = re.search(rb"\r?\n\r?\n", raw)
+    digest = hashlib.sha256()
+    for name in IDENTITY_HEADERS:
+        values = "\x1f".join(" ".join(value.split()) for value in headers.get(name, ()))
+        digest.update(f"{name}:{values}\n".encode("utf-8", "surrogateescape"))
+    separator = _LINE_END.search(raw)
     body = raw[separator.end() :] if separator else b""
-    digest = hashlib.sha256(b"mid:" + message_id.encode("utf-8", "replace") + b"\n")
-    digest.update(hashlib.sha256(body).digest())
+    digest.update(hashlib.sha256(body.replace(b"\r\n", b"\n").rstrip(b"\r\n")).digest())
     return digest.hexdigest()
+
+
+def _identity_headers(raw: list[tuple[str, str]]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {name: [] for name in IDENTITY_HEADERS}
+    for name, value in raw:
+        values = found.get(name.lower())
+        if values is not None:
+            values.append(value)
+    return found
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
@@ -415,9 +434,9 @@ def parse_message(raw: bytes) -> ParsedMessage:
         logger.warning("mail parser fell back to raw text: %r", error)
         parsed.defects.append(f"parser error: {error!r}")
         if not parsed.body_text:
-            parsed.body_text = clean_text(_decode_bytes(raw, None))
+            parsed.body_text = clean_text(decode_bytes(raw, None))
     if not parsed.content_hash:
-        parsed.content_hash = content_hash(raw, parsed.message_id)
+        parsed.content_hash = content_hash(raw)
     return parsed
 
 
@@ -511,27 +530,27 @@ def _joined_as_expected(message: Message, markers: list[str]) -> bool:
     return all(marker in found for marker in markers)
 
 
-def _parse_into(parsed: ParsedMessage, raw: bytes) -> None:
+def _parse_into(parsed: ParsedMessage, raw: bytes, *, top: bool = True) -> None:
     source, joined = _join_base64_lines(_repair_folding(raw))
     message: Message = BytesParser(policy=policy.compat32).parsebytes(source)
     if joined and not _joined_as_expected(message, joined):
         message = BytesParser(policy=policy.compat32).parsebytes(_repair_folding(raw))
     parsed.defects.extend(type(defect).__name__ for defect in message.defects)
-    parsed.headers = _header_items(message)
+    headers = _Headers(message)
+    parsed.headers = headers.items()
     ids = _message_ids(parsed.header("Message-ID"))
     parsed.message_id = ids[0][:900] if ids else ""
-    parsed.content_hash = content_hash(raw, parsed.message_id)
+    parsed.content_hash = content_hash(raw, _identity_headers(headers.raw) if ids else None)
     parsed.in_reply_to = _message_ids(" ".join(parsed.header_values("In-Reply-To")))
     parsed.references = _message_ids(" ".join(parsed.header_values("References")))
     parsed.subject = parsed.header("Subject")
-    senders = _addresses(parsed.header_values("From"))
+    senders = headers.addresses("from")
     parsed.from_ = senders[0] if senders else None
-    parsed.to = _addresses(parsed.header_values("To"))
-    parsed.cc = _addresses(parsed.header_values("Cc"))
-    parsed.reply_to = _addresses(parsed.header_values("Reply-To"))
-    envelope = [value for name in ENVELOPE_HEADERS for value in parsed.header_values(name)]
-    parsed.delivered_to = _addresses(envelope)
+    parsed.to = headers.addresses("to")
+    parsed.cc = headers.addresses("cc")
+    parsed.reply_to = headers.addresses("reply-to")
+    parsed.delivered_to = headers.addresses(*ENVELOPE_HEADERS)
     parsed.date = _date(parsed.header("Date"))
     parsed.x_loop = parsed.header_values("X-Loop")
-    _body(parsed, message)
+    _body(parsed, message, top=top)
     parsed.auto_submitted_reason = _auto_submitted(parsed)

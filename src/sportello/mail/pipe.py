@@ -117,8 +117,5 @@ def main(argv: Sequence[str]) -> int:
         return EX_TEMPFAIL
     finally:
         handoff.after_commit = before  # the process ends here; not so when called in-process
-    sys.stdout.write(
-        json.dumps({"ticket": result.ticket, "article": result.article, "result": result.result})
-        + "\n"
-    )
+    sys.stdout.write(json.dumps(result.line()) + "\n")
     return 0

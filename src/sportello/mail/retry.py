@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sportello.mail.ingest import IngestResult, ingest_message
-from sportello.mail.models import FailedMail, FailedMailStatus
+from sportello.mail.models import RETRYABLE, FailedMail, FailedMailStatus
 from sportello.mail.spool import remove_spooled_file, spooled_files
 
 
@@ -27,7 +27,7 @@ def _reprocess(raw: bytes, source: str) -> IngestResult | None:
 
 
 def retry_failed_mail(failed: FailedMail) -> IngestResult | None:
-    if failed.status == FailedMailStatus.RETRIED:
+    if failed.status not in RETRYABLE or not failed.raw:
         return None
     if failed.status == FailedMailStatus.TOO_LARGE and failed.size > (
         settings.SPORTELLO_MAIL_MAX_SIZE
@@ -62,7 +62,7 @@ def retry_spool() -> RetryReport:
         remove_spooled_file(path)
         report.processed += 1
         report.results.append(result)
-    pending = FailedMail.objects.exclude(status=FailedMailStatus.RETRIED).order_by("received")
+    pending = FailedMail.objects.filter(status__in=RETRYABLE).order_by("received")
     for failed in pending.iterator():
         result = retry_failed_mail(failed)
         if result is None:

@@ -25,6 +25,20 @@ def spool_dir() -> Path:
     return Path(settings.SPORTELLO_HOME) / "spool"
 
 
+def _entry(raw: bytes, *, source: str, status: str, error: str, **meta: str) -> FailedMail:
+    return FailedMail(
+        size=len(raw),
+        content_hash=hashlib.sha256(raw).hexdigest(),
+        message_id=meta.get("message_id", "").replace("\x00", "")[:998],
+        from_address=meta.get("from_address", "").replace("\x00", ""),
+        subject=meta.get("subject", "").replace("\x00", "")[:2000],
+        source=source[:200],
+        status=status,
+        error=error.replace("\x00", ""),
+        ticket_number=meta.get("ticket_number", ""),
+    )
+
+
 def spool_to_database(
     raw: bytes,
     *,
@@ -35,18 +49,27 @@ def spool_to_database(
     from_address: str = "",
     subject: str = "",
 ) -> FailedMail:
-    content_hash = hashlib.sha256(raw).hexdigest()
-    failed = FailedMail(
-        size=len(raw),
-        content_hash=content_hash,
-        message_id=message_id.replace("\x00", "")[:998],
-        from_address=from_address.replace("\x00", ""),
-        subject=subject.replace("\x00", "")[:2000],
-        source=source[:200],
+    failed = _entry(
+        raw,
+        source=source,
         status=status,
-        error=error.replace("\x00", ""),
+        error=error,
+        message_id=message_id,
+        from_address=from_address,
+        subject=subject,
     )
-    failed.raw.save(f"{content_hash[:16]}.eml", ContentFile(raw), save=False)
+    failed.raw.save(f"{failed.content_hash[:16]}.eml", ContentFile(raw), save=False)
+    failed.save()
+    return failed
+
+
+def record_not_filed(
+    raw: bytes, *, status: str, reason: str, source: str, **meta: str
+) -> FailedMail:
+    """List a message that was dropped or ignored, with the reason, for the operator. Its
+    bytes are not copied: the article that holds them is named in the reason (``meta``:
+    message_id, from_address, subject, ticket_number)."""
+    failed = _entry(raw, source=source, status=status, error=reason, **meta)
     failed.save()
     return failed
 

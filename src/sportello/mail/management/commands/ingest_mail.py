@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sportello.mail.ingest import DatabaseUnavailable, IngestResult, ingest_message
+from sportello.mail.ingest import DatabaseUnavailable, ingest_message
 from sportello.mail.retry import retry_spool
 
 EX_TEMPFAIL = 75
@@ -47,7 +47,7 @@ class Command(BaseCommand):
                 result = ingest_message(
                     raw, source="stdin", queue_name=options["queue"], trusted=options["trusted"]
                 )
-                self.stdout.write(json.dumps(_json(result)))
+                self.stdout.write(json.dumps(result.line()))
         except DatabaseUnavailable as error:
             self.stderr.write(f"database unavailable, try again later: {error}")
             sys.exit(EX_TEMPFAIL)
@@ -82,7 +82,3 @@ class Command(BaseCommand):
 def _messages(box: mailbox.Mailbox) -> Iterator[bytes]:
     for key in box.iterkeys():
         yield box.get_bytes(key)
-
-
-def _json(result: IngestResult) -> dict[str, Any]:
-    return {"ticket": result.ticket, "article": result.article, "result": result.result}
