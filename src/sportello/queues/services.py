@@ -64,7 +64,7 @@ def add_queue(full_name: str, *, group: str, system_address: str = "") -> tuple[
     """Create the queue with its group (and sender address, created if new, routing its
     mail to the queue), or set those on an existing queue. For the provisioning command."""
     from sportello.accounts.provisioning import get_group
-    from sportello.mail import cache
+    from sportello.core import cache
 
     target_group = get_group(group)
     created = not Queue.objects.filter(full_name=full_name.strip()).exists()

@@ -40,7 +40,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
-from sportello.mail import cache as configuration_cache
+from sportello.core import cache as configuration_cache
 from sportello.tickets import tallies
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
@@ -74,12 +74,12 @@ def _state_ids_by_type() -> dict[str, list[int]]:
 
 def states_of(*types: str) -> list[int]:
     """The ids of the states of ``types``, from the per-process configuration cache
-    (``mail.cache``, as ``mail.config.state_by_name`` reads it: a change in this process
+    (``core.cache``, as ``tickets.selectors.state_by_name`` reads it: a change in this process
     clears it at once, one in another process is seen at the next token check of the
     event bus). Literal ids let the planner use the ticket indexes on ``state``
     directly instead of joining the state table; ``[-1]`` when there is none, so the
     filter stays valid SQL."""
-    from sportello.mail import cache
+    from sportello.core import cache
 
     by_type = cache.get("overview_state_ids", _state_ids_by_type)
     return [pk for t in types for pk in by_type.get(t, [])] or [-1]
