@@ -45,6 +45,7 @@ from sportello.tickets import tallies
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
     Article,
+    ArticleFlag,
     History,
     Lock,
     State,
@@ -334,8 +335,6 @@ def queue_view_counts(user: User, queue_id: int | None) -> dict[str, int]:
 
 def _unseen_articles(user: User) -> QuerySet[Article]:
     """Articles of watched open tickets that ``user`` has not seen (others' articles)."""
-    from sportello.web.models import ArticleFlag
-
     seen = ArticleFlag.objects.filter(agent=user, article=OuterRef("pk"), seen=True)
     return (
         Article.objects.filter(ticket__in=ticket_list(user, "watched").values("pk"))
@@ -432,8 +431,6 @@ def _prepared(moment: datetime) -> Any:
 
 def news_ticket_ids(user: User, ticket_ids: list[int]) -> set[int]:
     """Of ``ticket_ids``, those with an article ``user`` has not seen."""
-    from sportello.web.models import ArticleFlag
-
     seen = ArticleFlag.objects.filter(agent=user, article=OuterRef("pk"), seen=True)
     articles = (
         Article.objects.filter(ticket_id__in=ticket_ids)

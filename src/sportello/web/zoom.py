@@ -16,6 +16,7 @@ from sportello.mail.models import OutboxMessage
 from sportello.tickets import dynamic_fields as df
 from sportello.tickets.models import (
     Article,
+    ArticleFlag,
     Attachment,
     Channel,
     DynamicField,
@@ -28,7 +29,6 @@ from sportello.tickets.models import (
     TicketLink,
     TicketWatch,
 )
-from sportello.web.models import ArticleFlag
 from sportello.web.sanitize import SafeHtml, sanitize
 
 CLOSED_TYPES = (StateType.CLOSED, StateType.MERGED, StateType.REMOVED)
