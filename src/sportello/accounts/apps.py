@@ -7,8 +7,11 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Agents")
 
     def ready(self) -> None:
+        from sportello.accounts import selectors
         from sportello.accounts.models import User
-        from sportello.core import cache
+        from sportello.core import actor, cache
+
+        actor.use_system_user(selectors.system_user)
 
         # Only the system user is cached: logins of other agents must not clear the cache.
         cache.watch(User, when=lambda user: user.is_system)
