@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import Group
-from sportello.core.errors import InvalidInput, NotFound
+from sportello.core.errors import InvalidInput
 from sportello.queues.models import QUEUE_SEPARATOR, Queue, SystemAddress
 
 
@@ -15,13 +15,6 @@ def split_full_name(full_name: str) -> list[str]:
     if not full_name.strip() or any(not part for part in parts):
         raise InvalidInput(_("Invalid queue name: %(name)s"), name=full_name)
     return parts
-
-
-def get_queue(full_name: str) -> Queue:
-    try:
-        return Queue.objects.get(full_name=full_name)
-    except Queue.DoesNotExist:
-        raise NotFound(_("Unknown queue: %(name)s"), name=full_name) from None
 
 
 @transaction.atomic
