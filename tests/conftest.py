@@ -40,6 +40,15 @@ def _isolated_storage(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "home" / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_configuration_cache() -> None:
+    """Each test starts with an empty configuration cache: rows that a rolled-back test
+    left in it must not answer the next test's lookups."""
+    from sportello.core import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def keep_connections(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands close every connection when they finish (``run_from_argv``); inside a

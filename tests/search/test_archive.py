@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from sportello.accounts.models import User
+from sportello.core import scheduler
 from sportello.search.archive import flag_archived
-from sportello.sla import scheduler
 from sportello.tickets.models import State, Ticket
 from tests.search.board import Board
 

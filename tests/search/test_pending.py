@@ -9,13 +9,12 @@ import pytest
 from django.db import transaction
 
 from sportello.accounts.models import User
-from sportello.core import handoff
+from sportello.core import handoff, scheduler
 from sportello.core.actor import Actor
 from sportello.queues.models import Queue
 from sportello.search import index, pending
 from sportello.search.models import PendingIndex
 from sportello.search.services import Criteria, search_tickets
-from sportello.sla import scheduler
 from sportello.tickets import actions
 from tests.tickets.factories import customer_mail, make_ticket
 

@@ -10,10 +10,11 @@ import pytest
 from django.core.management import call_command
 
 from sportello.accounts.models import User
+from sportello.core import scheduler
 from sportello.core.actor import Actor
 from sportello.notifications.models import Notification
 from sportello.queues.models import Queue
-from sportello.sla import jobs, scheduler
+from sportello.sla import jobs
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
 from sportello.tickets.models import Channel, History, Lock, SenderType, Ticket

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from sportello.sla.scheduler import jobs
+from sportello.core.scheduler import jobs
 from sportello.tickets.jobs import database_statistics
 
 pytestmark = pytest.mark.django_db

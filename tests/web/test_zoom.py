@@ -13,8 +13,7 @@ from sportello.customers.models import CustomerCompany, CustomerUser
 from sportello.queues.models import Queue
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput, AttachmentInput
-from sportello.tickets.models import DynamicField, LinkType, State
-from sportello.web.models import ArticleFlag
+from sportello.tickets.models import ArticleFlag, DynamicField, LinkType, State
 from tests.tickets.factories import make_ticket
 from tests.web.helpers import PNG, html_mail, ticket_with_articles
 

@@ -154,13 +154,6 @@ def agents_with(permission: str, queue: Queue) -> Any:
     )
 
 
-def require_ticket(user: User, permission: str, ticket: Any) -> None:
-    """Refuse unless ``user`` may see ``ticket`` and exercise ``permission`` on it."""
-    require(user, "ro", ticket.queue)
-    if permission != "ro":
-        require(user, permission, ticket.queue)
-
-
 # ---------------------------------------------------------------------------------------
 # Administration: full admins, and scoped admins (the seed's "mini-admin") who may edit
 # only some areas (signatures, salutations, templates, auto-responses) of the queues of

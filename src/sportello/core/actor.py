@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
     from sportello.accounts.models import User
 
 CHANNELS = ("web", "mail", "api", "job", "cli")
+
+# The app of the user model knows the system user and hands its lookup over when it is
+# ready (``use_system_user``): core imports no app.
+_system_user: Callable[[], User] | None = None
+
+
+def use_system_user(lookup: Callable[[], User]) -> None:
+    global _system_user
+    _system_user = lookup
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,6 @@ class Actor:
 
     @classmethod
     def system(cls, channel: str = "job", name: str = "") -> Actor:
-        from sportello.accounts.selectors import system_user
-
-        return cls(user=system_user(), channel=channel, name=name)
+        if _system_user is None:
+            raise ImproperlyConfigured("No app has named the system user (use_system_user).")
+        return cls(user=_system_user(), channel=channel, name=name)

@@ -32,15 +32,20 @@ def customer_record(customer_user_id: str) -> CustomerUser | None:
 
 
 def other_tickets(ticket: Ticket, viewer: User, *, limit: int = 10) -> Any:
-    """The same customer's other tickets that ``viewer`` may see, newest first."""
+    """The same customer's other tickets that are not closed and that ``viewer`` may
+    see, newest first (the zoom lists them beside the customer)."""
     from sportello.accounts.permissions import visible_tickets
-    from sportello.tickets.models import Ticket
+    from sportello.tickets.models import StateType, Ticket
 
     if not ticket.customer_user_id:
         return Ticket.objects.none()
-    same_customer = Ticket.objects.filter(customer_user_id=ticket.customer_user_id).exclude(
-        pk=ticket.pk
+    same_customer = (
+        Ticket.objects.filter(customer_user_id=ticket.customer_user_id)
+        .exclude(pk=ticket.pk)
+        .exclude(state__type__in=(StateType.CLOSED, StateType.MERGED, StateType.REMOVED))
     )
     return (
-        visible_tickets(viewer, same_customer).select_related("state").order_by("-created")[:limit]
+        visible_tickets(viewer, same_customer)
+        .select_related("state", "queue")
+        .order_by("-created")[:limit]
     )

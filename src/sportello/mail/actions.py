@@ -18,7 +18,7 @@ from django.utils.translation import override
 from sportello.accounts import permissions
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput
-from sportello.mail import config, outbox
+from sportello.mail import outbox
 from sportello.mail.compose import (
     OutgoingAttachment,
     answer_subject,
@@ -31,6 +31,7 @@ from sportello.mail.context import customer_language, template_context
 from sportello.mail.models import OutboxKind
 from sportello.queues.models import Queue
 from sportello.tickets import actions
+from sportello.tickets import selectors as tickets_selectors
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Channel, SenderType, State, StateType, Ticket
@@ -181,7 +182,7 @@ def send_answer(
             actions.set_state(current, next_state, actor=actor, pending_until=pending_until)
         elif current.state.type == StateType.NEW and not actor.user.is_system:
             # "new" means: no agent has written to the customer yet.
-            actions.set_state(current, config.state_by_name("open"), actor=actor)
+            actions.set_state(current, tickets_selectors.state_by_name("open"), actor=actor)
     return article
 
 

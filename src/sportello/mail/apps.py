@@ -9,8 +9,10 @@ class MailConfig(AppConfig):
     def ready(self) -> None:
         # Subscribers register on import; Huey's tasks are found through mail.tasks,
         # so a process that never queues a task does not import Huey (the MTA pipe).
-        from sportello.core import events
-        from sportello.mail import autoresponses, cache, signals  # noqa: F401
+        from sportello.core import cache
+        from sportello.mail import autoresponses  # noqa: F401
+        from sportello.mail.models import AutoResponse, PostmasterFilter
 
-        signals.connect()
-        events.before_dispatch(cache.refresh_before_dispatch)
+        cache.watch(PostmasterFilter)
+        cache.watch(AutoResponse)
+        cache.watch(AutoResponse.queues.through)

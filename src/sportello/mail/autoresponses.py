@@ -17,12 +17,13 @@ from django.utils import timezone
 from django.utils.translation import override
 
 from sportello.core.events import subscribe
-from sportello.mail import config, outbox
+from sportello.mail import outbox, selectors
 from sportello.mail.compose import answer_subject, build_message, new_message_id, render_text
 from sportello.mail.context import customer_language, template_context
 from sportello.mail.events import MailFiled, MailTooLarge
 from sportello.mail.models import AutoResponse, OutboxKind, OutboxMessage
 from sportello.mail.system_mail import send_system_mail
+from sportello.queues import selectors as queues_selectors
 from sportello.queues.models import Queue
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Ticket
@@ -53,7 +54,7 @@ def may_answer(address: str) -> bool:
     address = address.strip().lower()
     if not address or "@" not in address:
         return False
-    if config.is_system_address(address):
+    if queues_selectors.is_system_address(address):
         return False  # never answer ourselves: that is how loops start
     since = timezone.now() - timedelta(days=1)
     sent = OutboxMessage.objects.filter(
@@ -100,12 +101,12 @@ def send_auto_response(ticket: Ticket, article: Article, response_type: str) -> 
 def on_mail_filed(event: MailFiled) -> None:
     if not event.auto_response or event.quiet or event.ticket_id is None:
         return
-    if event.queue_id is not None and not config.offers_auto_response(
+    if event.queue_id is not None and not selectors.offers_auto_response(
         event.queue_id, event.auto_response
     ):
         return  # most queues answer nothing: skip reading the ticket, sender and customer
     ticket = Ticket.objects.select_related("queue__system_address").get(pk=event.ticket_id)
-    if not config.offers_auto_response(ticket.queue_id, event.auto_response):
+    if not selectors.offers_auto_response(ticket.queue_id, event.auto_response):
         return
     article = Article.objects.get(pk=event.article_id)
     send_auto_response(ticket, article, event.auto_response)

@@ -88,7 +88,7 @@ def _matches(message: ParsedMessage, rules: list[dict[str, Any]]) -> bool:
 def decide(message: ParsedMessage, *, trusted: bool) -> tuple[Decision, list[str]]:
     """Apply trusted headers first, then the ordered filters (later ones win).
     Returns the decision and the names of the filters that matched."""
-    from sportello.mail.config import postmaster_filters
+    from sportello.mail.selectors import postmaster_filters
 
     decision = Decision()
     if trusted:

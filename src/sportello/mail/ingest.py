@@ -30,20 +30,25 @@ from django.db import (
 )
 from django.db.models import QuerySet, Subquery
 
+from sportello.accounts import selectors as accounts_selectors
+from sportello.core import cache
 from sportello.core.actor import Actor
 from sportello.core.events import collect, publish
+from sportello.core.models import ConfigVersion
 from sportello.core.statements import TEXT, Statement
 from sportello.customers.models import CustomerUser
-from sportello.mail import cache, config, followup
+from sportello.mail import followup
 from sportello.mail.context import by_address
 from sportello.mail.events import MailFiled, MailTooLarge
 from sportello.mail.filters import Decision, decide
-from sportello.mail.models import AutoResponseType, ConfigVersion, FailedMailStatus
+from sportello.mail.models import AutoResponseType, FailedMailStatus
 from sportello.mail.parsing import Address, ParsedMessage, parse_message
 from sportello.mail.spool import record_not_filed, spool_to_database, spool_to_files
+from sportello.queues import selectors as queues_selectors
 from sportello.queues.models import FollowUpPolicy, Queue
 from sportello.tickets import actions
 from sportello.tickets import events as ticket_events
+from sportello.tickets import selectors as tickets_selectors
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Channel, LinkType, SenderType, StateType, Ticket
@@ -328,15 +333,17 @@ def _customer(message: ParsedMessage, decision: Decision, known: _Known) -> tupl
 def _route(message: ParsedMessage, decision: Decision, queue_name: str | None) -> Queue:
     wanted = queue_name or (JUNK_QUEUE if decision.ignore else "") or decision.queue
     if wanted:
-        queue = config.queue_by_name(wanted)
+        queue = queues_selectors.queue_by_name(wanted)
         if queue is not None:
             return queue
         logger.warning("queue %r from mail routing does not exist; routing by recipient", wanted)
     for recipient in message.recipients:
-        queue = config.queue_for_address(recipient)
+        queue = queues_selectors.queue_for_address(recipient)
         if queue is not None:
             return queue
-    return config.queue_by_name(DEFAULT_QUEUE) or Queue.objects.get(full_name=DEFAULT_QUEUE)
+    return queues_selectors.queue_by_name(DEFAULT_QUEUE) or Queue.objects.get(
+        full_name=DEFAULT_QUEUE
+    )
 
 
 def _new_ticket(
@@ -352,7 +359,7 @@ def _new_ticket(
     actor = _actor(message)
     queue = _route(message, decision, queue_name)
     customer_user, customer_company = _customer(message, decision, known)
-    state = config.state_by_name(decision.state) if decision.state else None
+    state = tickets_selectors.state_by_name(decision.state) if decision.state else None
     if state is not None and (state.is_pending or state.type == StateType.MERGED):
         state = None  # a pending or merged state needs more than a mail can say
     # A linked ticket is created and linked in one transaction; a plain one needs only
@@ -365,16 +372,16 @@ def _new_ticket(
             title=decision.title or message.subject,
             queue=queue,
             actor=actor,
-            state=state or config.default_state(),
+            state=state or tickets_selectors.default_state(),
             priority=(
-                config.priority_by_name(decision.priority)
+                tickets_selectors.priority_by_name(decision.priority)
                 if decision.priority
-                else config.default_priority()
+                else tickets_selectors.default_priority()
             ),
             type=(
-                config.ticket_type_by_name(decision.type)
+                tickets_selectors.ticket_type_by_name(decision.type)
                 if decision.type
-                else config.default_ticket_type()
+                else tickets_selectors.default_ticket_type()
             ),
             customer_user_id=customer_user,
             customer_company_id=customer_company,
@@ -429,7 +436,7 @@ def _follow_up(
     with transaction.atomic() if reopen else nullcontext():
         article = actions.add_article(ticket, data, actor=actor)
         if reopen:
-            ticket = actions.set_state(ticket, config.state_by_name("open"), actor=actor)
+            ticket = actions.set_state(ticket, tickets_selectors.state_by_name("open"), actor=actor)
         _publish_filed(ticket, article.pk, actor, "followup", "" if is_automatic else auto_response)
     return IngestResult("followup", ticket.number, article.number)
 
@@ -439,7 +446,7 @@ def _sender_label(message: ParsedMessage) -> str:
 
 
 def _actor(message: ParsedMessage) -> Actor:
-    return Actor(user=config.system_user(), channel="mail", name=_sender_label(message))
+    return Actor(user=accounts_selectors.system_user(), channel="mail", name=_sender_label(message))
 
 
 def _publish_filed(

@@ -294,19 +294,3 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.primary_recipient} ({self.status})"
-
-
-class ConfigVersion(models.Model):
-    """One row whose token changes with every change of cached configuration
-    (``sportello.mail.cache``): processes compare it with the token their cache holds."""
-
-    SINGLETON = 1
-
-    token = models.CharField(_("token"), max_length=32, blank=True)
-
-    class Meta:
-        verbose_name = _("configuration version")
-        verbose_name_plural = _("configuration versions")
-
-    def __str__(self) -> str:
-        return self.token

@@ -7,4 +7,9 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from sportello.core import cache
         from sportello.notifications import subscribers  # noqa: F401
+        from sportello.notifications.models import CustomerNotification
+
+        cache.watch(CustomerNotification)
+        cache.watch(CustomerNotification.queues.through)

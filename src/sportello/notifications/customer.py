@@ -8,16 +8,18 @@ from collections.abc import Callable
 
 from django.utils.translation import override
 
+from sportello.accounts import selectors as accounts_selectors
 from sportello.accounts.models import User
 from sportello.core.errors import InvalidInput
 from sportello.core.events import DomainEvent
-from sportello.mail import config
 from sportello.mail.compose import answer_subject, render_text
 from sportello.mail.context import customer_address, customer_language, template_context
 from sportello.mail.models import OutboxKind
 from sportello.mail.system_mail import send_system_mail
+from sportello.notifications import selectors
 from sportello.notifications.models import CustomerNotification, CustomerNotificationType
 from sportello.tickets import events
+from sportello.tickets import selectors as tickets_selectors
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Channel, SenderType, StateType, Ticket
 
@@ -37,11 +39,14 @@ def _type_for(event: DomainEvent, load: TicketLoader) -> str | None:
         return CustomerNotificationType.RECEIPT if first_web_request else None
     if isinstance(event, events.TicketLockChanged) and event.new == "lock":
         return CustomerNotificationType.TAKEN_IN_CHARGE
-    if isinstance(event, events.TicketOwnerChanged) and event.new != config.system_user().username:
+    if (
+        isinstance(event, events.TicketOwnerChanged)
+        and event.new != accounts_selectors.system_user().username
+    ):
         return CustomerNotificationType.TAKEN_IN_CHARGE
     if isinstance(event, events.TicketStateChanged):
         try:
-            state = config.state_by_name(event.new)
+            state = tickets_selectors.state_by_name(event.new)
         except InvalidInput:
             return None
         if state.type == StateType.PENDING_REMINDER:
@@ -70,10 +75,12 @@ def _already_sent(ticket: Ticket, notification_type: str) -> bool:
 def notify_customer_on(event: DomainEvent, load: TicketLoader) -> None:
     """``load`` returns the event's ticket; called only when a queue may want a mail."""
     notification_type = _type_for(event, load)
-    if notification_type is None or not config.offers_customer_notification_type(notification_type):
+    if notification_type is None or not selectors.offers_customer_notification_type(
+        notification_type
+    ):
         return
     ticket = load()
-    if ticket is None or not config.offers_customer_notification(
+    if ticket is None or not selectors.offers_customer_notification(
         ticket.queue_id, notification_type
     ):
         return  # switched off for this queue

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
 
+from sportello.accounts import selectors as accounts_selectors
 from sportello.accounts.models import User
 from sportello.core.events import subscribe
 from sportello.core.statements import INTEGER, Statement
-from sportello.mail import config
 from sportello.mail.events import DeliveryFailed
 from sportello.notifications.customer import notify_customer_on
 from sportello.notifications.models import NotificationType
@@ -59,7 +59,7 @@ def _stakeholders(ticket: Ticket) -> list[User]:
     owner = ticket.owner if ticket.is_locked else None  # read only when it counts
     if owner is not None and not owner.is_system and not owner.is_out_of_office():
         people.append(owner)
-    elif config.may_have_subscribers(ticket.queue_id):
+    elif accounts_selectors.may_have_subscribers(ticket.queue_id):
         people.extend(queue_subscribers(ticket))
     if ticket.responsible is not None:
         people.append(ticket.responsible)
@@ -68,7 +68,7 @@ def _stakeholders(ticket: Ticket) -> list[User]:
 
 @subscribe(events.TicketCreated)
 def on_created(event: events.TicketCreated) -> None:
-    if event.quiet or not config.may_have_subscribers(event.queue_id):
+    if event.quiet or not accounts_selectors.may_have_subscribers(event.queue_id):
         return  # only the queue's subscribers hear of a new ticket
     ticket = LazyTicket(event.ticket_id)()
     if ticket is None:
@@ -137,7 +137,7 @@ def on_change(event: events.TicketAttributeChanged) -> None:
             told.append((NotificationType.RESPONSIBLE_UPDATE, agents))
     elif isinstance(event, events.TicketMoved):
         ticket = load()
-        if ticket is not None and config.may_have_subscribers(ticket.queue_id):
+        if ticket is not None and accounts_selectors.may_have_subscribers(ticket.queue_id):
             told.append((NotificationType.MOVE, queue_subscribers(ticket)))
     for notification_type, agents in told:
         ticket = load() if agents else None

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import Group
-from sportello.core.errors import InvalidInput, NotFound
+from sportello.core.errors import InvalidInput
 from sportello.queues.models import QUEUE_SEPARATOR, Queue, SystemAddress
 
 
@@ -15,13 +15,6 @@ def split_full_name(full_name: str) -> list[str]:
     if not full_name.strip() or any(not part for part in parts):
         raise InvalidInput(_("Invalid queue name: %(name)s"), name=full_name)
     return parts
-
-
-def get_queue(full_name: str) -> Queue:
-    try:
-        return Queue.objects.get(full_name=full_name)
-    except Queue.DoesNotExist:
-        raise NotFound(_("Unknown queue: %(name)s"), name=full_name) from None
 
 
 @transaction.atomic
@@ -64,7 +57,7 @@ def add_queue(full_name: str, *, group: str, system_address: str = "") -> tuple[
     """Create the queue with its group (and sender address, created if new, routing its
     mail to the queue), or set those on an existing queue. For the provisioning command."""
     from sportello.accounts.provisioning import get_group
-    from sportello.mail import cache
+    from sportello.core import cache
 
     target_group = get_group(group)
     created = not Queue.objects.filter(full_name=full_name.strip()).exists()

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from huey import crontab
 
+from sportello.core.scheduler import periodic_job
 from sportello.search import pending
 from sportello.search.archive import flag_archived
-from sportello.sla.scheduler import periodic_job
 
 
 @periodic_job("search-archive", schedule=crontab(minute="30", hour="2"))

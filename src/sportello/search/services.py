@@ -89,24 +89,6 @@ class Criteria:
     closed: TimeRange = field(default_factory=TimeRange)
     pending: TimeRange = field(default_factory=TimeRange)
     archive: str = Archive.EXCLUDE
-    # Attributes added by other apps (dynamic fields): name -> value, applied by the
-    # filter registered under that name (see ``register_filter``).
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-Filter = Callable[[QuerySet[Ticket], Any], QuerySet[Ticket]]
-_extra_filters: dict[str, Filter] = {}
-
-
-def register_filter(name: str) -> Callable[[Filter], Filter]:
-    """Extension point: ``@register_filter("dynamic_field")`` adds an attribute whose
-    value in ``Criteria.extra[name]`` narrows the queryset."""
-
-    def decorate(function: Filter) -> Filter:
-        _extra_filters[name] = function
-        return function
-
-    return decorate
 
 
 def search_tickets(
@@ -161,9 +143,6 @@ def search_tickets(
     tickets = _time_filter(tickets, "pending_until", criteria.pending, now)
     if not criteria.closed.empty:
         tickets = tickets.filter(_closed_q(criteria.closed, now))
-    for name, value in criteria.extra.items():
-        if name in _extra_filters:
-            tickets = _extra_filters[name](tickets, value)
     # Newest ticket first (OTRS's default order, by age). By id rather than a timestamp:
     # both databases then read the matches in index order and stop after one page,
     # instead of fetching and sorting every match of a common word.

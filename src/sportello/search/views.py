@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sportello.accounts.decorators import agent_required
 from sportello.accounts.models import User
 from sportello.core.errors import InvalidInput
 from sportello.search import export
@@ -30,7 +31,6 @@ from sportello.search.services import search_page, search_tickets
 from sportello.sla.services import prefetch_for_due_times
 from sportello.tickets.models import Article
 from sportello.web.forms.overviews import BulkForm
-from sportello.web.views.common import agent_required
 
 
 def _options(params: QueryDict) -> QueryDict:

@@ -19,12 +19,12 @@ from django.utils.translation import gettext_noop
 
 from sportello.accounts.models import User
 from sportello.core.actor import Actor
+from sportello.core.scheduler import periodic_job
 from sportello.notifications.models import NotificationType
 from sportello.notifications.services import notify, queue_subscribers
 from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, escalation_bit, plan, warning_bit
 from sportello.sla.models import SLA, EscalationNotice, Service
-from sportello.sla.scheduler import periodic_job
 from sportello.sla.services import sla_calendar
 from sportello.tickets import actions
 from sportello.tickets.history_types import HistoryType

@@ -20,9 +20,9 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core import cache as configuration_cache
 from sportello.core import events
 from sportello.core.writes import Update
-from sportello.mail import cache as configuration_cache
 from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, DUE_FIELD, Clock, Plan, clock_bits, plan
 from sportello.sla.models import SLA, Calendar, Service

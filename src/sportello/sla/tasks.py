@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
-
-from sportello.sla import scheduler
-
-
-@db_periodic_task(crontab(minute="*"))
-def run_periodic_jobs() -> dict[str, int]:
-    """Every minute: every registered job whose schedule matches."""
-    return scheduler.run()
+from huey.contrib.djhuey import db_task
 
 
 @db_task(retries=0)

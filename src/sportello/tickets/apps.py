@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "sportello.tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from sportello.core import cache
+        from sportello.tickets.models import Priority, State, TicketType
+
+        for model in (State, Priority, TicketType):
+            cache.watch(model)

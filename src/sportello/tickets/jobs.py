@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import connection
 from huey import crontab
 
-from sportello.sla.scheduler import periodic_job
+from sportello.core.scheduler import periodic_job
 
 logger = logging.getLogger(__name__)
 

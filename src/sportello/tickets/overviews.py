@@ -40,11 +40,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
-from sportello.mail import cache as configuration_cache
+from sportello.core import cache as configuration_cache
 from sportello.tickets import tallies
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
     Article,
+    ArticleFlag,
     History,
     Lock,
     State,
@@ -74,12 +75,12 @@ def _state_ids_by_type() -> dict[str, list[int]]:
 
 def states_of(*types: str) -> list[int]:
     """The ids of the states of ``types``, from the per-process configuration cache
-    (``mail.cache``, as ``mail.config.state_by_name`` reads it: a change in this process
+    (``core.cache``, as ``tickets.selectors.state_by_name`` reads it: a change in this process
     clears it at once, one in another process is seen at the next token check of the
     event bus). Literal ids let the planner use the ticket indexes on ``state``
     directly instead of joining the state table; ``[-1]`` when there is none, so the
     filter stays valid SQL."""
-    from sportello.mail import cache
+    from sportello.core import cache
 
     by_type = cache.get("overview_state_ids", _state_ids_by_type)
     return [pk for t in types for pk in by_type.get(t, [])] or [-1]
@@ -334,8 +335,6 @@ def queue_view_counts(user: User, queue_id: int | None) -> dict[str, int]:
 
 def _unseen_articles(user: User) -> QuerySet[Article]:
     """Articles of watched open tickets that ``user`` has not seen (others' articles)."""
-    from sportello.web.models import ArticleFlag
-
     seen = ArticleFlag.objects.filter(agent=user, article=OuterRef("pk"), seen=True)
     return (
         Article.objects.filter(ticket__in=ticket_list(user, "watched").values("pk"))
@@ -432,8 +431,6 @@ def _prepared(moment: datetime) -> Any:
 
 def news_ticket_ids(user: User, ticket_ids: list[int]) -> set[int]:
     """Of ``ticket_ids``, those with an article ``user`` has not seen."""
-    from sportello.web.models import ArticleFlag
-
     seen = ArticleFlag.objects.filter(agent=user, article=OuterRef("pk"), seen=True)
     articles = (
         Article.objects.filter(ticket_id__in=ticket_ids)

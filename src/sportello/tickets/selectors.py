@@ -8,6 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core import cache
 from sportello.core.errors import InvalidInput, NotFound
 from sportello.tickets.models import Article, Priority, State, Ticket, TicketType
 
@@ -16,23 +17,32 @@ DEFAULT_PRIORITY = "3 normal"
 DEFAULT_TICKET_TYPE = "Unclassified"
 
 
-def _by_name(model: Any, name: str, label: Any) -> Any:
-    try:
-        return model.objects.get(name=name)
-    except model.DoesNotExist:
-        raise InvalidInput(_("Unknown %(what)s: %(name)s"), what=label, name=name) from None
+def _by_name(key: str, model: Any, name: str, label: Any) -> Any:
+    """A row of a small configuration table by its name, from the configuration cache
+    (``core.cache``: read for every message, changed rarely)."""
+
+    def load() -> dict[str, Any]:
+        return {row.name: row for row in model.objects.all()}
+
+    found = cache.get(key, load).get(name)
+    if found is None:
+        raise InvalidInput(_("Unknown %(what)s: %(name)s"), what=label, name=name)
+    return found
 
 
 def state_by_name(name: str) -> State:
-    return _by_name(State, name, _("state"))
+    state: State = _by_name("states", State, name, _("state"))
+    return state
 
 
 def priority_by_name(name: str) -> Priority:
-    return _by_name(Priority, name, _("priority"))
+    priority: Priority = _by_name("priorities", Priority, name, _("priority"))
+    return priority
 
 
 def ticket_type_by_name(name: str) -> TicketType:
-    return _by_name(TicketType, name, _("ticket type"))
+    ticket_type: TicketType = _by_name("types", TicketType, name, _("ticket type"))
+    return ticket_type
 
 
 def default_state() -> State:

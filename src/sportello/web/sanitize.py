@@ -8,7 +8,7 @@ asks for external content. The page's Content-Security-Policy is the second wall
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import nh3
@@ -52,10 +52,3 @@ def sanitize(
         link_rel="noopener noreferrer nofollow",
     )
     return SafeHtml(cleaned, blocked)
-
-
-def cid_lookup(urls: Mapping[str, str]) -> Callable[[str], str | None]:
-    def lookup(content_id: str) -> str | None:
-        return urls.get(content_id)
-
-    return lookup

@@ -12,10 +12,12 @@ from django.urls import reverse
 from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
+from sportello.customers.selectors import other_tickets
 from sportello.mail.models import OutboxMessage
 from sportello.tickets import dynamic_fields as df
 from sportello.tickets.models import (
     Article,
+    ArticleFlag,
     Attachment,
     Channel,
     DynamicField,
@@ -23,15 +25,12 @@ from sportello.tickets.models import (
     DynamicFieldValue,
     LinkType,
     SenderType,
-    StateType,
     Ticket,
     TicketLink,
     TicketWatch,
 )
-from sportello.web.models import ArticleFlag
 from sportello.web.sanitize import SafeHtml, sanitize
 
-CLOSED_TYPES = (StateType.CLOSED, StateType.MERGED, StateType.REMOVED)
 INLINE_PREVIEW_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
 
 
@@ -198,16 +197,7 @@ def build(ticket: Ticket, agent: User, flt: ZoomFilter) -> Zoom:
             blocked += view.html.blocked_images
     mark_seen(agent, [v.article for v in shown if v.unseen])
     customer = _customer(ticket)
-    customer_tickets: list[Ticket] = []
-    if ticket.customer_user_id:
-        others = (
-            Ticket.objects.filter(customer_user_id=ticket.customer_user_id)
-            .exclude(pk=ticket.pk)
-            .exclude(state__type__in=CLOSED_TYPES)
-            .select_related("state", "queue")
-            .order_by("-created")
-        )
-        customer_tickets = list(permissions.visible_tickets(agent, others)[:10])
+    customer_tickets: list[Ticket] = list(other_tickets(ticket, agent))
     return Zoom(
         ticket=ticket,
         articles=views,

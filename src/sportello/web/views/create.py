@@ -8,13 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from sportello.accounts.decorators import agent_required
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
 from sportello.customers.models import CustomerUser
 from sportello.mail.actions import create_email_ticket, create_phone_ticket
 from sportello.tickets.models import Ticket
 from sportello.web.forms.create import NewEmailTicketForm, NewTicketForm
-from sportello.web.views.common import agent_required
 
 SEARCH_LIMIT = 15
 

@@ -8,10 +8,11 @@ import unicodedata
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 
+from sportello.accounts.decorators import agent_required
 from sportello.tickets.articles import raw_message
 from sportello.tickets.models import Article, Attachment
 from sportello.web import zoom
-from sportello.web.views.common import agent_required, visible_ticket
+from sportello.web.views.common import visible_ticket
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|;]+')
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sportello.accounts import permissions
+from sportello.accounts.decorators import agent_required
 from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
@@ -20,7 +21,6 @@ from sportello.tickets import bulk, overviews
 from sportello.tickets.models import Lock, StateType
 from sportello.web import dashboard, overview_data
 from sportello.web.forms.overviews import BulkForm, WidgetFilterForm, WidgetSettingsForm
-from sportello.web.views.common import agent_required
 
 QUEUE_VIEW = "queue-view"
 DENSITIES = ("S", "M", "L")

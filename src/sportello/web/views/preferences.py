@@ -11,12 +11,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sportello.accounts.decorators import agent_required
 from sportello.accounts.services import update_appearance, update_preferences
 from sportello.core.errors import DomainError
 from sportello.notifications import services as notifications
 from sportello.notifications.models import Notification
 from sportello.web.forms.common import PreferencesForm
-from sportello.web.views.common import agent_required
 
 
 @agent_required

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from sportello.accounts.decorators import agent_required
 from sportello.core.errors import DomainError
-from sportello.web.views.common import agent_required, visible_ticket
+from sportello.web.views.common import visible_ticket
 from sportello.web.views.downloads import safe_filename
 
 

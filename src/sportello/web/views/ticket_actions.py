@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sportello.accounts import permissions
+from sportello.accounts.decorators import agent_required
 from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -30,7 +31,6 @@ from sportello.tickets import actions, selectors
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Ticket
 from sportello.web.forms import ticket_actions as f
-from sportello.web.views.common import agent_required
 
 Perform = Callable[["Context"], Any]
 

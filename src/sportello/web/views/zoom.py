@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.accounts import permissions
+from sportello.accounts.decorators import agent_required
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
 from sportello.core.errors import PermissionDenied as DomainPermissionDenied
@@ -19,7 +20,7 @@ from sportello.mail.context import customer_address
 from sportello.tickets.models import Channel, SenderType, Ticket
 from sportello.web import zoom, zoom_render
 from sportello.web.forms.common import AnswerForm
-from sportello.web.views.common import agent_required, visible_ticket
+from sportello.web.views.common import visible_ticket
 
 
 def _zoom(

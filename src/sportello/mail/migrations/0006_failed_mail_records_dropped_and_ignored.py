@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("mail", "0004_config_version"),
+        ("mail", "0005_config_version_to_core"),
     ]
 
     operations = [

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from sportello.core.demo import create_demo_data
+from sportello.web.demo import create_demo_data
 
 
 class Command(BaseCommand):

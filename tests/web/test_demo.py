@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from sportello.core import demo
 from sportello.queues.models import Queue
 from sportello.tickets.models import Ticket
+from sportello.web import demo
 
 pytestmark = pytest.mark.django_db
 

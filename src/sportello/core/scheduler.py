@@ -1,10 +1,10 @@
-"""A small registry of periodic jobs, run every minute by Huey (``sla.tasks``) or by
+"""A small registry of periodic jobs, run every minute by Huey (``core.tasks``) or by
 ``sportello run_jobs --once`` from cron.
 
 Any app registers its jobs in a module ``<app>/jobs.py`` (found at first use)::
 
     from huey import crontab
-    from sportello.sla.scheduler import periodic_job
+    from sportello.core.scheduler import periodic_job
 
     @periodic_job("search-archive", schedule=crontab(minute="30", hour="2"))
     def archive(now: datetime) -> int: ...

@@ -1,9 +1,10 @@
-"""Per-process caches of configuration that mail and notifications read for every message.
+"""The per-process configuration cache that every app reads through its selectors.
 
 States, priorities, ticket types, the system user, postmaster filters, the routing table
 of system addresses, which queues offer auto-responses, customer notifications or have
 subscribers, and the service-level calendars, SLAs and services change rarely, yet were
-read from the database several times per message.
+read from the database several times per message. Each app names the models its cached
+lookups read with ``watch`` in its ``AppConfig.ready()``; core knows none of them.
 
 Correctness across processes: every change to one of these models (saved or deleted
 through the ORM, or a change of a many-to-many set) writes a new random token into the one
@@ -23,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 T = TypeVar("T")
 
@@ -33,7 +35,7 @@ _checked_at = 0.0
 
 
 def _read_token() -> str:
-    from sportello.mail.models import ConfigVersion
+    from sportello.core.models import ConfigVersion
 
     # Plain SQL: this runs before every message, the ORM's compiling would cost more
     # than the query.
@@ -83,7 +85,7 @@ def get(key: str, load: Callable[[], T]) -> T:
 def bump() -> None:
     """Record a configuration change: a new token in the caller's transaction, and this
     process's cache cleared now and again after commit (or rollback: a new read)."""
-    from sportello.mail.models import ConfigVersion
+    from sportello.core.models import ConfigVersion
 
     token = secrets.token_hex(8)
     updated = ConfigVersion.objects.filter(pk=ConfigVersion.SINGLETON).update(token=token)
@@ -101,6 +103,24 @@ def on_model_change(sender: Any, **kwargs: Any) -> None:
     if kwargs.get("raw"):
         return  # loading fixtures: no database writes from receivers
     bump()
+
+
+def watch(model: type[models.Model], *, when: Callable[[Any], bool] | None = None) -> None:
+    """Clear the cache whenever ``model`` changes: a saved or deleted row, or, for the
+    through model of a many-to-many field, a changed set. ``when``: only rows for which
+    it holds (the system user, not every agent's login)."""
+
+    def receiver(sender: Any, **kwargs: Any) -> None:
+        if when is None or when(kwargs["instance"]):
+            on_model_change(sender, **kwargs)
+
+    # Strong references: the receiver is a closure that nothing else keeps alive.
+    uid = f"sportello.core.cache.{model._meta.label}"
+    if model._meta.auto_created:  # a many-to-many through model: m2m_changed only
+        m2m_changed.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.m2m")
+        return
+    post_save.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.save")
+    post_delete.connect(receiver, sender=model, weak=False, dispatch_uid=f"{uid}.delete")
 
 
 def refresh_before_dispatch() -> None:

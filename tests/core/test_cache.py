@@ -7,15 +7,19 @@ from typing import Any
 
 import pytest
 
+from sportello.accounts import selectors as accounts_selectors
 from sportello.accounts.models import Group, User
-from sportello.core import events
+from sportello.core import cache, events
+from sportello.core.models import ConfigVersion
 from sportello.customers.models import CustomerUser
-from sportello.mail import cache, config
+from sportello.mail import selectors as mail_selectors
 from sportello.mail.ingest import ingest_message
-from sportello.mail.models import AutoResponse, ConfigVersion, PostmasterFilter
+from sportello.mail.models import AutoResponse, PostmasterFilter
+from sportello.notifications import selectors as notifications_selectors
 from sportello.notifications.models import CustomerNotification
 from sportello.queues.models import Queue, SystemAddress
 from sportello.queues.services import ensure_queue
+from sportello.tickets import selectors as tickets_selectors
 from sportello.tickets.models import Priority, State, Ticket
 from tests.mail.messages import mail
 
@@ -77,47 +81,47 @@ def test_subscribers_check_the_token_at_most_once_a_second(monkeypatch: Any) -> 
 
 
 def test_states_priorities_and_the_system_user_follow_saves() -> None:
-    state = config.state_by_name("open")
+    state = tickets_selectors.state_by_name("open")
     state.comment = "changed"
     state.save()
-    assert config.state_by_name("open").comment == "changed"
+    assert tickets_selectors.state_by_name("open").comment == "changed"
     Priority.objects.create(name="6 urgent")
-    assert config.priority_by_name("6 urgent").name == "6 urgent"
+    assert tickets_selectors.priority_by_name("6 urgent").name == "6 urgent"
     State.objects.create(name="waiting", type="open")
-    assert config.state_by_name("waiting").type == "open"
-    system = config.system_user()
+    assert tickets_selectors.state_by_name("waiting").type == "open"
+    system = accounts_selectors.system_user()
     system.first_name = "Sportello"
     system.save()
-    assert config.system_user().first_name == "Sportello"
+    assert accounts_selectors.system_user().first_name == "Sportello"
 
 
 def test_many_to_many_changes_count(wlan: Queue, agent: User) -> None:
     response = AutoResponse.objects.create(
         name="ack", type="follow_up", subject="Re", text="Thanks"
     )
-    assert not config.offers_auto_response(wlan.pk, "follow_up")
+    assert not mail_selectors.offers_auto_response(wlan.pk, "follow_up")
     response.queues.add(wlan)
-    assert config.offers_auto_response(wlan.pk, "follow_up")
+    assert mail_selectors.offers_auto_response(wlan.pk, "follow_up")
     response.valid = False
     response.save()
-    assert not config.offers_auto_response(wlan.pk, "follow_up")
+    assert not mail_selectors.offers_auto_response(wlan.pk, "follow_up")
 
-    assert not config.may_have_subscribers(wlan.pk)
+    assert not accounts_selectors.may_have_subscribers(wlan.pk)
     agent.my_queues.add(wlan)
-    assert config.may_have_subscribers(wlan.pk)
+    assert accounts_selectors.may_have_subscribers(wlan.pk)
     agent.my_queues.remove(wlan)
-    assert not config.may_have_subscribers(wlan.pk)
+    assert not accounts_selectors.may_have_subscribers(wlan.pk)
 
     text = CustomerNotification.objects.create(
         name="closed", type="closed", subject="Closed", text="Closed"
     )
-    assert not config.offers_customer_notification_type("closed")
+    assert not notifications_selectors.offers_customer_notification_type("closed")
     text.queues.set([wlan])
-    assert config.offers_customer_notification(wlan.pk, "closed")
+    assert notifications_selectors.offers_customer_notification(wlan.pk, "closed")
 
 
 def test_logins_of_agents_do_not_clear_the_cache(agent: User) -> None:
-    config.state_by_name("open")
+    tickets_selectors.state_by_name("open")
     filled = dict(cache._values)
     agent.first_name = "Erika Maria"
     agent.save()

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from sportello.core.demo import create_demo_data
+from sportello.web.demo import create_demo_data
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from sportello.sla import scheduler
+from sportello.core import scheduler
 
 
 class Command(BaseCommand):
