@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +14,10 @@ from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
 from sportello.customers.models import CustomerUser
 from sportello.mail.actions import create_email_ticket, create_phone_ticket
+from sportello.mail.compose import OutgoingAttachment
+from sportello.queues.models import Queue
 from sportello.tickets.models import Ticket
+from sportello.web import uploads
 from sportello.web.forms.create import NewEmailTicketForm, NewTicketForm
 from sportello.web.views.common import agent_required
 
@@ -26,44 +31,77 @@ def _done(request: HttpRequest, ticket: Ticket, view_name: str) -> HttpResponse:
     return redirect("web:ticket", number=ticket.number)
 
 
-@agent_required
-def new_phone_ticket(request: HttpRequest) -> HttpResponse:
-    form = NewTicketForm(request.POST or None, request.FILES or None, agent=request.user)  # type: ignore[arg-type]
-    if request.method == "POST" and form.is_valid():
+def _chosen_queue(request: HttpRequest) -> Queue | None:
+    """The queue the form names (for its attachment limit; the form checks the rest)."""
+    value = request.POST.get("queue", "")
+    return Queue.objects.filter(pk=int(value)).first() if value.isdigit() else None
+
+
+def _new_ticket(
+    request: HttpRequest, form_class: type[NewTicketForm], kind: str, create: Callable[..., Ticket]
+) -> HttpResponse:
+    """The shared flow of both forms: uploads into the form's cache (kept when the form
+    comes back), a remove button shows the form again, the limit is a 413 form error."""
+    agent = request.user
+    if request.method != "POST":
+        form = form_class(agent=agent)  # type: ignore[arg-type]
+        return _page(request, form, kind, uploads.Uploads(uploads.new_form_id()))
+    files = uploads.receive(request, _chosen_queue(request))
+    if files.removed:
+        initial = {k: v if len(v) > 1 else v[0] for k, v in request.POST.lists()}
+        return _page(request, form_class(initial=initial, agent=agent), kind, files)  # type: ignore[arg-type]
+    form = form_class(request.POST, agent=agent)  # type: ignore[arg-type]
+    if files.error:
+        form.is_valid()
+        form.add_error(None, files.error)
+        return _page(request, form, kind, files, status=413)
+    if form.is_valid():
         try:
-            ticket = create_phone_ticket(
-                actor=Actor(user=request.user),  # type: ignore[arg-type]
-                text=form.cleaned_data["text"],
-                from_address=form.customer_address(),
-                **form.common(),
-            )
+            ticket = create(form, Actor(user=agent), uploads.for_mail(files.items))  # type: ignore[arg-type]
         except DomainError as error:
             form.add_error(None, str(error))
         else:
-            return _done(request, ticket, "web:new-phone-ticket")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "web/new_ticket.html", {"form": form, "kind": "phone"}, status=status)
+            uploads.clear(files)
+            return _done(request, ticket, f"web:new-{kind}-ticket")
+    return _page(request, form, kind, files, status=400)
+
+
+def _page(
+    request: HttpRequest, form: NewTicketForm, kind: str, files: uploads.Uploads, status: int = 200
+) -> HttpResponse:
+    context = {"form": form, "kind": kind, **uploads.context(files)}
+    return render(request, "web/new_ticket.html", context, status=status)
+
+
+@agent_required
+def new_phone_ticket(request: HttpRequest) -> HttpResponse:
+    def create(form: NewTicketForm, actor: Actor, files: list[OutgoingAttachment]) -> Ticket:
+        return create_phone_ticket(
+            actor=actor,
+            text=form.cleaned_data["text"],
+            from_address=form.customer_address(),
+            attachments=files,
+            **form.common(),
+        )
+
+    return _new_ticket(request, NewTicketForm, "phone", create)
 
 
 @agent_required
 def new_email_ticket(request: HttpRequest) -> HttpResponse:
-    form = NewEmailTicketForm(request.POST or None, request.FILES or None, agent=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            ticket = create_email_ticket(
-                actor=Actor(user=request.user),  # type: ignore[arg-type]
-                text=form.cleaned_data.get("text", ""),
-                to=[form.customer_email()],
-                cc=form.cc_addresses(),
-                template=form.cleaned_data.get("template"),
-                **form.common(),
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
-            return _done(request, ticket, "web:new-email-ticket")
-    status = 400 if request.method == "POST" else 200
-    return render(request, "web/new_ticket.html", {"form": form, "kind": "email"}, status=status)
+    def create(form: NewTicketForm, actor: Actor, files: list[OutgoingAttachment]) -> Ticket:
+        assert isinstance(form, NewEmailTicketForm)
+        return create_email_ticket(
+            actor=actor,
+            text=form.cleaned_data.get("text", ""),
+            to=[form.customer_email()],
+            cc=form.cc_addresses(),
+            template=form.cleaned_data.get("template"),
+            attachments=files,
+            **form.common(),
+        )
+
+    return _new_ticket(request, NewEmailTicketForm, "email", create)
 
 
 @agent_required
