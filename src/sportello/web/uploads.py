@@ -15,12 +15,13 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -160,6 +161,12 @@ def purge_stale(now: datetime) -> int:
     stale = list(FormUpload.objects.filter(created__lt=cutoff).order_by("pk")[:500])
     _delete(stale)
     return len(stale)
+
+
+def as_initial(query: QueryDict) -> dict[str, Any]:
+    """Submitted values as a form's initial data (lists stay lists), for showing the
+    same form again after a remove button."""
+    return {k: v if len(v) > 1 else v[0] for k, v in query.lists()}
 
 
 def context(uploads: Uploads | None) -> dict[str, object]:

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
 from sportello.customers.models import CustomerUser
@@ -17,7 +18,7 @@ from sportello.mail.actions import create_email_ticket, create_phone_ticket
 from sportello.mail.compose import OutgoingAttachment
 from sportello.queues.models import Queue
 from sportello.tickets.models import Ticket
-from sportello.web import uploads
+from sportello.web import article_templates, uploads
 from sportello.web.forms.create import NewEmailTicketForm, NewTicketForm
 from sportello.web.views.common import agent_required
 
@@ -31,10 +32,36 @@ def _done(request: HttpRequest, ticket: Ticket, view_name: str) -> HttpResponse:
     return redirect("web:ticket", number=ticket.number)
 
 
-def _chosen_queue(request: HttpRequest) -> Queue | None:
-    """The queue the form names (for its attachment limit; the form checks the rest)."""
-    value = request.POST.get("queue", "")
+def _chosen_queue(query: QueryDict) -> Queue | None:
+    """The queue the form names (for its attachment limit and templates; the form
+    checks the rest)."""
+    value = query.get("queue", "")
     return Queue.objects.filter(pk=int(value)).first() if value.isdigit() else None
+
+
+def _insert_template(
+    request: HttpRequest, form_class: type[NewTicketForm], files: uploads.Uploads
+) -> tuple[NewTicketForm, str]:
+    """The form as submitted with the chosen Create template inserted before the text:
+    its placeholders filled (customer, agent, queue), its files added to the uploads."""
+    agent = request.user
+    assert isinstance(agent, User)
+    initial = uploads.as_initial(request.POST)
+    try:
+        inserted = article_templates.insert_for_new_ticket(
+            request.POST.get("template", ""),
+            agent=agent,
+            form_id=files.form_id,
+            queue=_chosen_queue(request.POST),
+            customer=request.POST.get("customer", "").strip(),
+        )
+    except DomainError as refused:
+        return form_class(initial=initial, agent=agent), str(refused)
+    if inserted is not None:
+        typed = request.POST.get("text", "").strip()
+        initial["text"] = inserted.text + (f"\n\n{typed}" if typed else "")
+        files.items = uploads.cached(agent, files.form_id)
+    return form_class(initial=initial, agent=agent), ""
 
 
 def _new_ticket(
@@ -46,9 +73,12 @@ def _new_ticket(
     if request.method != "POST":
         form = form_class(agent=agent)  # type: ignore[arg-type]
         return _page(request, form, kind, uploads.Uploads(uploads.new_form_id()))
-    files = uploads.receive(request, _chosen_queue(request))
+    files = uploads.receive(request, _chosen_queue(request.POST))
+    if kind == "phone" and request.POST.get("insert") and not files.error:
+        form, error = _insert_template(request, form_class, files)
+        return _page(request, form, kind, files, error=error)
     if files.removed:
-        initial = {k: v if len(v) > 1 else v[0] for k, v in request.POST.lists()}
+        initial = uploads.as_initial(request.POST)
         return _page(request, form_class(initial=initial, agent=agent), kind, files)  # type: ignore[arg-type]
     form = form_class(request.POST, agent=agent)  # type: ignore[arg-type]
     if files.error:
@@ -67,9 +97,18 @@ def _new_ticket(
 
 
 def _page(
-    request: HttpRequest, form: NewTicketForm, kind: str, files: uploads.Uploads, status: int = 200
+    request: HttpRequest,
+    form: NewTicketForm,
+    kind: str,
+    files: uploads.Uploads,
+    status: int = 200,
+    error: str = "",
 ) -> HttpResponse:
     context = {"form": form, "kind": kind, **uploads.context(files)}
+    if kind == "phone":
+        chosen = form.data.get("template") or form.initial.get("template", "")
+        context["templates"] = article_templates.create_templates(_chosen_queue(request.POST))
+        context["chosen_template"], context["template_error"] = str(chosen), error
     return render(request, "web/new_ticket.html", context, status=status)
 
 

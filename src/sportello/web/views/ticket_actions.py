@@ -71,6 +71,7 @@ def _render(
     recent: Any = None,
     files: uploads.Uploads | None = None,
     template: str = "",
+    error: str = "",
 ) -> HttpResponse:
     context = {
         "dialog": dialog,
@@ -84,6 +85,7 @@ def _render(
         if dialog.template_type
         else [],
         "chosen_template": template,
+        "template_error": error,
     }
     if dialog.attachments:
         context.update(uploads.context(files))
@@ -118,7 +120,7 @@ def dialog_view(
     files = uploads.receive(request, ticket.queue) if dialog.attachments else None
     if files is not None and files.removed:
         # A remove button: the same form again, without the file and without errors.
-        form = dialog.form(initial=_posted(request), ticket=ticket, article=article)
+        form = dialog.form(initial=uploads.as_initial(request.POST), ticket=ticket, article=article)
         return _render(request, dialog, name, ticket, article, form, files=files)
     form = dialog.form(request.POST, ticket=ticket, article=article)
     if files is not None and files.error:
@@ -140,11 +142,6 @@ def dialog_view(
     if isinstance(result, Ticket) and result.pk != ticket.pk:
         return _done(request, result)
     return _done(request, ticket)
-
-
-def _posted(request: HttpRequest) -> dict[str, Any]:
-    """The submitted values as a form's initial data (lists stay lists)."""
-    return {k: v if len(v) > 1 else v[0] for k, v in request.POST.lists()}
 
 
 def _show(
@@ -174,9 +171,9 @@ def _show(
     if files is not None:
         files.items = uploads.cached(_user(request), files.form_id)
     form = dialog.form(initial=initial, ticket=ticket, article=article)
-    if error:
-        form.add_error(None, error)
-    return _render(request, dialog, name, ticket, article, form, files=files, template=chosen)
+    return _render(
+        request, dialog, name, ticket, article, form, files=files, template=chosen, error=error
+    )
 
 
 def _not_permitted(request: HttpRequest, dialog: Dialog, ticket: Ticket) -> HttpResponse:

@@ -91,7 +91,7 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
     ticket = visible_ticket(request, number)
     files = uploads.receive(request, ticket.queue)
     if files.removed:
-        form = AnswerForm(initial=request.POST.dict())
+        form = AnswerForm(initial=uploads.as_initial(request.POST))
         return _zoom(request, ticket, form, files=files)
     form = AnswerForm(request.POST)
     if files.error:
