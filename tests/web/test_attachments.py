@@ -281,3 +281,23 @@ def test_pending_refuses_attachments_without_a_note(logged_in: Client, ticket: T
     assert response.status_code == 400
     assert "Attachments need a note to go with." in response.content.decode()
     assert uploads_listed(response.content.decode()) == ["alpha.txt", "beta.pdf"]
+
+
+def test_uploads_survive_a_refused_action(
+    logged_in: Client, ticket: Ticket, other_agent: User
+) -> None:
+    from sportello.core.actor import Actor
+    from sportello.tickets import actions
+
+    actions.lock(ticket, actor=Actor(user=other_agent))
+    url = f"/ticket/{ticket.number}/article/1/action/reply/"
+    response = logged_in.post(
+        url,
+        {"changed": changed(ticket), "to": "max@example.org", "text": "Antwort",
+         "attachments": two_files()},
+    )  # fmt: skip
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "locked by Paolo Verdi" in page
+    assert uploads_listed(page) == ["alpha.txt", "beta.pdf"]
+    assert ticket.articles.count() == 1
