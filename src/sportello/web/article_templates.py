@@ -1,5 +1,6 @@
-"""Inserting a standard template into an article dialog: its text rendered for this
-ticket, its attachments into the form's upload cache.
+"""Inserting a standard template into an article dialog or the new phone ticket form:
+its text rendered for the ticket (or, before it exists, for the chosen customer and
+queue), its attachments into the form's upload cache.
 
 The template is admin-written text and is rendered (customer name, ticket number, agent,
 queue …) in the customer's language; what the agent then types is never rendered here.

@@ -17,8 +17,10 @@ from sportello.accounts import permissions
 from sportello.core.actor import Actor
 from sportello.core.errors import NotFound
 from sportello.mail import forwarding
+from sportello.mail.compose import OutgoingAttachment
 from sportello.mail.models import TemplateType
 from sportello.tickets import actions, selectors
+from sportello.tickets.articles import AttachmentInput
 from sportello.tickets.models import Article, Ticket
 from sportello.web import uploads
 from sportello.web.forms import ticket_actions as f
@@ -36,10 +38,10 @@ class Context:
     actor: Actor
     uploads: uploads.Uploads | None = None
 
-    def attachments(self) -> list[Any]:
+    def attachments(self) -> list[AttachmentInput]:
         return uploads.for_article(self.uploads.items) if self.uploads else []
 
-    def mail_attachments(self) -> list[Any]:
+    def mail_attachments(self) -> list[OutgoingAttachment]:
         return uploads.for_mail(self.uploads.items) if self.uploads else []
 
 
