@@ -269,14 +269,14 @@ def test_access(name: str, level: str, matrix_queue: Queue) -> None:
 
 
 def test_every_dialog_has_a_rule() -> None:
-    from sportello.web.views.ticket_actions import DIALOGS
+    from sportello.web.dialogs import DIALOGS
 
     assert sorted(DIALOGS) == sorted(DIALOG_NEEDS)
 
 
 @pytest.mark.parametrize("level", LEVELS)
 def test_dialog_access(level: str, matrix_queue: Queue) -> None:
-    from sportello.web.views.ticket_actions import DIALOGS
+    from sportello.web.dialogs import DIALOGS
 
     world = _world(matrix_queue, level)
     client = Client()

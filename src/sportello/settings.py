@@ -309,6 +309,12 @@ SPORTELLO_LOOP_ID = os.environ.get("SPORTELLO_LOOP_ID", "sportello")
 SPORTELLO_PDF_FONT_DIR = os.environ.get(
     "SPORTELLO_PDF_FONT_DIR", "/usr/share/fonts/truetype/dejavu"
 )
+# What an agent may attach to one article, all files together (a queue may set its own);
+# uploads of an unfinished form are kept this long for the form's next submit.
+SPORTELLO_MAX_ATTACHMENT_SIZE = int(
+    os.environ.get("SPORTELLO_MAX_ATTACHMENT_SIZE", str(25 * 1024 * 1024))
+)
+SPORTELLO_FORM_UPLOAD_HOURS = int(os.environ.get("SPORTELLO_FORM_UPLOAD_HOURS", "24"))
 
 # Customer portal: login throttling (failures per account and per IP in a window),
 # link lifetimes, request-form spam guards and upload limits.

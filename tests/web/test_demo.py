@@ -24,6 +24,12 @@ def test_demo_data_is_created_once(tmp_path: object, settings: object) -> None:
     assert client.get("/admin/").status_code == 200
     wlan = Ticket.objects.get(queue__full_name="IT::Network::WLAN")
     assert wlan.owner.username == "anna" and wlan.state.name == "open"
+    # A standard template of each type, offered in the demo queues.
+    from sportello.mail.models import StandardTemplate, TemplateType
+
+    offered = StandardTemplate.objects.filter(queues=wlan.queue, valid=True)
+    assert set(offered.values_list("type", flat=True)) == set(TemplateType.values)
+    assert offered.get(type=TemplateType.ANSWER).attachments.count() == 1
 
 
 def test_demo_agents_show_the_permission_model(tmp_path: object, settings: object) -> None:

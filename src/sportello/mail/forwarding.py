@@ -93,12 +93,14 @@ def reply(
     next_state: State | None = None,
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
+    attachments: Sequence[OutgoingAttachment] = (),
 ) -> Article:
     """Answer ``article`` (quoted, salutation and signature added, with the answer's
-    article dynamic fields); on a master ticket the same text goes to every slave's
-    customer."""
+    article dynamic fields, the agent's ``attachments`` after the kept ones); on a master
+    ticket the same text and files go to every slave's customer."""
     ticket = article.ticket
     kept = attachments_of(article) if keep_attachments else []
+    kept.extend(attachments)
     with transaction.atomic():
         answer = send_answer(
             ticket,
@@ -120,6 +122,7 @@ def reply(
                     actor=actor,
                     text=text,
                     to=[recipient],
+                    attachments=attachments,
                     next_state=next_state,
                     pending_until=pending_until,
                 )
@@ -173,13 +176,16 @@ def forward(
     cc: Sequence[str] = (),
     text: str = "",
     keep_attachments: bool = True,
+    attachments: Sequence[OutgoingAttachment] = (),
 ) -> Article:
-    """Forward ``article`` with its attachments to any address; stored as an internal
-    email article (it goes to a third party, not to the customer)."""
+    """Forward ``article`` with its attachments (and the agent's own ``attachments``) to
+    any address; stored as an internal email article (it goes to a third party, not to
+    the customer)."""
     recipients_to, recipients_cc = _valid(to), [a.strip() for a in cc if a.strip()]
     if recipients_cc:
         _valid(recipients_cc)
     kept = attachments_of(article) if keep_attachments else []
+    kept.extend(attachments)
     with transaction.atomic():
         current = _take_lock(article.ticket, actor)
         display_name, sender = sender_of(current.queue)

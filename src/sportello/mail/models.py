@@ -144,15 +144,22 @@ class FailedMail(models.Model):
 
 
 class TemplateType(models.TextChoices):
+    """OTRS's standard template types: Answer (reply dialogs and the zoom's answer),
+    Forward, Create (new phone and email tickets), Note (note, pending and close notes),
+    PhoneCall (outbound and inbound phone calls)."""
+
     ANSWER = "answer", _("Answer")
     FORWARD = "forward", _("Forward")
     CREATE = "create", _("Create")
     NOTE = "note", _("Note")
+    PHONE_CALL = "phone_call", _("Phone call")
 
 
 class StandardTemplate(models.Model):
-    """A standard text for answers, forwards, new tickets or notes, assigned to queues.
-    ``text`` may use the variables of the composing engine ({{ customer.first_name }} …)."""
+    """A standard text for answers, forwards, new tickets, notes or phone calls, assigned
+    to queues. ``text`` may use the variables of the composing engine
+    ({{ customer.first_name }}, {{ ticket.number }}, {{ agent.full_name }}, {{ queue }} …);
+    it is rendered when an agent inserts it, and its attachments join the form's uploads."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     type = models.CharField(_("type"), max_length=10, choices=TemplateType.choices)

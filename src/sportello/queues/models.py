@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -134,6 +135,12 @@ class Queue(models.Model):
         default=True,
         help_text=_("Offer “Close my request” in the customer portal."),
     )
+    max_attachment_mb = models.PositiveIntegerField(
+        _("attachment limit (MB)"),
+        null=True,
+        blank=True,
+        help_text=_("All attachments of one article together; empty: the system limit."),
+    )
     comment = models.CharField(_("comment"), max_length=250, blank=True)
     valid = models.BooleanField(_("valid"), default=True)
 
@@ -148,6 +155,13 @@ class Queue(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.full_name = self.compute_full_name()
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @property
+    def attachment_limit(self) -> int:
+        """Bytes an agent may attach to one article in this queue."""
+        if self.max_attachment_mb is not None:
+            return self.max_attachment_mb * 1024 * 1024
+        return int(settings.SPORTELLO_MAX_ATTACHMENT_SIZE)
 
     def compute_full_name(self) -> str:
         if self.parent_id is None:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from sportello.accounts import provisioning
 from sportello.accounts.models import Group, User
 from sportello.core.actor import Actor
 from sportello.customers.models import CustomerCompany, CustomerUser
+from sportello.mail.models import StandardTemplate, TemplateAttachment, TemplateType
 from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
 from sportello.queues.services import ensure_queue
 from sportello.sla.models import SERVICE_SEPARATOR, SLA, Service
@@ -145,6 +147,7 @@ def create_demo_data() -> dict[str, str]:
         )
     _grant_demo_permissions(agents, it, office)
     _create_demo_services()
+    _create_demo_templates()
     _create_demo_tickets(agents)
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,3 +236,34 @@ def _create_demo_tickets(agents: list[User]) -> None:
                 actor=anna,
                 pending_until=timezone.now() + timedelta(days=2),
             )
+
+
+# One standard template of each type, with placeholders; the answer brings a file.
+TEMPLATES = [
+    (TemplateType.ANSWER, "Router neu starten",
+     "Hallo {{ customer.full_name }},\n\nbitte starten Sie den Router neu; die Anleitung "
+     "liegt bei.\n\n{{ agent.full_name }}, {{ queue }}"),
+    (TemplateType.FORWARD, "An den Netzwerkdienst",
+     "Bitte übernehmen: Ticket {{ ticket.number }} aus {{ queue }}."),
+    (TemplateType.NOTE, "Rückruf vereinbart",
+     "Rückruf mit {{ customer.full_name }} vereinbart ({{ agent.full_name }})."),
+    (TemplateType.PHONE_CALL, "Telefonat",
+     "Telefonat mit {{ customer.full_name }} zu Ticket {{ ticket.number }}:\n"),
+    (TemplateType.CREATE, "Neue Anfrage",
+     "Hallo {{ customer.full_name }},\n\nwir haben Ihre Anfrage an {{ queue }} "
+     "aufgenommen."),
+]  # fmt: skip
+
+
+def _create_demo_templates() -> None:
+    queues = list(Queue.objects.filter(full_name__in=[q[0] for q in QUEUES]))
+    for kind, name, text in TEMPLATES:
+        template = StandardTemplate.objects.create(name=name, type=kind, text=text)
+        template.queues.set(queues)
+        if kind == TemplateType.ANSWER:
+            item = TemplateAttachment(
+                template=template, filename="router-neustart.txt", content_type="text/plain"
+            )
+            guide = "1. Stecker ziehen.\n2. Zehn Sekunden warten.\n3. Stecker einstecken.\n"
+            item.file.save("router-neustart.txt", ContentFile(guide.encode()), save=False)
+            item.save()

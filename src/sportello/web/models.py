@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -36,3 +37,31 @@ class WidgetSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent_id}/{self.widget}"
+
+
+class FormUpload(models.Model):
+    """A file an agent added to a form that has not been sent yet (the per-form upload
+    cache): a form that comes back with an error still lists it, and the agent may
+    remove it before sending. ``form_id`` is the form's random id; rows older than
+    ``SPORTELLO_FORM_UPLOAD_HOURS`` are purged by the ``form-uploads`` job."""
+
+    form_id = models.CharField(_("form"), max_length=64)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    filename = models.CharField(_("filename"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    file = models.FileField(_("file"), upload_to="form-uploads/%Y/%m/%d")
+    created = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form upload")
+        verbose_name_plural = _("form uploads")
+        indexes = [models.Index(fields=["agent", "form_id"], name="form_upload_form")]
+
+    def __str__(self) -> str:
+        return self.filename

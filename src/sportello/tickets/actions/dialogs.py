@@ -22,9 +22,7 @@ from sportello.tickets.actions.create import add_article
 from sportello.tickets.actions.dynamic_fields import set_dynamic_fields
 from sportello.tickets.actions.locking import _refuse_if_locked_by_other, _take_lock, unlock
 from sportello.tickets.actions.master_slave import slaves_of
-from sportello.tickets.articles import (
-    ArticleInput,
-)
+from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.models import (
     PENDING_STATE_TYPES,
     Article,
@@ -91,10 +89,11 @@ def note(
     state: State | None = None,
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
+    attachments: Sequence[AttachmentInput] = (),
 ) -> Article:
     """Add a note: internal unless marked visible for the customer, with its article
-    dynamic fields; the chosen agents are told after commit. A state change with it needs
-    the lock."""
+    dynamic fields and attachments; the chosen agents are told after commit. A state
+    change with it needs the lock."""
     if not body.strip():
         raise InvalidInput(_("The note is empty."))
     with transaction.atomic():
@@ -104,7 +103,11 @@ def note(
             _valid_state(state, *_DIALOG_STATE_TYPES)
             current = _take_lock(current, actor)
         data = _note_input(
-            actor, body, subject or str(_("Note")), visible_for_customer=visible_for_customer
+            actor,
+            body,
+            subject or str(_("Note")),
+            visible_for_customer=visible_for_customer,
+            attachments=attachments,
         )
         data.dynamic_fields = article_fields or {}
         article = add_article(current, data, actor=actor)
@@ -141,6 +144,7 @@ def phone_call(
     state: State | None = None,
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
+    attachments: Sequence[AttachmentInput] = (),
 ) -> Article:
     """Record an outbound (agent → customer) or inbound (customer → agent) phone call;
     the call is part of the customer conversation and takes the lock."""
@@ -162,6 +166,7 @@ def phone_call(
             sender_type=sender,
             visible_for_customer=True,
             from_address=current.customer_user_id if inbound else actor.user.display_name,
+            attachments=attachments,
         )
         data.dynamic_fields = article_fields or {}
         article = add_article(current, data, actor=actor)
@@ -177,24 +182,34 @@ def set_pending(
     actor: Actor,
     note_body: str = "",
     note_subject: str = "",
+    attachments: Sequence[AttachmentInput] = (),
 ) -> Ticket:
-    """Put the ticket in a pending state (reminder, auto close+/-) until a future time."""
+    """Put the ticket in a pending state (reminder, auto close+/-) until a future time,
+    with a note (and its attachments) if one is given."""
     _valid_state(state, *PENDING_STATE_TYPES)
     _check_pending_time(until)
     with transaction.atomic():
         current = _take_lock(ticket, actor)
         permissions.require(actor.user, "rw", current.queue)
+        if attachments and not note_body.strip():
+            raise InvalidInput(_("Attachments need a note to go with."))
         if note_body.strip():
-            add_article(
-                current, _note_input(actor, note_body, note_subject or str(_("Pending"))),
-                actor=actor,
-            )  # fmt: skip
+            data = _note_input(
+                actor, note_body, note_subject or str(_("Pending")), attachments=attachments
+            )
+            add_article(current, data, actor=actor)
         current = _new_state(current, state, until, actor)
     return current
 
 
 def close(
-    ticket: Ticket, state: State, *, actor: Actor, note_body: str, note_subject: str = ""
+    ticket: Ticket,
+    state: State,
+    *,
+    actor: Actor,
+    note_body: str,
+    note_subject: str = "",
+    attachments: Sequence[AttachmentInput] = (),
 ) -> Ticket:
     """Close successful or unsuccessful with a closing note; a closed ticket is released
     (the owner stays), and the slaves of a master are closed too."""
@@ -204,9 +219,10 @@ def close(
     with transaction.atomic():
         current = _take_lock(ticket, actor)
         permissions.require(actor.user, "rw", current.queue)
-        add_article(
-            current, _note_input(actor, note_body, note_subject or str(_("Close"))), actor=actor
+        data = _note_input(
+            actor, note_body, note_subject or str(_("Close")), attachments=attachments
         )
+        add_article(current, data, actor=actor)
         current = _new_state(current, state, None, actor)
         current = unlock(current, actor=actor)
     return current

@@ -6,14 +6,12 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
-from sportello.mail.compose import OutgoingAttachment
 from sportello.mail.models import StandardTemplate, TemplateType
 from sportello.queues.models import Queue
 from sportello.tickets.models import (
@@ -42,21 +40,6 @@ NEXT_STATE_TYPES = (
     StateType.PENDING_REMINDER,
     StateType.PENDING_AUTO,
 )
-MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        items = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(item, initial) for item in items]
 
 
 class NewTicketForm(forms.Form):
@@ -71,7 +54,6 @@ class NewTicketForm(forms.Form):
     text = forms.CharField(
         label=_("Text"), widget=forms.Textarea(attrs={"rows": 10}), max_length=200_000
     )
-    attachments = MultipleFileField(label=_("Attachments"), required=False)
     type = forms.ModelChoiceField(label=_("Type"), queryset=TicketType.objects.filter(valid=True))
     priority = forms.ModelChoiceField(
         label=_("Priority"), queryset=Priority.objects.filter(valid=True)
@@ -129,16 +111,6 @@ class NewTicketForm(forms.Form):
                 ) from None
         return value
 
-    def clean_attachments(self) -> list[UploadedFile]:
-        files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
-        for item in files:
-            if (item.size or 0) > MAX_ATTACHMENT_BYTES:
-                raise ValidationError(
-                    _("%(name)s is larger than the limit of %(limit)s MB."),
-                    params={"name": item.name, "limit": MAX_ATTACHMENT_BYTES // 2**20},
-                )
-        return files
-
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         state = data.get("next_state")
@@ -165,16 +137,6 @@ class NewTicketForm(forms.Form):
         record = self.customer_record
         return record.email if record is not None else str(self.cleaned_data["customer"])
 
-    def outgoing_attachments(self) -> list[OutgoingAttachment]:
-        return [
-            OutgoingAttachment(
-                item.name or "attachment",
-                item.content_type or "application/octet-stream",
-                item.read(),
-            )
-            for item in self.cleaned_data.get("attachments") or []
-        ]
-
     def common(self) -> dict[str, Any]:
         data = self.cleaned_data
         user_id, company_id = self.customer_ids()
@@ -190,7 +152,6 @@ class NewTicketForm(forms.Form):
             "customer_user_id": user_id,
             "customer_company_id": company_id,
             "pending_until": data.get("pending_until") if state.is_pending else None,
-            "attachments": self.outgoing_attachments(),
             "dynamic_fields": self._dynamic(self.ticket_fields, TICKET_PREFIX),
             "article_fields": self._dynamic(self.article_fields, ARTICLE_PREFIX),
         }

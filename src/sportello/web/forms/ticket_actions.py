@@ -14,7 +14,6 @@ from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.core.errors import InvalidInput
 from sportello.customers.models import CustomerUser
-from sportello.mail.forwarding import templates_for
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields as df
 from sportello.tickets.models import (
@@ -278,20 +277,12 @@ def _addresses(value: str) -> list[str]:
 
 
 class ReplyForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
-    template = forms.ChoiceField(label=_("Template"), required=False)
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = _text(_("Text"), rows=10)
     keep_attachments = forms.BooleanField(label=_("Keep attachments"), required=False)
     state = _next_state()
     pending_until = _pending_until()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choices = [("", "---------")] + [(str(t.pk), t.name) for t in templates_for(self.ticket)]
-        field = self.fields["template"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = choices
 
     def addresses(self, name: str) -> list[str]:
         return _addresses(self.cleaned_data.get(name, ""))

@@ -8,7 +8,6 @@ check), so two agents submitting at once never overwrite each other silently.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -26,38 +25,12 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from sportello.mail import forwarding
-from sportello.mail.models import StandardTemplate
 from sportello.tickets import actions, selectors
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Ticket
+from sportello.web import article_templates, uploads
+from sportello.web.dialogs import DIALOGS, Context, Dialog
 from sportello.web.forms import ticket_actions as f
-
-Perform = Callable[["Context"], Any]
-
-
-@dataclass
-class Context:
-    request: HttpRequest
-    ticket: Ticket
-    article: Article | None
-    data: dict[str, Any]
-    form: Any
-    actor: Actor
-
-
-@dataclass(frozen=True)
-class Dialog:
-    title: Any
-    form: type[f.DialogForm]
-    perform: Perform
-    # Opening the dialog takes the lock (undo-and-finish releases it again).
-    needs_lock: bool = False
-    article: bool = False
-    initial: Callable[[Ticket, Article | None], dict[str, Any]] | None = None
-    done: Any = None
-    # What the agent needs on the ticket's queue to open the dialog at all; the action
-    # itself checks again (and any further permission, e.g. on a target queue).
-    permission: str = "rw"
 
 
 def _visible_ticket(request: HttpRequest, number: str) -> Ticket:
@@ -70,291 +43,10 @@ def _visible_ticket(request: HttpRequest, number: str) -> Ticket:
     return ticket
 
 
-def _other_ticket(ctx: Context, number: str) -> Ticket:
-    """A second ticket named in a dialog; unreadable ones do not exist for the agent."""
-    try:
-        other = selectors.ticket_by_number(number)
-    except NotFound:
-        other = None
-    if other is None or not permissions.may(ctx.actor.user, "ro", other.queue):
-        raise NotFound(_("No ticket with number %(number)s.") % {"number": number})
-    return other
-
-
 def _user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)
     return user
-
-
-# What each dialog does. Actions raise DomainError; the view shows it in the dialog.
-
-
-def _note(ctx: Context) -> None:
-    d = ctx.data
-    actions.note(
-        ctx.ticket,
-        actor=ctx.actor,
-        body=d["body"],
-        subject=d["subject"],
-        visible_for_customer=d["visible_for_customer"],
-        notify=list(d["notify"]),
-        state=d["state"],
-        pending_until=d["pending_until"],
-        article_fields=ctx.form.article_values(),
-    )
-
-
-def _phone(inbound: bool) -> Perform:
-    def perform(ctx: Context) -> None:
-        d = ctx.data
-        actions.phone_call(
-            ctx.ticket,
-            actor=ctx.actor,
-            inbound=inbound,
-            body=d["body"],
-            subject=d["subject"],
-            state=d["state"],
-            pending_until=d["pending_until"],
-            article_fields=ctx.form.article_values(),
-        )
-
-    return perform
-
-
-def _pending(ctx: Context) -> None:
-    d = ctx.data
-    actions.set_pending(
-        ctx.ticket,
-        d["state"],
-        d["pending_until"],
-        actor=ctx.actor,
-        note_body=d["body"],
-        note_subject=d["subject"],
-    )
-
-
-def _close(ctx: Context) -> None:
-    d = ctx.data
-    actions.close(
-        ctx.ticket, d["state"], actor=ctx.actor, note_body=d["body"], note_subject=d["subject"]
-    )
-
-
-def _move(ctx: Context) -> None:
-    d = ctx.data
-    actions.move_with_note(
-        ctx.ticket, d["queue"], actor=ctx.actor, note_body=d["body"], note_subject=d["subject"]
-    )
-
-
-def _link(ctx: Context) -> None:
-    actions.link(
-        ctx.ticket, _other_ticket(ctx, ctx.data["number"]), actor=ctx.actor, type=ctx.data["type"]
-    )
-
-
-def _unlink(ctx: Context) -> None:
-    if not actions.unlink(ctx.ticket, _other_ticket(ctx, ctx.data["number"]), actor=ctx.actor):
-        raise NotFound(_("These tickets are not linked."))
-
-
-def _merge(ctx: Context) -> Ticket:
-    target = _other_ticket(ctx, ctx.data["number"])
-    return actions.merge(ctx.ticket, target, actor=ctx.actor, note_body=ctx.data["body"])
-
-
-def _master_slave(ctx: Context) -> None:
-    role = ctx.data["role"]
-    if role == "master":
-        actions.set_master(ctx.ticket, actor=ctx.actor)
-    elif role == "slave":
-        master = _other_ticket(ctx, ctx.data["master_number"].strip())
-        actions.set_slave(ctx.ticket, master, actor=ctx.actor)
-    else:
-        actions.unset_master_slave(ctx.ticket, actor=ctx.actor)
-
-
-def _free_fields(ctx: Context) -> None:
-    actions.set_free_fields(
-        ctx.ticket,
-        ctx.form.dynamic_values(),
-        actor=ctx.actor,
-        state=ctx.data["state"],
-        pending_until=ctx.data["pending_until"],
-    )
-
-
-def _split(ctx: Context) -> Ticket:
-    assert ctx.article is not None
-    return actions.split(
-        ctx.article, actor=ctx.actor, title=ctx.data["title"], queue=ctx.data["queue"]
-    )
-
-
-def _reply(ctx: Context) -> None:
-    assert ctx.article is not None
-    form = ctx.form
-    forwarding.reply(
-        ctx.article,
-        actor=ctx.actor,
-        text=ctx.data["text"],
-        to=form.addresses("to"),
-        cc=form.addresses("cc"),
-        keep_attachments=ctx.data["keep_attachments"],
-        next_state=ctx.data["state"],
-        pending_until=ctx.data["pending_until"],
-        article_fields=form.article_values(),
-    )
-
-
-def _forward(ctx: Context) -> None:
-    assert ctx.article is not None
-    forwarding.forward(
-        ctx.article,
-        actor=ctx.actor,
-        to=ctx.form.addresses("to"),
-        cc=ctx.form.addresses("cc"),
-        text=ctx.data["text"],
-        keep_attachments=ctx.data["keep_attachments"],
-    )
-
-
-def _bounce(ctx: Context) -> None:
-    assert ctx.article is not None
-    forwarding.bounce(ctx.article, actor=ctx.actor, to=ctx.data["to"])
-
-
-def _reply_initial(all_: bool) -> Callable[[Ticket, Article | None], dict[str, Any]]:
-    def initial(ticket: Ticket, article: Article | None) -> dict[str, Any]:
-        assert article is not None
-        to, cc = forwarding.reply_recipients(article, reply_all=all_)
-        return {"to": ", ".join(to), "cc": ", ".join(cc)}
-
-    return initial
-
-
-DIALOGS: dict[str, Dialog] = {
-    "note": Dialog(
-        gettext_lazy("Note"),
-        f.NoteForm,
-        _note,
-        done=gettext_lazy("Note added."),
-        permission="note",
-    ),
-    "phone-outbound": Dialog(
-        gettext_lazy("Outbound phone call"),
-        f.PhoneForm,
-        _phone(False),
-        needs_lock=True,
-        permission="note",
-    ),
-    "phone-inbound": Dialog(
-        gettext_lazy("Inbound phone call"),
-        f.PhoneForm,
-        _phone(True),
-        needs_lock=True,
-        permission="note",
-    ),
-    "pending": Dialog(gettext_lazy("Pending"), f.PendingForm, _pending, needs_lock=True),
-    "close": Dialog(
-        gettext_lazy("Close"),
-        f.CloseForm,
-        _close,
-        needs_lock=True,
-        done=gettext_lazy("Ticket closed."),
-    ),
-    "spam": Dialog(
-        gettext_lazy("Spam"), f.ConfirmForm, lambda c: actions.mark_spam(c.ticket, actor=c.actor)
-    ),
-    "move": Dialog(gettext_lazy("Move to another queue"), f.MoveForm, _move),
-    "priority": Dialog(
-        gettext_lazy("Priority"),
-        f.PriorityForm,
-        lambda c: actions.set_priority(c.ticket, c.data["priority"], actor=c.actor),
-        initial=lambda t, a: {"priority": t.priority_id},
-        permission="priority",
-    ),
-    "owner": Dialog(
-        gettext_lazy("Owner"),
-        f.OwnerForm,
-        lambda c: actions.set_owner(c.ticket, c.data["owner"], actor=c.actor),
-        initial=lambda t, a: {"owner": t.owner_id},
-        permission="owner",
-    ),
-    "responsible": Dialog(
-        gettext_lazy("Responsible"),
-        f.ResponsibleForm,
-        lambda c: actions.set_responsible(c.ticket, c.data["responsible"], actor=c.actor),
-        initial=lambda t, a: {"responsible": t.responsible_id},
-    ),
-    "customer": Dialog(
-        gettext_lazy("Customer"),
-        f.CustomerForm,
-        lambda c: actions.set_customer(
-            c.ticket,
-            customer_user_id=c.data["customer_user_id"],
-            customer_company_id=c.data["customer_company_id"],
-            actor=c.actor,
-        ),
-        initial=lambda t, a: {
-            "customer_user_id": t.customer_user_id,
-            "customer_company_id": t.customer_company_id,
-        },
-    ),
-    "link": Dialog(gettext_lazy("Link"), f.LinkForm, _link),
-    "unlink": Dialog(gettext_lazy("Remove link"), f.UnlinkForm, _unlink),
-    "merge": Dialog(gettext_lazy("Merge"), f.MergeForm, _merge, needs_lock=True),
-    "master-slave": Dialog(gettext_lazy("Master/slave"), f.MasterSlaveForm, _master_slave),
-    "free-fields": Dialog(gettext_lazy("Free fields"), f.FreeFieldsForm, _free_fields),
-    "reply": Dialog(
-        gettext_lazy("Reply"),
-        f.ReplyForm,
-        _reply,
-        needs_lock=True,
-        article=True,
-        initial=_reply_initial(False),
-        done=gettext_lazy("The answer was queued for sending."),
-    ),
-    "reply-all": Dialog(
-        gettext_lazy("Reply to all"),
-        f.ReplyForm,
-        _reply,
-        needs_lock=True,
-        article=True,
-        initial=_reply_initial(True),
-        done=gettext_lazy("The answer was queued for sending."),
-    ),
-    "forward": Dialog(
-        gettext_lazy("Forward"),
-        f.ForwardForm,
-        _forward,
-        needs_lock=True,
-        article=True,
-        done=gettext_lazy("The message was queued for sending."),
-    ),
-    "bounce": Dialog(
-        gettext_lazy("Bounce"),
-        f.BounceForm,
-        _bounce,
-        needs_lock=True,
-        article=True,
-        done=gettext_lazy("The message was queued for redirecting."),
-    ),
-    "split": Dialog(
-        gettext_lazy("Split"),
-        f.SplitForm,
-        _split,
-        article=True,
-        initial=lambda t, a: {"title": t.title, "queue": t.queue_id},
-        permission="ro",
-    ),
-}
-# Type, title, service and SLA: a module of their own, built on Dialog and Context.
-from sportello.web.views.attribute_dialogs import ATTRIBUTE_DIALOGS  # noqa: E402
-
-DIALOGS.update(ATTRIBUTE_DIALOGS)
-LOCKING_DIALOGS = frozenset(name for name, d in DIALOGS.items() if d.needs_lock)
 
 
 def _article(ticket: Ticket, article_number: int | None, dialog: Dialog) -> Article | None:
@@ -368,17 +60,6 @@ def _article(ticket: Ticket, article_number: int | None, dialog: Dialog) -> Arti
     return article
 
 
-def _template_text(request: HttpRequest, ticket: Ticket) -> str | None:
-    """The chosen template's text (only templates of this ticket's queue)."""
-    template_id = request.GET.get("template", "")
-    if not template_id.isdigit():
-        return None
-    template = StandardTemplate.objects.filter(
-        pk=int(template_id), valid=True, queues=ticket.queue
-    ).first()
-    return template.text if template else None
-
-
 def _render(
     request: HttpRequest,
     dialog: Dialog,
@@ -388,6 +69,9 @@ def _render(
     form: f.DialogForm,
     status: int = 200,
     recent: Any = None,
+    files: uploads.Uploads | None = None,
+    template: str = "",
+    error: str = "",
 ) -> HttpResponse:
     context = {
         "dialog": dialog,
@@ -397,7 +81,14 @@ def _render(
         "form": form,
         "recent": recent,
         "action_url": request.path,
+        "templates": forwarding.templates_for(ticket, dialog.template_type)
+        if dialog.template_type
+        else [],
+        "chosen_template": template,
+        "template_error": error,
     }
+    if dialog.attachments:
+        context.update(uploads.context(files))
     return render(request, "web/actions/dialog.html", context, status=status)
 
 
@@ -423,30 +114,66 @@ def dialog_view(
         return _not_permitted(request, dialog, ticket)
     actor = Actor(user=_user(request))
     if request.method == "GET":
-        initial: dict[str, Any] = dialog.initial(ticket, article) if dialog.initial else {}
-        initial["changed"] = ticket.changed.isoformat()
-        initial["took_lock"] = request.GET.get("took_lock") == "1"
-        text = _template_text(request, ticket) if name.startswith("reply") else None
-        if text is not None:
-            initial["text"], initial["template"] = text, request.GET.get("template")
-        form = dialog.form(initial=initial, ticket=ticket, article=article)
-        return _render(request, dialog, name, ticket, article, form)
+        return _show(request, dialog, name, ticket, article)
     if request.method != "POST":
         return HttpResponse(status=405)
+    files = uploads.receive(request, ticket.queue) if dialog.attachments else None
+    if files is not None and files.removed:
+        # A remove button: the same form again, without the file and without errors.
+        form = dialog.form(initial=uploads.as_initial(request.POST), ticket=ticket, article=article)
+        return _render(request, dialog, name, ticket, article, form, files=files)
     form = dialog.form(request.POST, ticket=ticket, article=article)
+    if files is not None and files.error:
+        form.is_valid()
+        form.add_error(None, files.error)
+        return _render(request, dialog, name, ticket, article, form, status=413, files=files)
     if not form.is_valid():
-        return _render(request, dialog, name, ticket, article, form, status=400)
+        return _render(request, dialog, name, ticket, article, form, status=400, files=files)
     try:
         with actions.editing(ticket, actor=actor, changed=form.cleaned_data["changed"]) as current:
             result = dialog.perform(
-                Context(request, current, article, form.cleaned_data, form, actor)
+                Context(request, current, article, form.cleaned_data, form, actor, files)
             )
     except DomainError as error:
-        return _refused(request, dialog, name, ticket, article, error)
+        return _refused(request, dialog, name, ticket, article, error, files)
+    if files is not None:
+        uploads.clear(files)
     messages.success(request, str(dialog.done or _("Done.")))
     if isinstance(result, Ticket) and result.pk != ticket.pk:
         return _done(request, result)
     return _done(request, ticket)
+
+
+def _show(
+    request: HttpRequest, dialog: Dialog, name: str, ticket: Ticket, article: Article | None
+) -> HttpResponse:
+    """The dialog, fresh or with a chosen template inserted (its text rendered for this
+    ticket, its attachments in the form's upload cache)."""
+    initial: dict[str, Any] = dialog.initial(ticket, article) if dialog.initial else {}
+    initial["changed"] = ticket.changed.isoformat()
+    initial["took_lock"] = request.GET.get("took_lock") == "1"
+    files = None
+    if dialog.attachments:
+        files = uploads.Uploads(uploads.form_id_of(request.GET.get(uploads.FORM_ID)))
+    chosen = request.GET.get("template", "")
+    error = ""
+    if files is not None and chosen:
+        try:
+            inserted = article_templates.insert(
+                ticket, dialog.template_type, chosen, agent=_user(request), form_id=files.form_id
+            )
+        except DomainError as refused:
+            inserted, error = None, str(refused)
+        if inserted is not None:
+            initial[dialog.text_field] = inserted.text
+            if inserted.subject and "subject" in dialog.form.base_fields:
+                initial["subject"] = inserted.subject
+    if files is not None:
+        files.items = uploads.cached(_user(request), files.form_id)
+    form = dialog.form(initial=initial, ticket=ticket, article=article)
+    return _render(
+        request, dialog, name, ticket, article, form, files=files, template=chosen, error=error
+    )
 
 
 def _not_permitted(request: HttpRequest, dialog: Dialog, ticket: Ticket) -> HttpResponse:
@@ -467,6 +194,7 @@ def _refused(
     ticket: Ticket,
     article: Article | None,
     error: DomainError,
+    files: uploads.Uploads | None = None,
 ) -> HttpResponse:
     """Show why, with the ticket as it is now: the form keeps the agent's input and
     carries the current version, so a second submit is a deliberate one."""
@@ -486,7 +214,9 @@ def _refused(
         else 400
     )
     recent = fresh.history.select_related("actor").order_by("-id")[:5] if status == 409 else None
-    return _render(request, dialog, name, fresh, article, form, status=status, recent=recent)
+    return _render(
+        request, dialog, name, fresh, article, form, status=status, recent=recent, files=files
+    )
 
 
 @agent_required

@@ -18,13 +18,17 @@ from sportello.core.errors import PermissionDenied as DomainPermissionDenied
 from sportello.mail.actions import send_answer
 from sportello.mail.context import customer_address
 from sportello.tickets.models import Channel, SenderType, Ticket
-from sportello.web import zoom, zoom_render
+from sportello.web import uploads, zoom, zoom_render
 from sportello.web.forms.common import AnswerForm
 from sportello.web.views.common import visible_ticket
 
 
 def _zoom(
-    request: HttpRequest, ticket: Ticket, answer_form: AnswerForm | None = None, status: int = 200
+    request: HttpRequest,
+    ticket: Ticket,
+    answer_form: AnswerForm | None = None,
+    status: int = 200,
+    files: uploads.Uploads | None = None,
 ) -> HttpResponse:
     flt = zoom.ZoomFilter.from_query(request.GET)
     data = zoom.build(ticket, request.user, flt)  # type: ignore[arg-type]
@@ -53,6 +57,7 @@ def _zoom(
             "answer_form": answer_form,
             "channels": Channel.choices,
             "sender_types": SenderType.choices,
+            **uploads.context(files),
         },
         status=status,
     )
@@ -85,9 +90,17 @@ def article_mark(request: HttpRequest, number: str, article: int) -> HttpRespons
 @require_POST
 def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
     ticket = visible_ticket(request, number)
+    files = uploads.receive(request, ticket.queue)
+    if files.removed:
+        form = AnswerForm(initial=uploads.as_initial(request.POST))
+        return _zoom(request, ticket, form, files=files)
     form = AnswerForm(request.POST)
+    if files.error:
+        form.is_valid()
+        form.add_error(None, files.error)
+        return _zoom(request, ticket, form, status=413, files=files)
     if not form.is_valid():
-        return _zoom(request, ticket, form, status=400)
+        return _zoom(request, ticket, form, status=400, files=files)
     last_customer_article = ticket.articles.filter(sender_type="customer").order_by("-number")
     try:
         send_answer(
@@ -98,10 +111,12 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
             cc=form.addresses("cc"),
             reply_to=last_customer_article.first(),
             article_fields=form.article_values(),
+            attachments=uploads.for_mail(files.items),
         )
     except DomainError as error:
         form.add_error(None, str(error))
         status = 403 if isinstance(error, DomainPermissionDenied) else 400
-        return _zoom(request, ticket, form, status=status)
+        return _zoom(request, ticket, form, status=status, files=files)
+    uploads.clear(files)
     messages.success(request, _("The answer was queued for sending."))
     return redirect("web:ticket", number=ticket.number)

@@ -1,8 +1,8 @@
 """The dialogs changing a ticket's type, title, service and SLA: entries of the generic
-dialog view's table (``ticket_actions.DIALOGS``), each through
+dialog view's table (``web.dialogs.DIALOGS``), each through
 ``actions.change_attributes`` with the optional note. All need rw, as in OTRS.
 
-``ticket_actions`` imports this module once its table exists and adds these entries;
+``web.dialogs`` imports this module once its table exists and adds these entries;
 import that module, not this one, to use the dialogs."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy
 
 from sportello.tickets import actions
+from sportello.web.dialogs import Context, Dialog
 from sportello.web.forms import ticket_attributes as f
-from sportello.web.views.ticket_actions import Context, Dialog
 
 
 def _dialog(title: Any, form: type[f.AttributeForm], field: str, column: str, done: Any) -> Dialog:
