@@ -13,11 +13,18 @@ from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from sportello.search.models import TicketDocument
 from sportello.search.text import normalize
-from sportello.tickets.models import Article, Attachment, Ticket
+from sportello.tickets.models import (
+    Article,
+    Attachment,
+    DynamicFieldType,
+    DynamicFieldValue,
+    Ticket,
+)
 
 CONFIGS = ("simple", "german", "italian", "english")
 ARTICLE_FIELDS = ("from_address", "to_address", "cc_address", "subject", "body")
@@ -31,7 +38,8 @@ def search_config() -> str:
 
 
 def ticket_texts(ticket_ids: Sequence[int]) -> dict[int, str]:
-    """The normalized text of each ticket: its articles in order, then attachment names."""
+    """The normalized text of each ticket: its articles in order, attachment names, then
+    the values of its text dynamic fields (the ticket's and its articles')."""
     parts: dict[int, list[str]] = defaultdict(list)
     articles = (
         Article.objects.filter(ticket_id__in=ticket_ids)
@@ -45,6 +53,16 @@ def ticket_texts(ticket_ids: Sequence[int]) -> dict[int, str]:
     )
     for ticket_id, filename in names:
         parts[ticket_id].append(filename)
+    texts = (
+        DynamicFieldValue.objects.filter(
+            Q(ticket_id__in=ticket_ids) | Q(article__ticket_id__in=ticket_ids),
+            field__field_type__in=(DynamicFieldType.TEXT, DynamicFieldType.TEXTAREA),
+        )
+        .order_by("id")
+        .values_list("ticket_id", "article__ticket_id", "value_text")
+    )
+    for own, via_article, text in texts:
+        parts[own or via_article].append(text)
     return {ticket_id: normalize("\n".join(parts.get(ticket_id, ()))) for ticket_id in ticket_ids}
 
 
