@@ -20,7 +20,7 @@ from sportello.search.models import SearchTemplate
 from sportello.search.services import Criteria, search_tickets
 from sportello.sla.models import SLA, Service
 from sportello.tickets import actions
-from sportello.tickets.dynamic_fields import FieldFilter, Match
+from sportello.tickets.dynamic_fields import FieldFilter, Match, current_values
 from sportello.tickets.models import DynamicField, Ticket
 from tests.search.board import Board
 
@@ -262,3 +262,23 @@ def test_text_fields_are_in_the_full_text_index(
     actions.set_dynamic_fields(valued.gamma, {remark: "Quokka"}, actor=actor, article=article)
     pending.drain()
     assert titles(agent, Criteria(fulltext="quokka")) == ["Gamma"]
+
+
+def test_the_demo_searches_by_its_room_field(tmp_path: object, settings: Any) -> None:
+    from sportello.core import demo
+
+    settings.SPORTELLO_HOME = tmp_path
+    demo.create_demo_data()
+    anna = User.objects.get(username="anna")
+    template = SearchTemplate.objects.get(agent=anna, name="Building H")
+    room = DynamicField.objects.get(name="room")
+    found = search_tickets(
+        anna, Criteria(dynamic_fields=[FieldFilter(room, text="H", match=Match.CONTAINS)])
+    )
+    rooms = {t.pk: current_values(t)["room"] for t in found}
+    assert rooms and all("H" in value for value in rooms.values())
+    client = Client()
+    client.force_login(anna)
+    content = client.get(f"/search/?template={template.pk}").content.decode()
+    for ticket in found:
+        assert ticket.number in content

@@ -23,7 +23,13 @@ from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
 from sportello.queues.services import ensure_queue
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
-from sportello.tickets.models import Channel, SenderType
+from sportello.tickets.models import (
+    Channel,
+    DynamicField,
+    DynamicFieldObject,
+    DynamicFieldType,
+    SenderType,
+)
 from sportello.tickets.selectors import priority_by_name, state_by_name
 
 AGENTS = [
@@ -162,9 +168,31 @@ def _grant_demo_permissions(agents: list[User], it: Group, office: Group) -> Non
     provisioning.grant(it, "ro", agent=marco)
 
 
+# The demo's dynamic field: each ticket's room, searched by anna's saved search.
+ROOMS = ["H4", "K1.011", "H11", "Aula Magna"]
+
+
+def _demo_room_field(anna: User) -> DynamicField:
+    from sportello.search.models import SearchTemplate
+
+    room = DynamicField.objects.create(
+        name="room",
+        object_type=DynamicFieldObject.TICKET,
+        field_type=DynamicFieldType.TEXT,
+        labels={"en": "Room", "de": "Raum", "it": "Aula"},
+    )
+    SearchTemplate.objects.create(
+        agent=anna,
+        name="Building H",
+        options={"attrs": ["df_room"], "df_room_match": ["contains"], "df_room": ["H"]},
+    )
+    return room
+
+
 def _create_demo_tickets(agents: list[User]) -> None:
     mail = Actor.system(channel="mail")
     anna = Actor(user=agents[1])
+    room = _demo_room_field(agents[1])
     for index, (queue_name, login, title, body) in enumerate(TICKETS):
         customer = CustomerUser.objects.select_related("company").get(login=login)
         queue = Queue.objects.get(full_name=queue_name)
@@ -183,6 +211,7 @@ def _create_demo_tickets(agents: list[User]) -> None:
                 subject=title,
                 body=body,
             ),
+            dynamic_fields={room: ROOMS[index % len(ROOMS)]},
         )
         if index == 0:
             ticket = actions.lock(ticket, actor=anna)
