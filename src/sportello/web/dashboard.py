@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.core.errors import InvalidInput, NotFound
 from sportello.tickets import overviews
+from sportello.tickets.dynamic_fields import ticket_fields
 from sportello.web.models import WidgetSetting
 
 if TYPE_CHECKING:
@@ -134,8 +135,6 @@ def is_column(key: Any) -> bool:
 
 def column_choices() -> list[tuple[str, Any]]:
     """Every column an agent can choose: the fixed ones and each valid ticket field."""
-    from sportello.tickets.dynamic_fields import ticket_fields
-
     return list(COLUMNS.items()) + [(DF_COLUMN + f.name, f.label) for f in ticket_fields()]
 
 
