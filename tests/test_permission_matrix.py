@@ -106,6 +106,7 @@ RULES: dict[str, Rule] = {
     "web:notifications-read": Rule("agent", method="post"),
     "web:preferences": Rule("agent"),
     "web:skin": Rule("agent", method="post", data=lambda w: {"next": "/"}),
+    "web:menu-order": Rule("agent", method="post", data=lambda w: {"order": ["search"]}),
     "web:ticket": Rule("ro", _ticket),
     "web:ticket-answer": Rule(
         "rw",

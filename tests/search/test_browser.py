@@ -85,3 +85,29 @@ def test_save_and_load_a_search_template(
     # page of the base template) and the missing favicon.
     unexpected = [e for e in page.errors if "inline style" not in e and "404 (Not Found)" not in e]
     assert unexpected == []
+
+
+def test_search_by_a_dynamic_field(page: Any, live_server: Any, agent: User, board: Board) -> None:
+    from sportello.core.actor import Actor
+    from sportello.tickets import actions
+    from sportello.tickets.models import DynamicField
+
+    room = DynamicField.objects.create(
+        name="room", object_type="ticket", field_type="text", labels={"en": "Room"}
+    )
+    actions.set_dynamic_fields(board.gamma, {room: "H 4.12"}, actor=Actor(user=agent))
+    page.goto(f"{live_server.url}/login/")
+    page.fill("input[name=username]", "agent1")
+    page.fill("input[name=password]", "pw-agent1-long")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/search/")
+    page.select_option("#id_add", "df_room")
+    page.click("button[name=do]")
+    page.wait_for_selector("fieldset[data-attribute=df_room]")
+    page.select_option("#id_df_room_match", "contains")
+    page.fill("#id_df_room", "4.1")
+    page.click("form#search-form button[name=run] >> nth=0")
+    page.wait_for_selector(f"text={board.gamma.number}")
+    assert page.locator(f"text={board.beta.number}").count() == 0
+    unexpected = [e for e in page.errors if "inline style" not in e and "404 (Not Found)" not in e]
+    assert unexpected == []

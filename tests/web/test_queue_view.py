@@ -263,5 +263,6 @@ def test_queue_view_statements_are_pinned(
 # Session, user, grants; tab counts; tree counts and queues; the view's settings; the
 # page, its related rows (queue, state, priority, owner, responsible) and unseen-article
 # markers; the notification badge; the top bar; the bulk form's choices (queues, states,
-# priorities, types, services, SLAs, agents as owner and as responsible).
-QUEUE_VIEW_STATEMENTS = 24
+# priorities, types, services, SLAs, agents as owner and as responsible); the dynamic
+# fields of the column chooser (with the values of any chosen field column).
+QUEUE_VIEW_STATEMENTS = 25

@@ -94,6 +94,9 @@ class User(AbstractUser):
         choices=[("zoom", _("open the ticket")), ("form", _("stay on the form"))],
         default="zoom",
     )
+    # The agent's order of the top menu (entry keys of ``web.menu.MENU``); entries it
+    # does not name follow in their default order.
+    menu_order = models.JSONField(_("order of the top menu"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("agent")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from django.conf import settings
@@ -81,3 +81,20 @@ def update_appearance(agent: User, values: Mapping[str, str | int]) -> None:
             changed.append(name)
     if changed:
         agent.save(update_fields=changed)
+
+
+def set_menu_order(agent: User, order: Sequence[str], *, known: Sequence[str]) -> list[str]:
+    """The agent's order of the top menu: ``order`` names entries of ``known`` (the menu's
+    keys) at most once each; the others follow in their default order."""
+    keys = [str(key) for key in order]
+    unknown = [key for key in keys if key not in known]
+    if unknown or len(set(keys)) != len(keys):
+        raise InvalidInput(
+            _("The menu order names unknown or repeated entries: %(value)s"),
+            value=", ".join(unknown or keys),
+        )
+    new = keys + [key for key in known if key not in keys]
+    if agent.menu_order != new:
+        agent.menu_order = new
+        agent.save(update_fields=["menu_order"])
+    return new

@@ -40,7 +40,7 @@ from sportello.customers.models import CustomerUser
 from sportello.mail import followup
 from sportello.mail.context import by_address
 from sportello.mail.events import MailFiled, MailTooLarge
-from sportello.mail.filters import Decision, decide
+from sportello.mail.filters import Decision, apply_to_follow_up, apply_to_new, decide
 from sportello.mail.models import AutoResponseType, FailedMailStatus
 from sportello.mail.parsing import Address, ParsedMessage, parse_message
 from sportello.mail.spool import record_not_filed, spool_to_database, spool_to_files
@@ -362,10 +362,10 @@ def _new_ticket(
     state = tickets_selectors.state_by_name(decision.state) if decision.state else None
     if state is not None and (state.is_pending or state.type == StateType.MERGED):
         state = None  # a pending or merged state needs more than a mail can say
-    # A linked ticket is created and linked in one transaction; a plain one needs only
-    # create_ticket's own.
+    # A linked ticket is created and linked in one transaction, as are the filters'
+    # changes after creation; a plain one needs only create_ticket's own.
     with (
-        transaction.atomic() if linked_to is not None else nullcontext(),
+        transaction.atomic() if linked_to is not None or decision.after_creation else nullcontext(),
         collect() as published,
     ):
         ticket = actions.create_ticket(
@@ -388,6 +388,8 @@ def _new_ticket(
             article=_article_input(message, is_automatic=is_automatic),
             quiet=decision.ignore,
         )
+        if decision.after_creation:
+            ticket = apply_to_new(ticket, decision, actor=actor)
         if linked_to is not None:
             actions.link(linked_to, ticket, actor=actor, type=LinkType.NORMAL)
         # The first article's id, from its event: no need to read the row back.
@@ -432,11 +434,15 @@ def _follow_up(
     data = _article_input(message, is_automatic=is_automatic)
     data.history_type = HistoryType.FOLLOW_UP
     reopen = followup.reopens(ticket, is_automatic=is_automatic)
-    # Article and reopening stand or fall together; a plain follow-up is one action.
-    with transaction.atomic() if reopen else nullcontext():
+    # Article, reopening and the filters' follow-up changes stand or fall together; a
+    # plain follow-up is one action.
+    changes = not decision.follow_up.empty
+    with transaction.atomic() if reopen or changes else nullcontext():
         article = actions.add_article(ticket, data, actor=actor)
         if reopen:
             ticket = actions.set_state(ticket, tickets_selectors.state_by_name("open"), actor=actor)
+        if changes:
+            ticket = apply_to_follow_up(ticket, decision, actor=actor)
         _publish_filed(ticket, article.pk, actor, "followup", "" if is_automatic else auto_response)
     return IngestResult("followup", ticket.number, article.number)
 

@@ -69,8 +69,11 @@ class PostmasterFilter(models.Model):
 
     ``matches``: ``[{"header": "From", "pattern": "regex", "negate": false}, ...]`` where
     header is a header name, or "Body". ``sets``: ``{"queue": "IT::Web", "priority":
-    "4 high", "type": "Incident", "state": "open", "title": "…", "customer_user": "…",
-    "customer_company": "…", "ignore": true}``.
+    "4 high", "type": "Incident", "state": "open", "title": "…", "owner": "login",
+    "responsible": "login", "service": "IT::Mail", "sla": "Gold", "customer_user": "…",
+    "customer_company": "…", "dynamic_fields": {"name": "value"}, "ignore": true,
+    "follow_up": {…}}``; ``follow_up`` holds what a follow-up changes on its ticket (the
+    ticket attributes and ``dynamic_fields``), as OTRS's X-OTRS-FollowUp-* headers.
     """
 
     name = models.CharField(_("name"), max_length=200, unique=True)

@@ -5,17 +5,19 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sportello.tickets.models import Ticket
+from sportello.tickets.dynamic_fields import shown_cell, shown_values, ticket_fields
+from sportello.tickets.models import DynamicField, Ticket
 
 CHUNK = 2000
 
 
-def headers() -> list[str]:
+def headers(fields: list[DynamicField]) -> list[str]:
     return [
         _("Ticket number"),
         _("Title"),
@@ -32,13 +34,22 @@ def headers() -> list[str]:
         _("Changed"),
         _("Pending until"),
         _("Archived"),
+        _("Service"),
+        _("SLA"),
+        *(field.label for field in fields),
     ]
 
 
-def rows(tickets: Any) -> Iterator[list[Any]]:
-    queryset = tickets.select_related("queue", "state", "priority", "type", "owner", "responsible")
-    for ticket in queryset.iterator(chunk_size=CHUNK):
-        yield _row(ticket)
+def rows(tickets: Any, fields: list[DynamicField]) -> Iterator[list[Any]]:
+    """One row per ticket; the dynamic field values of each chunk in one query."""
+    queryset = tickets.select_related(
+        "queue", "state", "priority", "type", "owner", "responsible", "service", "sla"
+    )
+    found = queryset.iterator(chunk_size=CHUNK)
+    while chunk := list(islice(found, CHUNK)):
+        values = shown_values([t.pk for t in chunk], fields)
+        for ticket in chunk:
+            yield _row(ticket) + [shown_cell(values, ticket.pk, field) for field in fields]
 
 
 def _row(ticket: Ticket) -> list[Any]:
@@ -58,6 +69,8 @@ def _row(ticket: Ticket) -> list[Any]:
         _local(ticket.changed),
         _local(ticket.pending_until),
         _("yes") if ticket.archived else _("no"),
+        ticket.service.full_name if ticket.service else "",
+        ticket.sla.name if ticket.sla else "",
     ]
 
 
@@ -81,8 +94,9 @@ class _Echo:
 def csv_lines(tickets: Any) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff"  # a byte order mark, so spreadsheet programs read UTF-8
-    yield writer.writerow(headers())
-    for row in rows(tickets):
+    fields = list(ticket_fields())
+    yield writer.writerow(headers(fields))
+    for row in rows(tickets, fields):
         yield writer.writerow(
             [safe_cell(v.isoformat(sep=" ") if isinstance(v, datetime) else v) for v in row]
         )
@@ -95,8 +109,9 @@ def xlsx_bytes(tickets: Any) -> bytes:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Tickets"))
-    sheet.append(headers())
-    for row in rows(tickets):
+    fields = list(ticket_fields())
+    sheet.append(headers(fields))
+    for row in rows(tickets, fields):
         sheet.append([safe_cell(value) for value in row])
     buffer = BytesIO()
     book.save(buffer)

@@ -13,7 +13,16 @@ from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.queues.models import Queue
 from sportello.search.services import UNITS, Archive, Criteria, TimeRange
-from sportello.tickets.models import Priority, State, StateType, TicketType
+from sportello.sla.models import SLA, Service
+from sportello.tickets.dynamic_fields import FieldFilter, Match, ticket_fields
+from sportello.tickets.models import (
+    DynamicField,
+    DynamicFieldType,
+    Priority,
+    State,
+    StateType,
+    TicketType,
+)
 
 TIME_ATTRIBUTES = {
     "created": _("Created"),
@@ -36,6 +45,8 @@ ATTRIBUTES: dict[str, tuple[Any, tuple[str, ...]]] = {
     "locked": (_("Lock"), ("locked",)),
     "customer_user": (_("Customer user"), ("customer_user",)),
     "customer_company": (_("Customer company"), ("customer_company",)),
+    "services": (_("Services"), ("services",)),
+    "slas": (_("SLAs"), ("slas",)),
     **{
         name: (label, tuple(f"{name}_{part}" for part in ("mode", "amount", "unit", "from", "to")))
         for name, label in TIME_ATTRIBUTES.items()
@@ -46,6 +57,25 @@ DENSITIES = [("S", _("small")), ("M", _("medium")), ("L", _("large"))]
 PAGE_SIZES = [25, 50, 100]
 # Request parameters that are not search options (not saved in a template).
 NOT_OPTIONS = {"page", "add", "remove", "template", "csrfmiddlewaretoken", "name", "run"}
+# A dynamic field's attribute is its name behind this prefix.
+DF_PREFIX = "df_"
+RANGE_TYPES = (DynamicFieldType.INTEGER, DynamicFieldType.DATE, DynamicFieldType.DATETIME)
+TEXT_TYPES = (DynamicFieldType.TEXT, DynamicFieldType.TEXTAREA)
+
+
+def field_parts(field: DynamicField) -> tuple[str, ...]:
+    """The form fields of a dynamic field's attribute, by its type."""
+    name = DF_PREFIX + field.name
+    if field.field_type in RANGE_TYPES:
+        return (f"{name}_from", f"{name}_to")
+    if field.field_type in TEXT_TYPES:
+        return (f"{name}_match", name)
+    return (name,)
+
+
+def search_attributes(fields: list[DynamicField]) -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """Every attribute of the form: the fixed ones, then one per ticket dynamic field."""
+    return {**ATTRIBUTES, **{DF_PREFIX + f.name: (f.label, field_parts(f)) for f in fields}}
 
 
 class AgentChoiceField(forms.ModelMultipleChoiceField):
@@ -94,6 +124,12 @@ class SearchForm(forms.Form):
     )
     customer_user = forms.CharField(label=_("Customer user"), required=False, max_length=250)
     customer_company = forms.CharField(label=_("Customer company"), required=False, max_length=150)
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services"), queryset=Service.objects.order_by("full_name"), required=False
+    )
+    slas = forms.ModelMultipleChoiceField(
+        label=_("SLAs"), queryset=SLA.objects.order_by("name"), required=False
+    )
     archive = forms.ChoiceField(
         label=_("Archive"),
         choices=[
@@ -111,9 +147,21 @@ class SearchForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        agent: User,
+        fields: list[DynamicField] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.agent = agent
+        self.dynamic_fields = list(ticket_fields()) if fields is None else fields
+        self.attributes = search_attributes(self.dynamic_fields)
+        attrs: Any = self.fields["attrs"]
+        attrs.choices = [(k, v[0]) for k, v in self.attributes.items()]
+        for dynamic in self.dynamic_fields:
+            self._add_dynamic_field(dynamic)
         queues: Any = self.fields["queues"]
         queues.queryset = permissions.readable_queues(agent).order_by("full_name")
         agents = User.objects.filter(is_active=True).order_by("username")
@@ -161,8 +209,56 @@ class SearchForm(forms.Form):
         # error shown next to it.
         data: Any = self.data
         chosen = data.getlist("attrs") if self.is_bound and hasattr(data, "getlist") else []
-        wanted = {name for name in chosen if name in ATTRIBUTES} or set(DEFAULT_ATTRIBUTES)
-        return [name for name in ATTRIBUTES if name in wanted]
+        wanted = {name for name in chosen if name in self.attributes} or set(DEFAULT_ATTRIBUTES)
+        return [name for name in self.attributes if name in wanted]
+
+    def _add_dynamic_field(self, field: DynamicField) -> None:
+        name = DF_PREFIX + field.name
+        kind = field.field_type
+        if kind in TEXT_TYPES:
+            self.fields[f"{name}_match"] = forms.ChoiceField(
+                label=_("Match"),
+                choices=[(Match.EQUALS, _("equals")), (Match.CONTAINS, _("contains"))],
+                required=False,
+            )
+            self.fields[name] = forms.CharField(label=field.label, required=False, max_length=3800)
+        elif kind == DynamicFieldType.CHECKBOX:
+            self.fields[name] = forms.ChoiceField(
+                label=field.label,
+                choices=[("", _("any")), ("1", _("yes")), ("0", _("no"))],
+                required=False,
+            )
+        elif kind in RANGE_TYPES:
+            bound: type[forms.Field] = (
+                forms.IntegerField if kind == DynamicFieldType.INTEGER else forms.DateField
+            )
+            widget = (
+                forms.NumberInput()
+                if kind == DynamicFieldType.INTEGER
+                else forms.DateInput(attrs={"type": "date"})
+            )
+            self.fields[f"{name}_from"] = bound(label=_("from"), required=False, widget=widget)
+            self.fields[f"{name}_to"] = bound(
+                label=_("to (inclusive)"), required=False, widget=widget
+            )
+        else:
+            keys = [str(c.get("key")) for c in field.choices or []]
+            self.fields[name] = forms.MultipleChoiceField(
+                label=field.label,
+                choices=[(key, field.choice_label(key)) for key in keys],
+                required=False,
+            )
+
+    def _field_filter(self, field: DynamicField) -> FieldFilter:
+        data = self.cleaned_data
+        name = DF_PREFIX + field.name
+        if field.field_type in RANGE_TYPES:
+            return FieldFilter(field, low=data.get(f"{name}_from"), high=data.get(f"{name}_to"))
+        if field.field_type in TEXT_TYPES:
+            match = data.get(f"{name}_match") or Match.EQUALS
+            return FieldFilter(field, text=data.get(name) or "", match=match)
+        value = data.get(name) or ()
+        return FieldFilter(field, keys=(value,) if isinstance(value, str) else tuple(value))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -173,6 +269,12 @@ class SearchForm(forms.Form):
             start, end = data.get(f"{name}_from"), data.get(f"{name}_to")
             if mode == "between" and start and end and start > end:
                 self.add_error(f"{name}_to", _("The end lies before the start."))
+        for field in self.dynamic_fields:
+            if field.field_type in RANGE_TYPES:
+                name = DF_PREFIX + field.name
+                low, high = data.get(f"{name}_from"), data.get(f"{name}_to")
+                if low is not None and high is not None and low > high:
+                    self.add_error(f"{name}_to", _("The end lies before the start."))
         return data
 
     def criteria(self) -> Criteria:
@@ -197,6 +299,11 @@ class SearchForm(forms.Form):
         criteria.types = ids("types")
         criteria.owners = ids("owners")
         criteria.responsibles = ids("responsibles")
+        criteria.services = ids("services")
+        criteria.slas = ids("slas")
+        criteria.dynamic_fields = [
+            self._field_filter(f) for f in self.dynamic_fields if DF_PREFIX + f.name in shown
+        ]
         if "state_types" in shown:
             criteria.state_types = list(data.get("state_types") or ())
         if "locked" in shown and data.get("locked"):

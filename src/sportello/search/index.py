@@ -13,11 +13,19 @@ from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F, IntegerField, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sportello.search.models import TicketDocument
 from sportello.search.text import normalize
-from sportello.tickets.models import Article, Attachment, Ticket
+from sportello.tickets.models import (
+    Article,
+    Attachment,
+    DynamicFieldType,
+    DynamicFieldValue,
+    Ticket,
+)
 
 CONFIGS = ("simple", "german", "italian", "english")
 ARTICLE_FIELDS = ("from_address", "to_address", "cc_address", "subject", "body")
@@ -31,7 +39,8 @@ def search_config() -> str:
 
 
 def ticket_texts(ticket_ids: Sequence[int]) -> dict[int, str]:
-    """The normalized text of each ticket: its articles in order, then attachment names."""
+    """The normalized text of each ticket: its articles in order, attachment names, then
+    the values of its text dynamic fields (the ticket's and its articles')."""
     parts: dict[int, list[str]] = defaultdict(list)
     articles = (
         Article.objects.filter(ticket_id__in=ticket_ids)
@@ -40,11 +49,30 @@ def ticket_texts(ticket_ids: Sequence[int]) -> dict[int, str]:
     )
     for ticket_id, *fields in articles:
         parts[ticket_id].extend(field for field in fields if field)
-    names = Attachment.objects.filter(article__ticket_id__in=ticket_ids).values_list(
-        "article__ticket_id", "filename"
+    # Attachment names and text field values in one statement (every message is
+    # indexed): names first, each kind in the order of its articles.
+    names = (
+        Attachment.objects.filter(article__ticket_id__in=ticket_ids)
+        .annotate(tid=F("article__ticket_id"), part=F("filename"), n=F("article__number"))
+        .annotate(kind=Value(0, output_field=IntegerField()))
+        .values_list("tid", "part", "kind", "n", "id")
     )
-    for ticket_id, filename in names:
-        parts[ticket_id].append(filename)
+    texts = (
+        DynamicFieldValue.objects.filter(
+            Q(ticket_id__in=ticket_ids) | Q(article__ticket_id__in=ticket_ids),
+            field__field_type__in=(DynamicFieldType.TEXT, DynamicFieldType.TEXTAREA),
+        )
+        .annotate(
+            tid=Coalesce("ticket_id", "article__ticket_id"),
+            part=F("value_text"),
+            n=Coalesce("article__number", Value(0)),
+        )
+        .annotate(kind=Value(1, output_field=IntegerField()))
+        .values_list("tid", "part", "kind", "n", "id")
+    )
+    both = names.order_by().union(texts.order_by(), all=True).order_by("tid", "kind", "n", "id")
+    for ticket_id, part, *_order in both:
+        parts[ticket_id].append(part)
     return {ticket_id: normalize("\n".join(parts.get(ticket_id, ()))) for ticket_id in ticket_ids}
 
 

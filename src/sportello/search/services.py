@@ -26,6 +26,7 @@ from sportello.queues.models import QUEUE_SEPARATOR, Queue
 from sportello.search import query as fulltext
 from sportello.search.index import search_config
 from sportello.search.models import TicketDocument
+from sportello.tickets.dynamic_fields import FieldFilter, filter_tickets
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import History, Lock, StateType, Ticket
 
@@ -84,6 +85,10 @@ class Criteria:
     locked: bool | None = None
     customer_user: str = ""  # * is a wildcard
     customer_company: str = ""  # * is a wildcard
+    services: list[int] = field(default_factory=list)
+    slas: list[int] = field(default_factory=list)
+    # One condition per ticket dynamic field (see ``tickets.dynamic_fields.FieldFilter``).
+    dynamic_fields: list[FieldFilter] = field(default_factory=list)
     created: TimeRange = field(default_factory=TimeRange)
     changed: TimeRange = field(default_factory=TimeRange)
     closed: TimeRange = field(default_factory=TimeRange)
@@ -138,6 +143,11 @@ def search_tickets(
     if criteria.customer_company.strip():
         pattern = criteria.customer_company.strip()
         tickets = tickets.filter(wildcard_q("customer_company_id", pattern, contains=False))
+    if criteria.services:
+        tickets = tickets.filter(service_id__in=criteria.services)
+    if criteria.slas:
+        tickets = tickets.filter(sla_id__in=criteria.slas)
+    tickets = filter_tickets(tickets, criteria.dynamic_fields)
     tickets = _time_filter(tickets, "created", criteria.created, now)
     tickets = _time_filter(tickets, "changed", criteria.changed, now)
     tickets = _time_filter(tickets, "pending_until", criteria.pending, now)

@@ -25,10 +25,11 @@ from sportello.accounts.decorators import agent_required
 from sportello.accounts.models import User
 from sportello.core.errors import InvalidInput
 from sportello.search import export
-from sportello.search.forms import ATTRIBUTES, DENSITIES, NOT_OPTIONS, SearchForm
+from sportello.search.forms import DENSITIES, NOT_OPTIONS, SearchForm, search_attributes
 from sportello.search.models import SearchTemplate
 from sportello.search.services import search_page, search_tickets
 from sportello.sla.services import prefetch_for_due_times
+from sportello.tickets.dynamic_fields import ticket_fields
 from sportello.tickets.models import Article
 from sportello.web.forms.overviews import BulkForm
 
@@ -42,18 +43,18 @@ def _options(params: QueryDict) -> QueryDict:
     return options
 
 
-def _with_attribute_changes(params: QueryDict) -> QueryDict:
+def _with_attribute_changes(params: QueryDict, attributes: dict[str, Any]) -> QueryDict:
     """Apply the "add attribute" / "remove attribute" buttons to the attribute list."""
     options = _options(params)
     shown = options.getlist("attrs") or ["fulltext"]
     added, removed = params.get("add", ""), params.get("remove", "")
-    if added in ATTRIBUTES and added not in shown:
+    if added in attributes and added not in shown:
         shown.append(added)
         if added == "queues":
             options["subqueues"] = "on"  # sub-queues are included unless unticked
     if removed in shown:
         shown.remove(removed)
-        for name in ATTRIBUTES[removed][1]:
+        for name in attributes.get(removed, (None, ()))[1]:
             options.pop(name, None)
     options.setlist("attrs", shown)
     return options
@@ -83,25 +84,27 @@ def search(request: HttpRequest) -> HttpResponse:
     agent: User = request.user  # type: ignore[assignment]
     template_id = request.GET.get("template", "")
     run = "run" in request.GET or bool(template_id)
+    fields = list(ticket_fields())
+    attributes = search_attributes(fields)
     options = (
         _template_options(agent, template_id)
         if template_id
-        else _with_attribute_changes(request.GET)
+        else _with_attribute_changes(request.GET, attributes)
     )
-    form = SearchForm(options if options else None, agent=agent)
+    form = SearchForm(options if options else None, agent=agent, fields=fields)
     context: dict[str, Any] = {
         "form": form,
-        "attributes": ATTRIBUTES,
+        "attributes": attributes,
         "templates": agent.search_templates.all(),
         "current_template": template_id,
         "query": options.urlencode(),
         "run": run,
         "shown": [
-            (name, ATTRIBUTES[name][0], [form[field] for field in ATTRIBUTES[name][1]])
+            (name, attributes[name][0], [form[field] for field in attributes[name][1]])
             for name in form.shown()
         ],
         "addable": [
-            (name, label) for name, (label, _f) in ATTRIBUTES.items() if name not in form.shown()
+            (name, label) for name, (label, _f) in attributes.items() if name not in form.shown()
         ],
     }
     if run and form.is_valid():

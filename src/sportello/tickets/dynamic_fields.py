@@ -7,11 +7,12 @@ docs/architecture.md, "Dynamic fields"); writes go through ``actions.set_dynamic
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, FilteredRelation, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext
@@ -28,6 +29,7 @@ from sportello.tickets.models import (
 )
 
 T = DynamicFieldType
+VALUE_COLUMNS = ("value_key", "value_text", "value_int", "value_date", "value_datetime")
 KEY_LENGTH = 200
 TEXT_LENGTH: dict[str, int] = {T.TEXT: 3800, T.TEXTAREA: 100_000}
 
@@ -246,3 +248,140 @@ def validate_definition(field: DynamicField) -> None:
             errors["default"] = str(error)
     if errors:
         raise ValidationError(errors)
+
+
+# Searching and listing by field values
+
+
+class Match:
+    EQUALS = "equals"
+    CONTAINS = "contains"
+
+
+@dataclass(frozen=True)
+class FieldFilter:
+    """A search condition on one ticket field, by type: ``text`` equals or contains
+    (text, text area), ``keys`` one of (dropdown, multiselect; checkbox "1"/"0"),
+    ``low``/``high`` an inclusive range (integer, date, datetime by day)."""
+
+    field: DynamicField
+    text: str = ""
+    match: str = Match.EQUALS
+    keys: tuple[str, ...] = ()
+    low: Any = None
+    high: Any = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.text.strip() or self.keys) and self.low is None and self.high is None
+
+    def q(self) -> Q:
+        """Tickets that hold a matching value (one indexed ``EXISTS`` per condition)."""
+        kind = self.field.field_type
+        rows = DynamicFieldValue.objects.filter(ticket_id=OuterRef("pk"), field_id=self.field.pk)
+        if kind == T.CHECKBOX:
+            # An unticked box may have no row at all: "no" is "not ticked".
+            ticked = Exists(rows.filter(value_int=1))
+            wanted = set(self.keys)
+            if wanted == {"1"}:
+                return Q(ticked)
+            if wanted == {"0"}:
+                return ~Q(ticked)
+            return Q()
+        if kind in (T.TEXT, T.TEXTAREA):
+            text = " ".join(self.text.split()) if kind == T.TEXT else self.text.strip()
+            if self.match == Match.CONTAINS:
+                return Q(Exists(rows.filter(value_text__icontains=text)))
+            return Q(Exists(rows.filter(value_text__iexact=text)))
+        if kind in (T.DROPDOWN, T.MULTISELECT):
+            return Q(Exists(rows.filter(value_key__in=self.keys)))
+        columns: dict[str, str] = {T.INTEGER: "value_int", T.DATE: "value_date"}
+        column = columns.get(kind, "value_datetime")
+        low, high = self.low, self.high
+        if kind == T.DATETIME:
+            # Days chosen in a form: from the start of the first to the end of the last.
+            zone = timezone.get_current_timezone()
+            low = datetime.combine(low, time.min, zone) if low is not None else None
+            high = datetime.combine(high + timedelta(days=1), time.min, zone) if high else None
+        if low is not None:
+            rows = rows.filter(**{f"{column}__gte": low})
+        if high is not None:
+            rows = rows.filter(**{f"{column}__{'lt' if kind == T.DATETIME else 'lte'}": high})
+        return Q(Exists(rows))
+
+
+def filter_tickets(tickets: QuerySet[Ticket], filters: Iterable[FieldFilter]) -> QuerySet[Ticket]:
+    for condition in filters:
+        if not condition.empty:
+            tickets = tickets.filter(condition.q())
+    return tickets
+
+
+def shown_values(
+    ticket_ids: Sequence[int], fields: Sequence[DynamicField]
+) -> dict[int, dict[int, str]]:
+    """{ticket id: {field id: shown value}} of these tickets and fields, one query for
+    all (lists, exports)."""
+    if not ticket_ids or not fields:
+        return {}
+    rows: dict[tuple[int, int], list[DynamicFieldValue]] = {}
+    values = DynamicFieldValue.objects.filter(
+        ticket_id__in=ticket_ids, field_id__in=[f.pk for f in fields]
+    ).order_by("id")
+    for row in values:
+        rows.setdefault((row.ticket_id or 0, row.field_id), []).append(row)
+    return _shown(rows, {f.pk: f for f in fields})
+
+
+def shown_cell(values: dict[int, dict[int, str]], ticket_id: int, field: DynamicField) -> str:
+    """A ticket's value from ``shown_values`` / ``columns_with_values``; without rows a
+    checkbox reads "no", as everywhere else."""
+    found = values.get(ticket_id, {}).get(field.pk)
+    return found if found is not None else show(field, value_of(field, []))
+
+
+def _shown(
+    rows: dict[tuple[int, int], list[DynamicFieldValue]], fields: dict[int, DynamicField]
+) -> dict[int, dict[int, str]]:
+    result: dict[int, dict[int, str]] = {}
+    for (ticket_id, field_id), field_rows in rows.items():
+        field = fields[field_id]
+        result.setdefault(ticket_id, {})[field_id] = show(field, value_of(field, field_rows))
+    return result
+
+
+def columns_with_values(
+    names: Sequence[str], ticket_ids: Sequence[int], *, every_field: bool = False
+) -> tuple[list[DynamicField], dict[int, dict[int, str]]]:
+    """The valid ticket fields named ``names`` (``every_field``: all valid ticket fields,
+    for a column chooser) in their order, and the shown values of the named ones for
+    ``ticket_ids``. One query: the definitions left-joined to the values, so a field
+    without any value still comes back for its column head."""
+    if not names and not every_field:
+        return [], {}
+    found = DynamicField.objects.filter(valid=True, object_type=DynamicFieldObject.TICKET)
+    if not every_field:
+        found = found.filter(name__in=names)
+    columns: list[str] = ["pk", "name", "field_type", "labels", "choices"]
+    if names and ticket_ids:
+        found = found.annotate(
+            picked=FilteredRelation("values", condition=Q(values__ticket_id__in=list(ticket_ids)))
+        )
+        columns += [f"picked__{c}" for c in ("id", "ticket_id", *VALUE_COLUMNS)]
+    fields: dict[int, DynamicField] = {}
+    rows: dict[tuple[int, int], list[DynamicFieldValue]] = {}
+    wanted = set(names)
+    for pk, name, kind, labels, choices, *value in found.values_list(*columns).order_by(
+        "order", "name", *(["picked__id"] if len(columns) > 5 else [])
+    ):
+        if pk not in fields:
+            fields[pk] = DynamicField(
+                pk=pk, name=name, field_type=kind, labels=labels, choices=choices
+            )
+        if value and value[0] is not None and name in wanted:
+            ticket_id = value[1]
+            row = DynamicFieldValue(field_id=pk, ticket_id=ticket_id)
+            for column, stored_value in zip(VALUE_COLUMNS, value[2:], strict=True):
+                setattr(row, column, stored_value)
+            rows.setdefault((ticket_id, pk), []).append(row)
+    return list(fields.values()), _shown(rows, fields)

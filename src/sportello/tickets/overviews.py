@@ -535,6 +535,8 @@ SORT_FIELDS: dict[str, str] = {
     "created": "created",
     "changed": "changed",
     "pending": "pending_until",
+    "service": "service__full_name",
+    "sla": "sla__name",
 }
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.core.errors import InvalidInput, NotFound
 from sportello.tickets import overviews
+from sportello.tickets.dynamic_fields import ticket_fields
 from sportello.web.models import WidgetSetting
 
 if TYPE_CHECKING:
@@ -37,7 +38,12 @@ COLUMNS: dict[str, Any] = {
     "changed": _("Changed"),
     "pending": _("Pending until"),
     "due": _("Due times"),
+    "service": _("Service"),
+    "sla": _("SLA"),
 }
+# A ticket dynamic field as a column: its name behind this prefix (labels come with its
+# values, see ``overview_data.load_tables``).
+DF_COLUMN = "df:"
 DEFAULT_COLUMNS = ["number", "title", "queue", "state", "owner", "changed"]
 # The escalated tickets show their due times and remaining working time from the start.
 WIDGET_COLUMNS = {"escalated": ["number", "title", "queue", "owner", "due"]}
@@ -112,13 +118,24 @@ def _state(widget: Widget, row: WidgetSetting | None) -> WidgetState:
         state.position = row.position
         state.removed = row.removed
         state.per_page = row.per_page if row.per_page in PER_PAGE_CHOICES else 10
-        columns = [c for c in row.columns if c in COLUMNS] if isinstance(row.columns, list) else []
+        columns = [c for c in row.columns if is_column(c)] if isinstance(row.columns, list) else []
         state.columns = columns or state.columns
         state.sort = row.sort
         state.tab = row.tab if row.tab in TABS else "locked"
         state.density = row.density
         state.filter = filter_from(row.filters)
     return state
+
+
+def is_column(key: Any) -> bool:
+    """A fixed column or a dynamic field's (whether the field is still valid is checked
+    when the table is loaded: a settings row is not touched when a field goes away)."""
+    return isinstance(key, str) and (key in COLUMNS or key.startswith(DF_COLUMN))
+
+
+def column_choices() -> list[tuple[str, Any]]:
+    """Every column an agent can choose: the fixed ones and each valid ticket field."""
+    return list(COLUMNS.items()) + [(DF_COLUMN + f.name, f.label) for f in ticket_fields()]
 
 
 def _ids(value: Any) -> tuple[int, ...]:
@@ -254,7 +271,7 @@ def update(
             raise InvalidInput(_("Choose one of the offered page sizes."))
         values["per_page"] = per_page
     if columns is not None:
-        chosen = [c for c in COLUMNS if c in columns]
+        chosen = [key for key, _label in column_choices() if key in columns]
         if not chosen:
             raise InvalidInput(_("Choose at least one column."))
         values["columns"] = chosen

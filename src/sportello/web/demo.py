@@ -26,7 +26,13 @@ from sportello.queues.services import ensure_queue
 from sportello.sla.models import SERVICE_SEPARATOR, SLA, Service
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
-from sportello.tickets.models import Channel, SenderType
+from sportello.tickets.models import (
+    Channel,
+    DynamicField,
+    DynamicFieldObject,
+    DynamicFieldType,
+    SenderType,
+)
 from sportello.tickets.selectors import priority_by_name, state_by_name
 
 AGENTS = [
@@ -191,9 +197,31 @@ def _create_demo_services() -> None:
         parent.save()
 
 
+# The demo's dynamic field: each ticket's room, searched by anna's saved search.
+ROOMS = ["H4", "K1.011", "H11", "Aula Magna"]
+
+
+def _demo_room_field(anna: User) -> DynamicField:
+    from sportello.search.models import SearchTemplate
+
+    room = DynamicField.objects.create(
+        name="room",
+        object_type=DynamicFieldObject.TICKET,
+        field_type=DynamicFieldType.TEXT,
+        labels={"en": "Room", "de": "Raum", "it": "Aula"},
+    )
+    SearchTemplate.objects.create(
+        agent=anna,
+        name="Building H",
+        options={"attrs": ["df_room"], "df_room_match": ["contains"], "df_room": ["H"]},
+    )
+    return room
+
+
 def _create_demo_tickets(agents: list[User]) -> None:
     mail = Actor.system(channel="mail")
     anna = Actor(user=agents[1])
+    room = _demo_room_field(agents[1])
     for index, (queue_name, login, title, body) in enumerate(TICKETS):
         customer = CustomerUser.objects.select_related("company").get(login=login)
         queue = Queue.objects.get(full_name=queue_name)
@@ -212,6 +240,7 @@ def _create_demo_tickets(agents: list[User]) -> None:
                 subject=title,
                 body=body,
             ),
+            dynamic_fields={room: ROOMS[index % len(ROOMS)]},
         )
         if index == 0:
             service = Service.objects.get(full_name=SERVICES[0][0])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Sum
+from django.db.models import Sum, prefetch_related_objects
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
@@ -14,7 +14,8 @@ from django.utils.translation import gettext
 from sportello.accounts import permissions
 from sportello.queues.models import QUEUE_SEPARATOR, Queue
 from sportello.tickets import overviews
-from sportello.tickets.models import Ticket
+from sportello.tickets.dynamic_fields import columns_with_values
+from sportello.tickets.models import DynamicField, Ticket
 from sportello.web import dashboard, overview_render
 
 if TYPE_CHECKING:
@@ -36,6 +37,14 @@ class TicketTable:
     sort: str
     news: set[int] = field(default_factory=set)
     latest: bool = False
+    # Dynamic field columns: {ticket id: {field id: shown value}}, the fields by name
+    # (with ``field_choices`` every valid ticket field, for the column chooser).
+    dynamic: dict[int, dict[int, str]] = field(default_factory=dict)
+    fields: dict[str, DynamicField] = field(default_factory=dict)
+
+    @property
+    def sortable(self) -> set[str]:
+        return {key for key, _label in self.columns if key in overviews.SORT_FIELDS}
 
     @property
     def rows(self) -> list[Ticket]:
@@ -62,6 +71,7 @@ def ticket_table(
     total: int | None = None,
     latest: bool = False,
     load: bool = True,
+    field_choices: bool = False,
 ) -> TicketTable:
     """A page of ``tickets``; without ``load`` the caller loads the related rows and
     news markers of several tables at once (``load_tables``)."""
@@ -73,25 +83,55 @@ def ticket_table(
         ticket.latest_article = articles.get(ticket.pk)  # type: ignore[attr-defined]
     table = TicketTable(
         page=page,
-        columns=[(c, dashboard.COLUMNS[c]) for c in columns if c in dashboard.COLUMNS],
+        # A dynamic field's label is known once it is loaded (``load_tables``).
+        columns=[(c, dashboard.COLUMNS.get(c, c)) for c in columns if dashboard.is_column(c)],
         sort=sort,
         latest=latest,
     )
     if load:
-        load_tables(agent, [table])
+        load_tables(agent, [table], field_choices=field_choices)
     return table
 
 
-def load_tables(agent: User, tables: list[TicketTable]) -> None:
+def load_tables(agent: User, tables: list[TicketTable], *, field_choices: bool = False) -> None:
     """Related rows and unseen-article markers of every table's rows: a fixed number of
-    queries however many tables."""
+    queries however many tables (and one for all their dynamic field columns)."""
     rows = [t for table in tables for t in table.rows]
+    _load_dynamic_columns(tables, [t.pk for t in rows], field_choices)
     if not rows:
         return
     overviews.load_related(rows)
+    chosen = {key for table in tables for key, _label in table.columns}
+    # Only when shown: most lists have neither column, and most tickets no service.
+    extra = [name for name in ("service", "sla") if name in chosen]
+    if extra:
+        prefetch_related_objects(rows, *extra)
     news = overviews.news_ticket_ids(agent, [t.pk for t in rows])
     for table in tables:
         table.news = news
+
+
+def _load_dynamic_columns(
+    tables: list[TicketTable], ticket_ids: list[int], field_choices: bool
+) -> None:
+    """Labels and values of the dynamic field columns of all tables, one query; a
+    column whose field is gone or invalid is left out."""
+    prefix = dashboard.DF_COLUMN
+    names = sorted(
+        {key[len(prefix) :] for t in tables for key, _l in t.columns if key.startswith(prefix)}
+    )
+    if not names and not field_choices:
+        return
+    fields, values = columns_with_values(names, ticket_ids, every_field=field_choices)
+    by_name = {f.name: f for f in fields}
+    for table in tables:
+        table.columns = [
+            (key, by_name[key[len(prefix) :]].label if key.startswith(prefix) else label)
+            for key, label in table.columns
+            if not key.startswith(prefix) or key[len(prefix) :] in by_name
+        ]
+        table.dynamic = values
+        table.fields = by_name
 
 
 def list_names(state: dashboard.WidgetState) -> list[str]:

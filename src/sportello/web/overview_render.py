@@ -20,6 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from sportello.sla.services import due_times, prefetch_for_due_times
+from sportello.tickets.dynamic_fields import shown_cell
+from sportello.web.dashboard import DF_COLUMN
 
 _SLOT = "0000000000000000"
 DUE_TEMPLATE = "sla/due_compact.html"
@@ -60,7 +62,14 @@ def _cells(news: set[int], url: Callable[[str], str], dates: _Dates) -> dict[str
         "pending": lambda t: escape(dates(t.pending_until)),
         # The SLA app's compact rendering (autoescaped template, cached when compiled).
         "due": lambda t: render_to_string(DUE_TEMPLATE, {"due_times": due_times(t)}),
+        "service": lambda t: escape(t.service.full_name if t.service_id else ""),
+        "sla": lambda t: escape(t.sla.name if t.sla_id else ""),
     }
+
+
+def _dynamic_cell(table: Any, key: str) -> Callable[[Any], str]:
+    field = table.fields[key[len(DF_COLUMN) :]]
+    return lambda t: escape(shown_cell(table.dynamic, t.pk, field))
 
 
 def rows(table: Any, *, select: bool = False, latest: bool = False) -> SafeString:
@@ -69,7 +78,10 @@ def rows(table: Any, *, select: bool = False, latest: bool = False) -> SafeStrin
     pattern = escape(reverse("web:ticket", args=[_SLOT]))
     dates = _Dates()
     cells = _cells(table.news, lambda number: pattern.replace(_SLOT, escape(number)), dates)
-    columns = [cells[key] for key, _label in table.columns]
+    columns = [
+        _dynamic_cell(table, key) if key.startswith(DF_COLUMN) else cells[key]
+        for key, _label in table.columns
+    ]
     if any(key == "due" for key, _label in table.columns):
         prefetch_for_due_times(list(table.rows))
     select_label = _("Select ticket %(number)s")

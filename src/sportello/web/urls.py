@@ -60,4 +60,5 @@ urlpatterns = [
     path("notifications/read/", preferences.notification_read, name="notifications-read"),
     path("preferences/", preferences.preferences, name="preferences"),
     path("preferences/skin/", preferences.switch_skin, name="skin"),
+    path("preferences/menu/", preferences.menu_order, name="menu-order"),
 ]

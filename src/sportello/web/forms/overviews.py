@@ -40,10 +40,16 @@ class WidgetSettingsForm(forms.Form):
         choices=[(n, n) for n in dashboard.PER_PAGE_CHOICES],
     )
     columns = forms.MultipleChoiceField(
-        label=_("Columns"),
-        choices=list(dashboard.COLUMNS.items()),
-        widget=forms.CheckboxSelectMultiple,
+        label=_("Columns"), choices=(), widget=forms.CheckboxSelectMultiple
     )
+
+    def __init__(
+        self, *args: Any, columns: list[tuple[str, Any]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # Dynamic fields are columns too: the choices are read when the form is made.
+        choices = dashboard.column_choices() if columns is None else columns
+        self.fields["columns"].choices = choices  # type: ignore[attr-defined]
 
 
 LOCK_CHOICES = [("", _("locked or not")), ("lock", _("locked")), ("unlock", _("unlocked"))]

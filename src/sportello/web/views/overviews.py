@@ -169,6 +169,8 @@ def _list_context(
         per_page=max(state.per_page, 25),
         total=total,
         latest=density == "L",
+        # The column chooser of density S lists the dynamic fields too.
+        field_choices=density == "S",
     )
     params = request.GET.copy()
     for key in ("page", "sort", "density"):
@@ -179,7 +181,8 @@ def _list_context(
         "densities": DENSITIES,
         "query": params.urlencode(),
         "bulk_form": BulkForm(agent=agent),
-        "all_columns": list(dashboard.COLUMNS.items()),
+        "all_columns": list(dashboard.COLUMNS.items())
+        + [(dashboard.DF_COLUMN + name, f.label) for name, f in table.fields.items()],
         "chosen_columns": state.columns,
         "refresh": agent.refresh_seconds,
         "next": request.get_full_path(),

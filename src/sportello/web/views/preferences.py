@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.accounts.decorators import agent_required
-from sportello.accounts.services import update_appearance, update_preferences
+from sportello.accounts.services import set_menu_order, update_appearance, update_preferences
 from sportello.core.errors import DomainError
 from sportello.notifications import services as notifications
 from sportello.notifications.models import Notification
+from sportello.web import menu
 from sportello.web.forms.common import PreferencesForm
 
 
@@ -83,3 +84,27 @@ def switch_skin(request: HttpRequest) -> HttpResponse:
     ):
         target = reverse("web:preferences")
     return redirect(target)
+
+
+@agent_required
+@require_POST
+def menu_order(request: HttpRequest) -> HttpResponse:
+    """The top menu's order: the whole order (posted by dragging, or the form), or one
+    entry moved up or down (the preferences page's buttons)."""
+    agent = request.user
+    order = request.POST.getlist("order")
+    for name, step in (("up", -1), ("down", 1)):
+        if request.POST.get(name):
+            order = menu.moved(order or agent.menu_order, request.POST[name], step)  # type: ignore[union-attr]
+    fetched = bool(request.headers.get("HX-Request"))
+    try:
+        set_menu_order(agent, order, known=menu.KEYS)  # type: ignore[arg-type]
+    except DomainError as error:
+        if fetched:
+            return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, str(error))
+    else:
+        if fetched:
+            return HttpResponse(status=204)
+        messages.success(request, _("The order of the top menu was saved."))
+    return redirect(reverse("web:preferences") + "#menu-order")

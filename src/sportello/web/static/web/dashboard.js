@@ -3,25 +3,11 @@
 (function () {
   "use strict";
 
-  function csrfToken() {
-    try {
-      return JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"] || "";
-    } catch (e) {
-      return "";
-    }
-  }
-
   function saveOrder(root) {
-    var body = new URLSearchParams();
-    root.querySelectorAll("[data-widget]").forEach(function (el) {
-      body.append("widget", el.getAttribute("data-widget"));
+    var names = Array.prototype.map.call(root.querySelectorAll("[data-widget]"), function (el) {
+      return el.getAttribute("data-widget");
     });
-    return fetch(root.getAttribute("data-order-url"), {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": csrfToken(), "HX-Request": "true" },
-      body: body,
-    }).then(function (response) {
+    return window.sportelloPost(root.getAttribute("data-order-url"), "widget", names).then(function (response) {
       root.setAttribute("data-saved", response.ok ? "yes" : "failed");
     });
   }
