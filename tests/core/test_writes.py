@@ -153,3 +153,30 @@ def test_the_bulk_form_stores_what_single_inserts_store(
         assert {**_row(History, stored.pk), "id": None} == {**_row(History, twin.pk), "id": None}
     with pytest.raises(ValueError, match="stored already"):
         Insert(History).save_many(rows[:1])
+
+
+def test_models_with_save_receivers_are_refused(queue: Queue, actor: Actor) -> None:
+    from django.db.models.signals import post_save, pre_save
+
+    from sportello.queues.models import Queue as Watched  # mail.signals watches it
+
+    with pytest.raises(TypeError, match="receivers"):
+        Insert(Watched)
+    with pytest.raises(TypeError, match="receivers"):
+        Update(Watched)
+
+    def receiver(**kwargs: Any) -> None:
+        pass
+
+    # A receiver connected after the statement was built: refused when it compiles.
+    writes = Update(Ticket)
+    pre_save.connect(receiver, sender=Ticket)
+    try:
+        with pytest.raises(TypeError, match="receivers"):
+            writes.save(make_ticket(queue, actor), ["title"])
+        with pytest.raises(TypeError, match="receivers"):
+            Insert(Ticket)
+    finally:
+        pre_save.disconnect(receiver, sender=Ticket)
+    assert not post_save.has_listeners(History)
+    Insert(History)  # no receivers: accepted

@@ -8,9 +8,11 @@ set of columns) and prepare each value as Django does (``pre_save``, then
 ``get_db_prep_save``), with a shortcut only where that chain is known to hand the value
 back unchanged (text in text columns, integers in integer columns, booleans, NULL).
 
-They send no ``pre_save``/``post_save`` signals: they are for the models without receivers
-(the project's receivers watch the cached configuration models, ``mail.signals``). On a
-database other than SQLite or PostgreSQL they fall back to the ORM.
+They send no ``pre_save``/``post_save`` signals, so they refuse a model that has receivers
+for them (when built, and again when a statement is first compiled, for receivers
+connected later): the project's receivers watch the cached configuration models
+(``mail.signals``). On a database other than SQLite or PostgreSQL they fall back to the
+ORM.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from django.db.models import (
     SmallIntegerField,
     TextField,
 )
+from django.db.models.signals import post_save, pre_save
 
 M = TypeVar("M", bound=Model)
 
@@ -107,7 +110,14 @@ class _Columns:
         return [prepare(obj, connection, add) for prepare in self.preparers]
 
 
+def _check_signals(model: type[Model]) -> None:
+    # The compiled statements skip Model.save(): a receiver would silently miss rows.
+    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+        raise TypeError(f"{model.__name__}: has pre_save/post_save receivers; use save()")
+
+
 def _check_model(model: type[Model]) -> None:
+    _check_signals(model)
     meta = model._meta
     if meta.parents or meta.order_with_respect_to or len(meta.pk_fields) != 1:
         raise TypeError(f"{model.__name__}: inherited, ordered or composite keys unsupported")
@@ -136,6 +146,7 @@ class Insert(Generic[M]):
         key = (connection.alias, rows, ())
         sql = self._sql.get(key)
         if sql is None:
+            _check_signals(self._model)
             ops, meta = connection.ops, self._model._meta
             names = ", ".join(ops.quote_name(f.column) for f in self._columns.fields)
             row = "(" + ", ".join(["%s"] * len(self._columns.fields)) + ")"
@@ -151,6 +162,7 @@ class Insert(Generic[M]):
         key = (connection.alias, -1, constant)
         sql = self._sql.get(key)
         if sql is None:
+            _check_signals(self._model)
             ops, meta = connection.ops, self._model._meta
             fields = self._columns.fields
             names = ", ".join(ops.quote_name(f.column) for f in fields)
@@ -253,6 +265,7 @@ class Update(Generic[M]):
         key = (connection.alias, names)
         compiled = self._compiled.get(key)
         if compiled is None:
+            _check_signals(self._model)
             ops, meta = connection.ops, self._model._meta
             fields = [meta.get_field(name) for name in names]
             if any(not f.concrete or f.primary_key for f in fields):

@@ -10,7 +10,9 @@ class MailConfig(AppConfig):
         # Subscribers register on import; Huey's tasks are found through mail.tasks,
         # so a process that never queues a task does not import Huey (the MTA pipe).
         from sportello.core import events
-        from sportello.mail import autoresponses, cache, signals  # noqa: F401
+        from sportello.mail import autoresponses, cache, feedparser_patterns, signals  # noqa: F401
 
+        # The stdlib feed parser, sped up for every process that parses mail.
+        feedparser_patterns.install()
         signals.connect()
         events.before_dispatch(cache.refresh_before_dispatch)

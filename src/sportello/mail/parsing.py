@@ -22,11 +22,9 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parsedate_to_datetime
 
-from sportello.mail import feedparser_patterns
 from sportello.mail.html_text import html_to_text
 
 logger = logging.getLogger(__name__)
-feedparser_patterns.install()
 
 MAX_FILENAME = 200
 SHORT_TEXT = 120  # below this many bytes, charset detection is not trusted
