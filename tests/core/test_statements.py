@@ -10,7 +10,7 @@ from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.test.utils import CaptureQueriesContext
 
 from sportello.core.actor import Actor
-from sportello.core.statements import INTEGER, TEXT, Statement
+from sportello.core.statements import INTEGER, TEXT, TIME, Statement, Variant
 from sportello.queues.models import Queue
 from sportello.tickets import actions
 from sportello.tickets.models import Article, Ticket
@@ -119,3 +119,49 @@ def test_placeholders_must_reach_the_parameters_once(db: None) -> None:
         twice.rows("2")
     with pytest.raises(TypeError, match="1 values expected, 2 given"):
         Statement(lambda n: Ticket.objects.filter(number=n), TEXT).rows("1", "2")
+
+
+def test_a_time_is_replaced_wherever_it_occurs(queue: Queue, actor: Actor) -> None:
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    ticket = make_ticket(queue, actor)
+    created = Ticket.objects.get(pk=ticket.pk).created
+
+    def build(now: Any) -> QuerySet[Any]:
+        # The time twice: both occurrences take the run's value.
+        return Ticket.objects.filter(Q(created__lte=now) & Q(changed__lte=now)).values_list("pk")
+
+    statement = Statement(build, TIME)
+    assert statement.rows(created - timedelta(seconds=1)) == []
+    assert statement.rows(timezone.now() + timedelta(minutes=1)) == [(ticket.pk,)]
+    # A statement without the time (its conditions dropped) runs as it is.
+    none = Statement(lambda now: Ticket.objects.filter(pk=-5).values_list("pk"), TIME)
+    assert none.rows(timezone.now()) == []
+
+
+def test_variants_are_compiled_apart_and_kept_in_the_store(queue: Queue, actor: Actor) -> None:
+    ticket = make_ticket(queue, actor, title="Drucker")
+    built: list[str] = []
+    kept: dict[str, Any] = {}
+
+    def store(key: str, compile: Any) -> Any:
+        if key not in kept:
+            kept[key] = compile()
+        return kept[key]
+
+    def build(pk: Any, column: str) -> QuerySet[Any]:
+        built.append(column)
+        return Ticket.objects.filter(pk=pk).values_list(column)
+
+    statement = Statement(build, INTEGER, store=store)
+    title, number = Variant("title", ("title",)), Variant("number", ("number",))
+    assert statement.rows(ticket.pk, variant=title) == [("Drucker",)]
+    assert statement.rows(ticket.pk, variant=number) == [(ticket.number,)]
+    assert statement.rows(ticket.pk, variant=title) == [("Drucker",)]
+    assert built == ["title", "number"] and len(kept) == 2
+    kept.clear()  # the store forgets (a configuration change): built again
+    statement.rows(ticket.pk, variant=title)
+    assert built == ["title", "number", "title"]

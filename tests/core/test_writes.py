@@ -117,3 +117,66 @@ def test_an_update_of_a_missing_row_fails(queue: Queue, actor: Actor) -> None:
         Update(Ticket).save(ghost, ["title"])
     with pytest.raises(ValueError, match="not updatable"):
         Update(Ticket).save(ticket, ["id"])
+
+
+@pytest.mark.parametrize("count", [1, 3, 250])
+def test_the_bulk_form_stores_what_single_inserts_store(
+    queue: Queue, actor: Actor, count: int, django_assert_max_num_queries: Any
+) -> None:
+    # Some columns the same in every row (sent once on PostgreSQL), others per row; on
+    # SQLite more rows than one statement takes parameters for.
+    tickets = [make_ticket(queue, actor), make_ticket(queue, actor)]
+    when = timezone.now() - timedelta(days=1)
+
+    def row(n: int) -> History:
+        return History(
+            ticket=tickets[n % 2],
+            type=HistoryType.ESCALATION_START,
+            actor=actor.user,
+            actor_name=actor.label,
+            channel=actor.channel,
+            new_value=f"row {n}",
+            comment="Grüße 🙂" if n % 3 else "",
+            queue_id_at=queue.pk,
+            state_id_at=None,
+            created=when,
+        )
+
+    rows, twins = [row(n) for n in range(count)], [row(n) for n in range(count)]
+    statements = -(-count * 12 // (connection.features.max_query_params or 10**9))
+    with django_assert_max_num_queries(1 if connection.vendor == "postgresql" else statements):
+        Insert(History).save_many(rows)
+    for twin in twins:
+        twin.save()
+    assert [r.pk for r in rows] == sorted(r.pk for r in rows)
+    for stored, twin in zip(rows, twins, strict=True):
+        assert {**_row(History, stored.pk), "id": None} == {**_row(History, twin.pk), "id": None}
+    with pytest.raises(ValueError, match="stored already"):
+        Insert(History).save_many(rows[:1])
+
+
+def test_models_with_save_receivers_are_refused(queue: Queue, actor: Actor) -> None:
+    from django.db.models.signals import post_save, pre_save
+
+    from sportello.queues.models import Queue as Watched  # mail.signals watches it
+
+    with pytest.raises(TypeError, match="receivers"):
+        Insert(Watched)
+    with pytest.raises(TypeError, match="receivers"):
+        Update(Watched)
+
+    def receiver(**kwargs: Any) -> None:
+        pass
+
+    # A receiver connected after the statement was built: refused when it compiles.
+    writes = Update(Ticket)
+    pre_save.connect(receiver, sender=Ticket)
+    try:
+        with pytest.raises(TypeError, match="receivers"):
+            writes.save(make_ticket(queue, actor), ["title"])
+        with pytest.raises(TypeError, match="receivers"):
+            Insert(Ticket)
+    finally:
+        pre_save.disconnect(receiver, sender=Ticket)
+    assert not post_save.has_listeners(History)
+    Insert(History)  # no receivers: accepted

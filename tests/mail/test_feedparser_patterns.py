@@ -3,7 +3,10 @@ expressions they replace."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from email import feedparser, message_from_bytes, policy
 from typing import Any
 
@@ -12,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sportello.mail import feedparser_patterns as patterns
-from sportello.mail import parsing  # installs the replacements
+from sportello.mail import parsing
 from tests.mail.messages import mail
 
 PIECES = ["--", "-", " ", "\t", "\r\n", "\r", "\n", "x", "=", "ä"]
@@ -59,6 +62,25 @@ def test_the_line_end_finder_answers_as_the_expression(text: list[str]) -> None:
     assert (found and (found.group(0), found.group(1))) == (
         expected and (expected.group(0), expected.group(1))
     ), repr(value)
+
+
+def test_the_mail_app_installs_them_and_importing_does_not() -> None:
+    # A fresh interpreter: importing the parser leaves the feed parser alone, setting up
+    # Django (the mail app's ready()) installs the replacements.
+    script = (
+        "import re, django; from email import feedparser\n"
+        "import sportello.mail.parsing\n"
+        "assert feedparser.re is re, 'installed on import'\n"
+        "django.setup()\n"
+        "from sportello.mail import feedparser_patterns as p\n"
+        "assert isinstance(feedparser.re, p._FeedParserRe), 'not installed by ready()'\n"
+        "assert isinstance(feedparser.NLCRE_eol, p.LineEndFinder)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sportello.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def test_other_patterns_are_compiled_by_re() -> None:

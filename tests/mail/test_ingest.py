@@ -14,11 +14,11 @@ from sportello.mail.ingest import DatabaseUnavailable, ingest_message
 from sportello.mail.models import FailedMail, FailedMailStatus, PostmasterFilter
 from sportello.mail.retry import retry_spool
 from sportello.mail.spool import spooled_files
-from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
+from sportello.queues.models import Queue, SystemAddress
 from sportello.queues.services import ensure_queue
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput, raw_message
-from sportello.tickets.models import Article, History, Ticket, TicketLink
+from sportello.tickets.models import Article, History, Ticket
 from sportello.tickets.selectors import state_by_name
 from tests.mail.messages import mail
 
@@ -152,60 +152,6 @@ def test_follow_up_to_merged_ticket_goes_to_target(wlan: Queue) -> None:
     Ticket.objects.filter(pk=source.pk).update(merged_into=target, state=state_by_name("merged"))
     result = ingest_message(mail(subject=f"Re: [Ticket#{source.number}]"))
     assert (result.result, result.ticket) == ("followup", target.number)
-
-
-@pytest.mark.parametrize(
-    ("policy", "expected_state", "expected_result"),
-    [
-        (FollowUpPolicy.REOPEN, "open", "followup"),
-        (FollowUpPolicy.REJECT, "closed successful", "followup"),
-        (FollowUpPolicy.NEW_TICKET, "closed successful", "new"),
-    ],
-)
-def test_follow_up_to_closed_ticket_follows_queue_policy(
-    wlan: Queue,
-    policy: str,
-    expected_state: str,
-    expected_result: str,
-    published: list[Any],
-    django_capture_on_commit_callbacks: Any,
-) -> None:
-    wlan.follow_up_policy = policy
-    wlan.save()
-    first = Ticket.objects.get(number=ingest_message(mail()).ticket)
-    actions.set_state(first, state_by_name("closed successful"), actor=Actor.system("job"))
-    with django_capture_on_commit_callbacks(execute=True):
-        result = ingest_message(mail(subject=f"Re: [Ticket#{first.number}]"))
-    first.refresh_from_db()
-    assert first.state.name == expected_state
-    assert result.result == expected_result
-    filed = [e for e in published if isinstance(e, MailFiled)]
-    expected_response = {
-        "reopen": "follow_up",
-        "reject": "reject",
-        "new_ticket": "new_after_closed",
-    }[policy]
-    assert [e.auto_response for e in filed] == [expected_response]
-    if policy == FollowUpPolicy.NEW_TICKET:
-        assert result.ticket != first.number
-        assert TicketLink.objects.filter(source=first, target__number=result.ticket).exists()
-
-
-def test_follow_up_on_pending_ticket_reopens(wlan: Queue) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    first = Ticket.objects.get(number=ingest_message(mail()).ticket)
-    actions.set_state(
-        first,
-        state_by_name("pending reminder"),
-        actor=Actor.system("job"),
-        pending_until=timezone.now() + timedelta(days=1),
-    )
-    ingest_message(mail(subject=f"Re: [Ticket#{first.number}]"))
-    first.refresh_from_db()
-    assert first.state.name == "open" and first.pending_until is None
 
 
 def test_same_message_twice_is_one_article(wlan: Queue) -> None:

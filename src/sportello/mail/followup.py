@@ -16,8 +16,7 @@ from django.db.models import QuerySet
 
 from sportello.core.statements import INTEGER, TEXT, Statement
 from sportello.mail.parsing import ParsedMessage
-from sportello.queues.models import FollowUpPolicy
-from sportello.tickets.models import Article, StateType, Ticket
+from sportello.tickets.models import Article, Ticket
 from sportello.tickets.numbers import is_valid_number
 
 MAX_MERGE_HOPS = 10
@@ -103,14 +102,3 @@ def find_ticket(message: ParsedMessage) -> Ticket | None:
         returned = [message.returned_message_id] if message.returned_message_id else []
         ticket = _find(message.returned_subject, returned)
     return follow_merges(ticket) if ticket is not None else None
-
-
-def reopens(ticket: Ticket, *, is_automatic: bool = False) -> bool:
-    """Does a customer's follow-up put ``ticket`` back to open? A closed ticket only under
-    the queue's reopen policy and never for automatic mail; a pending one always."""
-    state_type = ticket.state.type
-    return (
-        state_type == StateType.CLOSED
-        and ticket.queue.follow_up_policy == FollowUpPolicy.REOPEN
-        and not is_automatic  # an auto-reply or bounce never reopens a closed ticket
-    ) or state_type in (StateType.PENDING_REMINDER, StateType.PENDING_AUTO)

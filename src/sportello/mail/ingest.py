@@ -45,13 +45,14 @@ from sportello.mail.models import AutoResponseType, FailedMailStatus
 from sportello.mail.parsing import Address, ParsedMessage, parse_message
 from sportello.mail.spool import record_not_filed, spool_to_database, spool_to_files
 from sportello.queues import selectors as queues_selectors
-from sportello.queues.models import FollowUpPolicy, Queue
+from sportello.queues.models import Queue
 from sportello.tickets import actions
 from sportello.tickets import events as ticket_events
 from sportello.tickets import selectors as tickets_selectors
+from sportello.tickets.actions.followup import NewTicket, Outcome
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Channel, LinkType, SenderType, StateType, Ticket
+from sportello.tickets.models import Article, Channel, SenderType, StateType, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -346,6 +347,31 @@ def _route(message: ParsedMessage, decision: Decision, queue_name: str | None) -
     )
 
 
+def _attributes(message: ParsedMessage, decision: Decision, known: _Known) -> NewTicket:
+    """A new ticket's attributes: the postmaster filters' choice, else the defaults."""
+    customer_user, customer_company = _customer(message, decision, known)
+    state = tickets_selectors.state_by_name(decision.state) if decision.state else None
+    if state is not None and (state.is_pending or state.type == StateType.MERGED):
+        state = None  # a pending or merged state needs more than a mail can say
+    return NewTicket(
+        title=decision.title or message.subject,
+        state=state or tickets_selectors.default_state(),
+        priority=(
+            tickets_selectors.priority_by_name(decision.priority)
+            if decision.priority
+            else tickets_selectors.default_priority()
+        ),
+        type=(
+            tickets_selectors.ticket_type_by_name(decision.type)
+            if decision.type
+            else tickets_selectors.default_ticket_type()
+        ),
+        customer_user_id=customer_user,
+        customer_company_id=customer_company,
+        quiet=decision.ignore,
+    )
+
+
 def _new_ticket(
     message: ParsedMessage,
     decision: Decision,
@@ -353,57 +379,45 @@ def _new_ticket(
     queue_name: str | None,
     *,
     is_automatic: bool,
-    auto_response: str = AutoResponseType.NEW_TICKET,
-    linked_to: Ticket | None = None,
 ) -> IngestResult:
     actor = _actor(message)
     queue = _route(message, decision, queue_name)
-    customer_user, customer_company = _customer(message, decision, known)
-    state = tickets_selectors.state_by_name(decision.state) if decision.state else None
-    if state is not None and (state.is_pending or state.type == StateType.MERGED):
-        state = None  # a pending or merged state needs more than a mail can say
-    # A linked ticket is created and linked in one transaction, as are the filters'
-    # changes after creation; a plain one needs only create_ticket's own.
+    fields = _attributes(message, decision, known)
+    # The filters' changes after creation stand or fall with the new ticket.
     with (
-        transaction.atomic() if linked_to is not None or decision.after_creation else nullcontext(),
+        transaction.atomic() if decision.after_creation else nullcontext(),
         collect() as published,
     ):
         ticket = actions.create_ticket(
-            title=decision.title or message.subject,
+            title=fields.title or "",
             queue=queue,
             actor=actor,
-            state=state or tickets_selectors.default_state(),
-            priority=(
-                tickets_selectors.priority_by_name(decision.priority)
-                if decision.priority
-                else tickets_selectors.default_priority()
-            ),
-            type=(
-                tickets_selectors.ticket_type_by_name(decision.type)
-                if decision.type
-                else tickets_selectors.default_ticket_type()
-            ),
-            customer_user_id=customer_user,
-            customer_company_id=customer_company,
+            state=fields.state,
+            priority=fields.priority,
+            type=fields.type,
+            customer_user_id=fields.customer_user_id or "",
+            customer_company_id=fields.customer_company_id or "",
             article=_article_input(message, is_automatic=is_automatic),
-            quiet=decision.ignore,
+            quiet=fields.quiet,
         )
         if decision.after_creation:
             ticket = apply_to_new(ticket, decision, actor=actor)
-        if linked_to is not None:
-            actions.link(linked_to, ticket, actor=actor, type=LinkType.NORMAL)
         # The first article's id, from its event: no need to read the row back.
         article_id = next(
             e.article_id for e in published if isinstance(e, ticket_events.ArticleAdded)
         )
-        _publish_filed(
-            ticket,
-            article_id,
-            actor,
-            "ignored" if decision.ignore else "new",
-            "" if is_automatic or decision.ignore else auto_response,
-        )
-    return IngestResult("ignored" if decision.ignore else "new", ticket.number, 1)
+        result = "ignored" if decision.ignore else "new"
+        response = "" if is_automatic or decision.ignore else AutoResponseType.NEW_TICKET
+        _publish_filed(ticket, article_id, actor, result, response)
+    return IngestResult(result, ticket.number, 1)
+
+
+# Per outcome of a follow-up: the result reported and the auto-response it may send.
+_FOLLOW_UP_RESULTS = {
+    Outcome.ADDED: ("followup", AutoResponseType.FOLLOW_UP),
+    Outcome.REJECTED: ("followup", AutoResponseType.REJECT),
+    Outcome.NEW_TICKET: ("new", AutoResponseType.NEW_AFTER_CLOSED),
+}
 
 
 def _follow_up(
@@ -415,36 +429,34 @@ def _follow_up(
     is_automatic: bool,
 ) -> IngestResult:
     actor = _actor(message)
-    state_type = ticket.state.type
-    auto_response = AutoResponseType.FOLLOW_UP
-    if state_type == StateType.CLOSED:
-        policy = ticket.queue.follow_up_policy
-        if policy == FollowUpPolicy.NEW_TICKET:
-            return _new_ticket(
-                message,
-                decision,
-                known,
-                ticket.queue.full_name,
-                is_automatic=is_automatic,
-                auto_response=AutoResponseType.NEW_AFTER_CLOSED,
-                linked_to=ticket,
-            )
-        if policy == FollowUpPolicy.REJECT:
-            auto_response = AutoResponseType.REJECT
     data = _article_input(message, is_automatic=is_automatic)
     data.history_type = HistoryType.FOLLOW_UP
-    reopen = followup.reopens(ticket, is_automatic=is_automatic)
-    # Article, reopening and the filters' follow-up changes stand or fall together; a
-    # plain follow-up is one action.
-    changes = not decision.follow_up.empty
-    with transaction.atomic() if reopen or changes else nullcontext():
-        article = actions.add_article(ticket, data, actor=actor)
-        if reopen:
-            ticket = actions.set_state(ticket, tickets_selectors.state_by_name("open"), actor=actor)
-        if changes:
-            ticket = apply_to_follow_up(ticket, decision, actor=actor)
-        _publish_filed(ticket, article.pk, actor, "followup", "" if is_automatic else auto_response)
-    return IngestResult("followup", ticket.number, article.number)
+    # A rejected follow-up is kept in the closed ticket: a mail is never dropped. The
+    # filters' changes stand or fall with the article (or the new ticket).
+    with (
+        transaction.atomic()
+        if decision.after_creation or not decision.follow_up.empty
+        else nullcontext()
+    ):
+        done = actions.customer_follow_up(
+            ticket,
+            data,
+            actor=actor,
+            is_automatic=is_automatic,
+            keep_rejected=True,
+            new_ticket=_attributes(message, decision, known),
+        )
+        if done.outcome == Outcome.NEW_TICKET:
+            if decision.after_creation:
+                apply_to_new(done.ticket, decision, actor=actor)
+        elif not decision.follow_up.empty:
+            apply_to_follow_up(done.ticket, decision, actor=actor)
+    result, response = _FOLLOW_UP_RESULTS[done.outcome]
+    if done.outcome == Outcome.NEW_TICKET and decision.ignore:
+        result = "ignored"
+    quiet = is_automatic or result == "ignored"
+    _publish_filed(done.ticket, done.article_id, actor, result, "" if quiet else response)
+    return IngestResult(result, done.ticket.number, done.article_number)
 
 
 def _sender_label(message: ParsedMessage) -> str:

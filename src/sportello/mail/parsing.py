@@ -19,13 +19,12 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
-from sportello.mail import feedparser_patterns, parts
+from sportello.mail import parts
 from sportello.mail.addresses import Address, parse_addresses
 from sportello.mail.charsets import decode_bytes, decode_header_value, raw_text
 from sportello.mail.html_text import html_to_text
 
 logger = logging.getLogger(__name__)
-feedparser_patterns.install()
 
 MAX_FILENAME = 200
 MAX_DEPTH = 20  # nested multiparts deeper than this are kept as opaque attachments

@@ -22,17 +22,15 @@ from sportello.accounts import permissions
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, NotFound
 from sportello.customers.models import CustomerUser
-from sportello.mail import followup
 from sportello.mail.autoresponses import send_auto_response
 from sportello.mail.models import AutoResponseType
 from sportello.notifications.models import CustomerNotification, CustomerNotificationType
 from sportello.portal import mails, tokens
 from sportello.portal.models import PendingAttachment, PendingSubmission, RequestForm
-from sportello.queues.models import FollowUpPolicy
 from sportello.tickets import actions, selectors
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Channel, LinkType, SenderType, StateType, Ticket
+from sportello.tickets.models import Article, Channel, SenderType, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -221,11 +219,6 @@ def reply(
     queue files follow-ups on closed tickets as new tickets)."""
     if not permissions.customer_may_reply(customer, ticket):
         raise NotFound(_("No such request."))
-    actor = customer_actor(customer.email or customer.login)
-    closed = ticket.state.type == StateType.CLOSED
-    policy = ticket.queue.follow_up_policy
-    if closed and policy == FollowUpPolicy.REJECT:
-        raise Conflict(_("This request is closed. Please file a new request."))
     data = ArticleInput(
         channel=Channel.WEB,
         sender_type=SenderType.CUSTOMER,
@@ -236,24 +229,8 @@ def reply(
         attachments=attachments,
         history_type=HistoryType.FOLLOW_UP,
     )
-    with transaction.atomic():
-        if closed and policy == FollowUpPolicy.NEW_TICKET:
-            data.history_type = None
-            new = actions.create_ticket(
-                title=ticket.title,
-                queue=ticket.queue,
-                actor=actor,
-                type=ticket.type,
-                customer_user_id=ticket.customer_user_id,
-                customer_company_id=ticket.customer_company_id,
-                article=data,
-            )
-            actions.link(ticket, new, actor=actor, type=LinkType.NORMAL)
-            return new
-        actions.add_article(ticket, data, actor=actor)
-        if followup.reopens(ticket):
-            ticket = actions.set_state(ticket, selectors.state_by_name("open"), actor=actor)
-    return ticket
+    actor = customer_actor(customer.email or customer.login)
+    return actions.customer_follow_up(ticket, data, actor=actor).ticket
 
 
 def close(customer: CustomerUser, ticket: Ticket) -> Ticket:

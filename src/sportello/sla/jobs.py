@@ -27,8 +27,9 @@ from sportello.sla.escalation import CLOCKS, escalation_bit, plan, warning_bit
 from sportello.sla.models import SLA, EscalationNotice, Service
 from sportello.sla.services import sla_calendar
 from sportello.tickets import actions
+from sportello.tickets.history import entry_by_ids, record_many
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import History, Lock, State, StateType, Ticket
+from sportello.tickets.models import Lock, State, StateType, Ticket
 from sportello.tickets.selectors import state_by_name
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def sweep_escalations(now: datetime, *, batch_size: int = BATCH_SIZE) -> int:
 
 
 # (ticket id, history type, clock, queue id, state id)
-_HistoryRow = tuple[int, str, str, int, int]
+_HistoryRow = tuple[int, HistoryType, str, int, int]
 
 
 def _claim_escalations(
@@ -183,8 +184,7 @@ def _claim_escalations(
                 continue
             items.append((row.pk, kind))
             history.extend(
-                (row.pk, history_type.value, clock.value, row.queue_id, row.state_id)
-                for clock in clocks
+                (row.pk, history_type, clock.value, row.queue_id, row.state_id) for clock in clocks
             )
     return items, history
 
@@ -227,48 +227,23 @@ def _claim(planned: list[tuple[_Due, int, int, datetime | None]]) -> set[int]:
     return claimed
 
 
-_PER_ROW = ("ticket_id", "type", "new_value", "queue_id_at", "state_id_at")
-
-
 def _insert_history(rows: list[_HistoryRow], actor: Actor, now: datetime) -> None:
-    """The sweep's history rows (EscalationWarning, EscalationStart) by the system user.
-    PostgreSQL: one INSERT from arrays, every other column at its default."""
-    if not rows:
-        return
-    fixed: dict[str, Any] = {
-        "actor_id": actor.user.pk,
-        "actor_name": actor.label[:300],
-        "channel": actor.channel,
-        "created": now,
-    }
-    if connection.vendor != "postgresql":
-        History.objects.bulk_create(
-            History(**dict(zip(_PER_ROW, row, strict=True)), **fixed) for row in rows
-        )
-        return
-    columns: list[str] = []
-    selected: list[str] = []
-    params: list[Any] = []
-    arrays = {name: [row[index] for row in rows] for index, name in enumerate(_PER_ROW)}
-    for field in History._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        column = str(field.column)
-        columns.append(column)
-        if column in arrays:
-            selected.append(f"u.{column}")
-            continue
-        value = fixed.get(column, fixed.get(field.name, field.get_default()))
-        selected.append(f"CAST(%s AS {field.db_type(connection)})")
-        params.append(field.get_db_prep_save(value, connection))
-    table = History._meta.db_table
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(selected)} FROM unnest(%s::bigint[], %s::text[], %s::text[], "
-        f"%s::bigint[], %s::bigint[]) AS u({', '.join(_PER_ROW)})"
+    """The sweep's history rows (EscalationWarning, EscalationStart) by the system user,
+    through the one writer in one statement per batch."""
+    record_many(
+        [
+            entry_by_ids(
+                ticket_id,
+                history_type,
+                queue_id=queue_id,
+                state_id=state_id,
+                actor=actor,
+                new=clock,
+                created=now,
+            )
+            for ticket_id, history_type, clock, queue_id, state_id in rows
+        ]
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *(arrays[name] for name in _PER_ROW)])
 
 
 def escalation_recipients(ticket: Ticket) -> list[User]:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -41,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
 from sportello.core import cache as configuration_cache
+from sportello.core.statements import TIME, Statement, Variant
 from sportello.tickets import tallies
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
@@ -277,6 +277,12 @@ def count_many(
     return {key: int(row.get(alias) or 0) for key, alias in aliases.items()}
 
 
+def _aliases(wanted: dict[str, tuple[str, TicketFilter]]) -> dict[str, str]:
+    """The column of each key of ``wanted``: one per distinct list and filter."""
+    seen: dict[tuple[str, TicketFilter], str] = {}
+    return {key: seen.setdefault(pair, f"c{len(seen)}") for key, pair in wanted.items()}
+
+
 def _count_annotations(
     user: User, wanted: dict[str, tuple[str, TicketFilter]], now: datetime
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -284,18 +290,16 @@ def _count_annotations(
     the alias of each key."""
     tickets, tallied = open_tickets(user), open_tallies(user)
     annotations: dict[str, Any] = {}
-    seen: dict[tuple[str, TicketFilter], str] = {}
-    aliases: dict[str, str] = {}
+    aliases = _aliases(wanted)
     for key, (name, found) in wanted.items():
-        alias = seen.get((name, found))
-        if alias is None:
-            alias = seen[(name, found)] = f"c{len(seen)}"
-            condition = _condition(user, name, now) & found.q()
-            if name in TALLIED:
-                annotations[alias] = _total(tallied.filter(condition))
-            else:
-                annotations[alias] = _count(tickets.filter(condition))
-        aliases[key] = alias
+        alias = aliases[key]
+        if alias in annotations:
+            continue
+        condition = _condition(user, name, now) & found.q()
+        if name in TALLIED:
+            annotations[alias] = _total(tallied.filter(condition))
+        else:
+            annotations[alias] = _count(tickets.filter(condition))
     return annotations, aliases
 
 
@@ -357,13 +361,18 @@ class Counters:
 TOP_BAR = ("locked", "watched", "responsible", "escalated")
 
 
+def _counted(
+    lists: dict[str, tuple[str, TicketFilter]] | None,
+) -> dict[str, tuple[str, TicketFilter]]:
+    """The top bar's lists and ``lists``: what the counters' statement counts."""
+    return {f"top {n}": (n, NO_FILTER) for n in TOP_BAR} | (lists or {})
+
+
 def counters_query(
     user: User, *, now: datetime, lists: dict[str, tuple[str, TicketFilter]] | None = None
 ) -> tuple[QuerySet[Any], dict[str, str]]:
     """The statement of ``counters`` (one row) and the column of each count."""
-    wanted = {f"top {n}": (n, NO_FILTER) for n in TOP_BAR}
-    wanted.update(lists or {})
-    annotations, aliases = _count_annotations(user, wanted, now)
+    annotations, aliases = _count_annotations(user, _counted(lists), now)
     annotations["news"] = Exists(_unseen_articles(user))
     return _users().filter(pk=user.pk).annotate(**annotations).values(*annotations), aliases
 
@@ -389,44 +398,30 @@ def counters(
     )
 
 
-@dataclass(frozen=True)
-class _Compiled:
-    sql: str
-    params: tuple[Any, ...]
-    aliases: dict[str, str]
-    # The time the statement was built with, as its parameters hold it.
-    now: Any
+def _build_counters(
+    now: datetime, user: User, lists: dict[str, tuple[str, TicketFilter]] | None
+) -> QuerySet[Any]:
+    return counters_query(user, now=now, lists=lists)[0]
+
+
+# Building the counters' statement (some twenty subqueries) costs the ORM more than the
+# database takes to run it, and it is the same on every page of an agent: compiled once
+# per agent, readable groups and lists (core.statements), kept in the configuration
+# cache (dropped with any change of states, queues or the rest), run with the time of
+# the page wherever the statement compares with the current time.
+_COUNTERS = Statement(_build_counters, TIME, store=configuration_cache.get)
 
 
 def _run_counters(
     user: User, now: datetime, lists: dict[str, tuple[str, TicketFilter]] | None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Run the counters' statement. Building it (some twenty subqueries) costs the ORM
-    more than the database takes to run it, and it is the same on every page of an
-    agent: it is compiled once per agent, readable groups and lists, kept in the
-    configuration cache (dropped with any change of states, queues or the rest), and
-    run again with the current time in place of the one it was built with."""
+    """Run the counters' statement: its row by column name, and the column of each key."""
     groups = permissions.groups_with(user, "ro")
     key = f"counters:{user.pk}:{groups}:{sorted((lists or {}).items())!r}"
-
-    def compile_statement() -> _Compiled:
-        query, aliases = counters_query(user, now=now, lists=lists)
-        sql, params = query.query.sql_with_params()
-        return _Compiled(sql, tuple(params), aliases, _prepared(now))
-
-    compiled = configuration_cache.get(key, compile_statement)
-    current = _prepared(now)
-    params = [current if p == compiled.now else p for p in compiled.params]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        names = [column[0] for column in cursor.description or ()]
-        values = cursor.fetchone()
-    return (dict(zip(names, values, strict=True)) if values else {}), compiled.aliases
-
-
-def _prepared(moment: datetime) -> Any:
-    """``moment`` as a statement parameter on this database (SQLite: text)."""
-    return connection.ops.adapt_datetimefield_value(moment)
+    found = _COUNTERS.rows(now, variant=Variant(key, (user, lists)))
+    aliases = _aliases(_counted(lists))
+    names = [*dict.fromkeys(aliases.values()), "news"]
+    return (dict(zip(names, found[0], strict=True)) if found else {}), aliases
 
 
 def news_ticket_ids(user: User, ticket_ids: list[int]) -> set[int]:

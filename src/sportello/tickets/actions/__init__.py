@@ -31,6 +31,7 @@ from sportello.tickets.actions.dialogs import (
     set_pending,
 )
 from sportello.tickets.actions.dynamic_fields import set_dynamic_fields
+from sportello.tickets.actions.followup import customer_follow_up
 from sportello.tickets.actions.links import link, merge, split, unlink
 from sportello.tickets.actions.locking import (
     editing,
@@ -59,6 +60,7 @@ __all__ = [
     "change_attributes",
     "close",
     "create_ticket",
+    "customer_follow_up",
     "editing",
     "link",
     "lock",

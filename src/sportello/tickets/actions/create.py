@@ -151,7 +151,7 @@ def _add_article(
         comment=data.history_comment,
     )
     if history is None:
-        row.save(force_insert=True)
+        record_all([row])
     else:
         history.append(row)
     publish(
