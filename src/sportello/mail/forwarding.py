@@ -1,6 +1,7 @@
 """Article actions that send mail: reply (all), forward and bounce.
 
-Reply builds on ``mail.actions.send_answer`` (salutation, signature, quote, outbox);
+Reply and the zoom's answer form share ``answer``, built on ``mail.actions.send_answer``
+(salutation, signature, quote, outbox);
 forward and bounce write their own outbox entries in the same transaction as the history.
 Master tickets pass each answer on to their slaves' customers.
 """
@@ -82,32 +83,33 @@ def attachments_of(article: Article) -> list[OutgoingAttachment]:
     return result
 
 
-def reply(
-    article: Article,
+def answer(
+    ticket: Ticket,
     *,
     actor: Actor,
     text: str,
     to: Sequence[str],
     cc: Sequence[str] = (),
-    keep_attachments: bool = False,
+    reply_to: Article | None = None,
+    attachments: Sequence[OutgoingAttachment] = (),
     next_state: State | None = None,
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
 ) -> Article:
-    """Answer ``article`` (quoted, salutation and signature added, with the answer's
-    article dynamic fields); on a master ticket the same text goes to every slave's
-    customer."""
-    ticket = article.ticket
-    kept = attachments_of(article) if keep_attachments else []
+    """The one answer path of the agent interface (the reply dialogs and the zoom's
+    answer form): the answer to ``reply_to`` (quoted when given, salutation and
+    signature added, with the answer's article dynamic fields); on a master ticket the
+    same text goes to every slave's customer. Callers run it inside ``actions.editing``
+    so a stale form is refused."""
     with transaction.atomic():
-        answer = send_answer(
+        sent = send_answer(
             ticket,
             actor=actor,
             text=text,
             to=to,
             cc=cc,
-            reply_to=article,
-            attachments=kept,
+            reply_to=reply_to,
+            attachments=attachments,
             next_state=next_state,
             pending_until=pending_until,
             article_fields=article_fields,
@@ -123,7 +125,35 @@ def reply(
                     next_state=next_state,
                     pending_until=pending_until,
                 )
-    return answer
+    return sent
+
+
+def reply(
+    article: Article,
+    *,
+    actor: Actor,
+    text: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    keep_attachments: bool = False,
+    next_state: State | None = None,
+    pending_until: datetime | None = None,
+    article_fields: Mapping[DynamicField, Any] | None = None,
+) -> Article:
+    """Answer ``article`` (see ``answer``), with its attachments when asked."""
+    kept = attachments_of(article) if keep_attachments else []
+    return answer(
+        article.ticket,
+        actor=actor,
+        text=text,
+        to=to,
+        cc=cc,
+        reply_to=article,
+        attachments=kept,
+        next_state=next_state,
+        pending_until=pending_until,
+        article_fields=article_fields,
+    )
 
 
 def _take_lock(ticket: Ticket, actor: Actor) -> Ticket:
