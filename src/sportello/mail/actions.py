@@ -56,17 +56,26 @@ def _clean_addresses(addresses: Sequence[str]) -> list[str]:
     return cleaned
 
 
+def fill_template(ticket: Ticket, text: str, *, agent: User) -> str:
+    """A template's text with its variables filled for this ticket, in the customer's
+    language: what a dialog inserts for the agent to edit."""
+    with override(customer_language(ticket)):
+        return render_text(text, template_context(ticket, agent=agent))
+
+
 def compose_body(
     ticket: Ticket, text: str, *, agent_actor: Actor, quoted: Article | None = None
 ) -> str:
-    """Salutation + the agent's text + signature, rendered in the customer's language."""
+    """Salutation + the agent's text + signature, in the customer's language. Only the
+    salutation and the signature are templates: what the agent typed is sent as typed
+    (``{{ x }}``, ``{% %}`` and ``${VAR}`` are common in configuration snippets)."""
     queue = ticket.queue
     context = template_context(ticket, agent=agent_actor.user)
     with override(customer_language(ticket)):
         parts = []
         if queue.salutation and queue.salutation.valid:
             parts.append(render_text(queue.salutation.text, context).rstrip())
-        parts.append(render_text(text, context).rstrip())
+        parts.append(text.rstrip())
         if queue.signature and queue.signature.valid:
             parts.append(render_text(queue.signature.text, context).rstrip())
         if quoted is not None:
@@ -277,8 +286,7 @@ def create_email_ticket(
     recipients = _clean_addresses([*to, *cc])
     if template is not None and (template.type != TemplateType.CREATE or not template.valid):
         raise InvalidInput(_("Template %(name)s is not a valid Create template."), name=template)
-    text = "\n\n".join(p.rstrip() for p in (template.text if template else "", text) if p.strip())
-    if not text:
+    if not text.strip() and (template is None or not template.text.strip()):
         raise InvalidInput(_("The text is empty."))
     files = list(attachments)
     if template is not None:
@@ -301,7 +309,10 @@ def create_email_ticket(
             dynamic_fields=dynamic_fields,
         )
         display_name, sender = sender_of(ticket.queue)
-        body = compose_body(ticket, text, agent_actor=actor)
+        # The template's variables are filled; the agent's text is sent as typed.
+        filled = fill_template(ticket, template.text, agent=actor.user) if template else ""
+        parts = (filled.rstrip(), text.rstrip())
+        body = compose_body(ticket, "\n\n".join(p for p in parts if p.strip()), agent_actor=actor)
         subject = answer_subject(ticket.number, ticket.title, prefix="")
         message_id = new_message_id()
         raw = build_message(

@@ -25,6 +25,7 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from sportello.mail import forwarding
+from sportello.mail.actions import fill_template
 from sportello.mail.models import StandardTemplate
 from sportello.tickets import actions, selectors
 from sportello.tickets.history_types import HistoryType
@@ -365,14 +366,21 @@ def _article(ticket: Ticket, article_number: int | None, dialog: Dialog) -> Arti
 
 
 def _template_text(request: HttpRequest, ticket: Ticket) -> str | None:
-    """The chosen template's text (only templates of this ticket's queue)."""
+    """The chosen template's text with its variables filled (only templates of this
+    ticket's queue): the agent edits what will be sent."""
     template_id = request.GET.get("template", "")
     if not template_id.isdigit():
         return None
     template = StandardTemplate.objects.filter(
         pk=int(template_id), valid=True, queues=ticket.queue
     ).first()
-    return template.text if template else None
+    if template is None:
+        return None
+    try:
+        return fill_template(ticket, template.text, agent=_user(request))
+    except DomainError as error:  # a broken template: said, and the dialog stays usable
+        messages.error(request, str(error))
+        return None
 
 
 def _render(
