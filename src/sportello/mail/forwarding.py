@@ -17,26 +17,24 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from sportello.accounts import permissions
 from sportello.core.actor import Actor
-from sportello.core.errors import Conflict, InvalidInput
+from sportello.core.errors import InvalidInput
 from sportello.core.events import publish
 from sportello.mail import outbox
-from sportello.mail.actions import send_answer, sender_of
+from sportello.mail.actions import send_answer, send_email_article, sender_of, take_lock_to_send
 from sportello.mail.compose import (
     OutgoingAttachment,
     answer_subject,
-    build_message,
     new_message_id,
 )
 from sportello.mail.context import customer_address
 from sportello.mail.models import OutboxKind, StandardTemplate, TemplateType
 from sportello.queues.models import SystemAddress
 from sportello.tickets import actions, events
-from sportello.tickets.articles import ArticleInput, AttachmentInput, raw_message
+from sportello.tickets.articles import raw_message
 from sportello.tickets.history import record
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Channel, DynamicField, SenderType, State, Ticket
+from sportello.tickets.models import Article, DynamicField, SenderType, State, Ticket
 
 
 def templates_for(ticket: Ticket, kind: str = TemplateType.ANSWER) -> list[StandardTemplate]:
@@ -156,20 +154,6 @@ def reply(
     )
 
 
-def _take_lock(ticket: Ticket, actor: Actor) -> Ticket:
-    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    permissions.require(actor.user, "rw", current.queue)
-    if current.is_locked and current.owner_id != actor.user.pk:
-        raise Conflict(
-            _("Ticket %(number)s is locked by %(owner)s."),
-            number=current.number,
-            owner=current.owner.display_name,
-        )
-    if not current.is_locked:
-        current = actions.lock(current, actor=actor)
-    return current
-
-
 def _valid(recipients: Sequence[str]) -> list[str]:
     cleaned = [a.strip() for a in recipients if a and a.strip()]
     if not cleaned:
@@ -210,48 +194,22 @@ def forward(
     if recipients_cc:
         _valid(recipients_cc)
     kept = attachments_of(article) if keep_attachments else []
-    with transaction.atomic():
-        current = _take_lock(article.ticket, actor)
-        display_name, sender = sender_of(current.queue)
-        subject = answer_subject(current.number, article.subject or current.title, prefix="Fwd: ")
-        body = forward_body(article, text)
-        message_id = new_message_id()
-        raw = build_message(
-            sender=(display_name, sender),
+    with actions.holding(article.ticket) as current:
+        current = take_lock_to_send(current, actor)
+        created = send_email_article(
+            current,
+            actor=actor,
             to=recipients_to,
             cc=recipients_cc,
-            subject=subject,
-            body=body,
-            message_id=message_id,
-            attachments=kept,
-        )
-        created = actions.add_article(
-            current,
-            ArticleInput(
-                channel=Channel.EMAIL,
-                sender_type=SenderType.AGENT,
-                visible_for_customer=False,
-                from_address=f"{display_name} <{sender}>" if display_name else sender,
-                to_address=", ".join(recipients_to),
-                cc_address=", ".join(recipients_cc),
-                subject=subject,
-                body=body,
-                message_id=message_id,
-                raw_source=raw,
-                attachments=[AttachmentInput(a.filename, a.content_type, a.content) for a in kept],
-                history_type=HistoryType.FORWARD,
-                history_comment=", ".join(recipients_to + recipients_cc),
+            subject=answer_subject(
+                current.number, article.subject or current.title, prefix="Fwd: "
             ),
-            actor=actor,
-        )
-        outbox.enqueue(
-            kind=OutboxKind.ARTICLE,
-            raw=raw,
-            envelope_from=sender,
-            recipients=recipients_to + recipients_cc,
-            message_id=message_id,
-            article=created,
-            created_by=actor.user,
+            body=forward_body(article, text),
+            attachments=kept,
+            # It goes to a third party, not to the customer.
+            visible_for_customer=False,
+            history_type=HistoryType.FORWARD,
+            history_comment=", ".join(recipients_to + recipients_cc),
         )
     return created
 
@@ -263,8 +221,8 @@ def bounce(article: Article, *, actor: Actor, to: str) -> None:
     raw = raw_message(article)
     if raw is None:
         raise InvalidInput(_("Only email articles with their original message can be bounced."))
-    with transaction.atomic():
-        current = _take_lock(article.ticket, actor)
+    with actions.holding(article.ticket) as current:
+        current = take_lock_to_send(current, actor)
         _display_name, sender = sender_of(current.queue)
         outbox.enqueue(
             kind=OutboxKind.BOUNCE,

@@ -7,6 +7,7 @@ it already has changes nothing: no history row, no event. The functions live in 
 by topic and are used as ``from sportello.tickets import actions; actions.move(...)``.
 """
 
+from sportello.tickets.actions._base import holding
 from sportello.tickets.actions.attributes import (
     move,
     record_time_event,
@@ -37,6 +38,7 @@ from sportello.tickets.actions.locking import (
     lock_for_dialog,
     set_owner,
     set_responsible,
+    take_lock,
     undo_and_finish,
     unlock,
     unwatch,
@@ -57,6 +59,7 @@ __all__ = [
     "close",
     "create_ticket",
     "editing",
+    "holding",
     "link",
     "lock",
     "lock_for_dialog",
@@ -84,6 +87,7 @@ __all__ = [
     "set_type",
     "slaves_of",
     "split",
+    "take_lock",
     "undo_and_finish",
     "unlink",
     "unlock",
