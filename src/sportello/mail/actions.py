@@ -215,68 +215,6 @@ def send_email_article(
     return article
 
 
-def create_phone_ticket(
-    *,
-    title: str,
-    queue: Queue,
-    actor: Actor,
-    text: str,
-    customer_user_id: str = "",
-    customer_company_id: str = "",
-    from_address: str = "",
-    attachments: Sequence[OutgoingAttachment] = (),
-    state: State | None = None,
-    priority: Priority | None = None,
-    type: TicketType | None = None,
-    owner: User | None = None,
-    responsible: User | None = None,
-    pending_until: datetime | None = None,
-    dynamic_fields: Mapping[DynamicField, Any] | None = None,
-    article_fields: Mapping[DynamicField, Any] | None = None,
-) -> Ticket:
-    """A ticket from a phone call: the customer's words as a phone article. The customer
-    is mailed only when the queue has a "new ticket" auto-response."""
-    from sportello.mail.autoresponses import send_auto_response
-    from sportello.mail.models import AutoResponseType
-
-    if not text.strip():
-        raise InvalidInput(_("The text is empty."))
-    with transaction.atomic():
-        ticket = actions.create_ticket(
-            title=title,
-            queue=queue,
-            actor=actor,
-            state=state,
-            priority=priority,
-            type=type,
-            owner=owner,
-            responsible=responsible,
-            customer_user_id=customer_user_id,
-            customer_company_id=customer_company_id,
-            pending_until=pending_until,
-            dynamic_fields=dynamic_fields,
-            article=ArticleInput(
-                channel=Channel.PHONE,
-                sender_type=SenderType.CUSTOMER,
-                visible_for_customer=True,
-                from_address=from_address,
-                subject=title,
-                body=text,
-                attachments=[
-                    AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
-                ],
-                dynamic_fields=article_fields or {},
-            ),
-        )
-        article = ticket.articles.get(number=1)
-
-        def receipt() -> None:
-            send_auto_response(ticket, article, AutoResponseType.NEW_TICKET)
-
-        transaction.on_commit(receipt)
-    return ticket
-
-
 def create_email_ticket(
     *,
     title: str,

@@ -50,6 +50,7 @@ from sportello.tickets.actions.master_slave import (
     slaves_of,
     unset_master_slave,
 )
+from sportello.tickets.actions.phone import create_phone_ticket
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "AttachmentInput",
     "add_article",
     "close",
+    "create_phone_ticket",
     "create_ticket",
     "editing",
     "holding",

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
 from sportello.customers.models import CustomerUser
-from sportello.mail.actions import create_email_ticket, create_phone_ticket
+from sportello.mail.actions import create_email_ticket
+from sportello.tickets import actions
 from sportello.tickets.models import Ticket
 from sportello.web.forms.create import NewEmailTicketForm, NewTicketForm
 from sportello.web.views.common import agent_required
@@ -31,7 +32,7 @@ def new_phone_ticket(request: HttpRequest) -> HttpResponse:
     form = NewTicketForm(request.POST or None, request.FILES or None, agent=request.user)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
         try:
-            ticket = create_phone_ticket(
+            ticket = actions.create_phone_ticket(
                 actor=Actor(user=request.user),  # type: ignore[arg-type]
                 text=form.cleaned_data["text"],
                 from_address=form.customer_address(),
