@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.core.actor import Actor
 from sportello.core.errors import InvalidInput
-from sportello.core.events import publish
 from sportello.mail import outbox
 from sportello.mail.actions import send_answer, send_email_article, sender_of, take_lock_to_send
 from sportello.mail.compose import (
@@ -30,9 +29,8 @@ from sportello.mail.compose import (
 from sportello.mail.context import customer_address
 from sportello.mail.models import OutboxKind, StandardTemplate, TemplateType
 from sportello.queues.models import SystemAddress
-from sportello.tickets import actions, events
+from sportello.tickets import actions
 from sportello.tickets.articles import raw_message
-from sportello.tickets.history import record
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, DynamicField, SenderType, State, Ticket
 
@@ -216,7 +214,7 @@ def forward(
 
 def bounce(article: Article, *, actor: Actor, to: str) -> None:
     """Redirect the original message, byte for byte, to another address (the envelope
-    changes, the message does not). One Bounce history row."""
+    changes, the message does not). One Bounce history row (``actions.record_bounce``)."""
     recipient = _valid([to])[0]
     raw = raw_message(article)
     if raw is None:
@@ -233,16 +231,4 @@ def bounce(article: Article, *, actor: Actor, to: str) -> None:
             ticket=current,
             created_by=actor.user,
         )
-        current.changed, current.changed_by = timezone.now(), actor.user
-        current.save(update_fields=["changed", "changed_by"])
-        record(current, HistoryType.BOUNCE, actor=actor, article=article, new=recipient)
-        publish(
-            events.TicketBounced(
-                ticket_id=current.pk,
-                actor_id=actor.user.pk,
-                channel=actor.channel,
-                attribute="bounce",
-                old="",
-                new=recipient,
-            )
-        )
+        actions.record_bounce(current, article, actor=actor, to=recipient)

@@ -51,6 +51,7 @@ from sportello.tickets.actions.master_slave import (
     unset_master_slave,
 )
 from sportello.tickets.actions.phone import create_phone_ticket
+from sportello.tickets.actions.sent import record_bounce
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "move_with_note",
     "note",
     "phone_call",
+    "record_bounce",
     "record_time_event",
     "set_customer",
     "set_dynamic_fields",
