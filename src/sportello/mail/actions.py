@@ -1,7 +1,10 @@
-"""Mail-out actions: answers, forwards and bounces leave as email articles via the outbox.
+"""Mail-out actions: answers, email tickets and forwards leave as email articles via the
+outbox.
 
-Each writes the article and its outbox entry in one transaction (the message goes out only
-if the article is stored, and is stored only if it will go out).
+``send_email_article`` writes the article and its outbox entry in one transaction (the
+message goes out only if the article is stored, and is stored only if it will go out);
+``take_lock_to_send`` is what each needs first. An answer reads its ticket row once
+(``actions.holding``).
 """
 
 from __future__ import annotations

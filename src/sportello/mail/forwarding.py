@@ -1,9 +1,10 @@
 """Article actions that send mail: reply (all), forward and bounce.
 
 Reply and the zoom's answer form share ``answer``, built on ``mail.actions.send_answer``
-(salutation, signature, quote, outbox);
-forward and bounce write their own outbox entries in the same transaction as the history.
-Master tickets pass each answer on to their slaves' customers.
+(salutation, signature, quote, outbox); forward sends through the same
+``send_email_article``; bounce queues the original bytes and lets
+``actions.record_bounce`` write the ticket's side. Master tickets pass each answer on to
+their slaves' customers.
 """
 
 from __future__ import annotations

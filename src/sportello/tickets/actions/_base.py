@@ -110,7 +110,8 @@ def _locked_ticket(ticket: Ticket, *, last_article: bool = False) -> Ticket:
 def holding(ticket: Ticket) -> Iterator[Ticket]:
     """Lock the row once for a block of actions on one ticket (a dialog's submit, an
     answer with its lock and state change): one transaction, one read; nested blocks of
-    the same ticket share the row."""
+    the same ticket share the row. A refused action ends the block (its changes to the
+    row are rolled back, not to the instance): do not catch it inside and go on."""
     held = _HELD.get()
     if held is not None and held.pk == ticket.pk:
         yield held
