@@ -116,6 +116,7 @@ def send_answer(
     with actions.holding(ticket) as current:
         current = take_lock_to_send(current, actor)
         body = compose_body(current, text, agent_actor=actor, quoted=reply_to)
+        in_reply_to, references = thread_headers(reply_to)
         article = send_email_article(
             current,
             actor=actor,
@@ -123,12 +124,8 @@ def send_answer(
             cc=cc,
             subject=subject or answer_subject(current.number, current.title),
             body=body,
-            in_reply_to=reply_to.message_id if reply_to else "",
-            references=(
-                " ".join(filter(None, [reply_to.references, reply_to.message_id]))
-                if reply_to
-                else ""
-            ),
+            in_reply_to=in_reply_to,
+            references=references,
             attachments=attachments,
             history_type=history_type,
             kind=kind,
@@ -140,6 +137,13 @@ def send_answer(
             # "new" means: no agent has written to the customer yet.
             actions.set_state(current, config.state_by_name("open"), actor=actor)
     return article
+
+
+def thread_headers(answered: Article | None) -> tuple[str, str]:
+    """In-Reply-To and References of a mail that answers ``answered``."""
+    if answered is None:
+        return "", ""
+    return answered.message_id, " ".join(filter(None, [answered.references, answered.message_id]))
 
 
 def take_lock_to_send(ticket: Ticket, actor: Actor) -> Ticket:
@@ -165,10 +169,14 @@ def send_email_article(
     history_comment: str = "",
     kind: str = OutboxKind.ARTICLE,
     article_fields: Mapping[DynamicField, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+    is_automatic: bool = False,
 ) -> Article:
     """Build the message from the queue's sender address, add it to the ticket as an
     email article and queue it in the outbox, in the caller's transaction: the mail
-    leaves only if the article is stored. ``to`` and ``cc`` are checked addresses."""
+    leaves only if the article is stored. ``to`` and ``cc`` are checked addresses. Mail
+    the system writes (auto-responses, customer notifications) has no author to tell
+    when it bounces."""
     display_name, sender = sender_of(ticket.queue)
     message_id = new_message_id()
     raw = build_message(
@@ -181,6 +189,7 @@ def send_email_article(
         in_reply_to=in_reply_to,
         references=references,
         attachments=attachments,
+        headers=headers,
     )
     article = actions.add_article(
         ticket,
@@ -203,6 +212,7 @@ def send_email_article(
             history_type=history_type,
             history_comment=history_comment,
             dynamic_fields=article_fields or {},
+            is_automatic=is_automatic,
         ),
         actor=actor,
     )
@@ -213,7 +223,7 @@ def send_email_article(
         recipients=[*to, *cc],
         message_id=message_id,
         article=article,
-        created_by=actor.user,
+        created_by=None if actor.user.is_system else actor.user,
     )
     return article
 
