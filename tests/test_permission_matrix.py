@@ -112,7 +112,11 @@ RULES: dict[str, Rule] = {
         "rw",
         _ticket,
         method="post",
-        data=lambda w: {"to": "max@example.org", "text": "Hello"},
+        data=lambda w: {
+            "to": "max@example.org",
+            "text": "Hello",
+            "changed": Ticket.objects.get(pk=w.ticket.pk).changed.isoformat(),
+        },
     ),
     "web:ticket-print": Rule("ro", _ticket),
     "web:attachment": Rule("ro", lambda w: {"number": w.ticket.number, "pk": w.attachment}),

@@ -17,12 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from sportello.accounts.models import Group, User
 from sportello.core.actor import Actor
 from sportello.customers.models import CustomerUser
+from sportello.mail import forwarding
 from sportello.mail.actions import send_answer
 from sportello.mail.ingest import ingest_message
 from sportello.mail.models import OutboxStatus
 from sportello.mail.outbox import send_one
 from sportello.queues.models import Queue, SystemAddress
 from sportello.queues.services import ensure_queue
+from sportello.tickets import actions
 from sportello.tickets.models import Ticket
 from tests.mail.messages import mail
 
@@ -44,11 +46,11 @@ NEW_TICKET = 9 + OTHER_SUBSCRIBERS
 # due times the article moved (one UPDATE), savepoints, and one read by the subscribers.
 FOLLOW_UP = 10 + OTHER_SUBSCRIBERS
 # An answer on a ticket that is already the agent's: the locked ticket with what
-# composing reads, the customer, the article (locked row with the last article's number,
-# insert, index queue, history, change time and due times), the outbox entry, two
-# savepoint pairs (production: BEGIN/COMMIT and one pair), and one read by the
-# subscribers.
-ANSWER = 13 + OTHER_SUBSCRIBERS
+# composing reads and the number of its last article (read once for the whole answer),
+# the customer, the article (insert, index queue, history, change time and due times),
+# the outbox entry, two savepoint pairs (production: BEGIN/COMMIT and one pair), and one
+# read by the subscribers.
+ANSWER = 12 + OTHER_SUBSCRIBERS
 SEND = 3
 
 
@@ -115,3 +117,29 @@ def test_an_answer(
     sent, sql = statements(django_capture_on_commit_callbacks, lambda: send_one(scheduled[-1]))
     assert sent == OutboxStatus.SENT
     assert len(sql) <= SEND, "\n".join(sql)  # claim, read, mark sent
+
+
+def test_an_answer_reads_its_ticket_row_once(
+    wlan: Queue, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The reply dialog's path on a new, unlocked ticket: the version check, the lock and
+    the owner, the article, the state: all on the row ``editing`` read."""
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = Ticket.objects.get(number=ingest_message(mail()).ticket)
+    actor = Actor(user=agent)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        actions.editing(ticket, actor=actor, changed=ticket.changed) as current,
+    ):
+        forwarding.answer(current, actor=actor, text="Hallo", to=["max@example.org"])
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith('SELECT "tickets_ticket"."id"')
+        and f'WHERE "tickets_ticket"."id" = {ticket.pk}' in q["sql"]
+    ]
+    assert len(reads) == 1, "\n".join(reads)
+    current = Ticket.objects.get(pk=ticket.pk)
+    assert (current.is_locked, current.owner_id, current.state.name) == (True, agent.pk, "open")
+    rows = list(current.history.order_by("id").values_list("type", flat=True))
+    assert rows[-4:] == ["Lock", "OwnerUpdate", "SendAnswer", "StateUpdate"]

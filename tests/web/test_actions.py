@@ -294,8 +294,8 @@ def test_reply_dialog_with_template(
     template.queues.add(queue)
     url = f"/ticket/{ticket.number}/article/1/action/reply/"
     page = logged_in.get(url, {"template": template.pk}).content.decode()
-    # The template's placeholders are filled when it is inserted.
-    assert "Bitte starten Sie max@example.org neu." in page
+    # Filled when inserted: the agent edits, and sends, what the customer will read.
+    assert "Bitte starten Sie max@example.org neu." in page and "{{" not in page
     with django_capture_on_commit_callbacks(execute=True):
         response = post(
             logged_in, url, ticket, to="max@example.org",

@@ -7,6 +7,7 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.queues.models import Queue
 from tests.tickets.factories import make_ticket
+from tests.web.test_actions import version
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,7 @@ def test_answer_from_the_zoom_is_sent_and_shown(
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         response = client.post(
             f"/ticket/{ticket.number}/answer/",
-            {"to": "max@example.org", "text": "Bitte neu starten."},
+            {"to": "max@example.org", "text": "Bitte neu starten.", "changed": version(ticket)},
         )
     assert response.status_code == 302
     outgoing = OutboxMessage.objects.get()
@@ -82,7 +83,10 @@ def test_answer_from_the_zoom_is_sent_and_shown(
     page = client.get(f"/ticket/{ticket.number}/")
     assert "Bitte neu starten." in page.content.decode()
     assert '<div class="delivery delivery-sent">Delivery: sent</div>' in page.content.decode()
-    bad = client.post(f"/ticket/{ticket.number}/answer/", {"to": "no address", "text": "x"})
+    bad = client.post(
+        f"/ticket/{ticket.number}/answer/",
+        {"to": "no address", "text": "x", "changed": version(ticket)},
+    )
     assert bad.status_code == 400 and b"Invalid email address" in bad.content
     assert client.get(f"/ticket/{ticket.number}/answer/").status_code == 405
 
@@ -104,10 +108,18 @@ def test_zoom_answer_carries_article_dynamic_fields(
     client.force_login(agent)
     assert "Contact path" in client.get(f"/ticket/{ticket.number}/").content.decode()
     url = f"/ticket/{ticket.number}/answer/"
-    bad = client.post(url, {"to": "max@example.org", "text": "Hallo"})  # required, missing
+    bad = client.post(
+        url, {"to": "max@example.org", "text": "Hallo", "changed": version(ticket)}
+    )  # required, missing
     assert bad.status_code == 400 and ticket.articles.count() == 1
     response = client.post(
-        url, {"to": "max@example.org", "text": "Hallo", "adf_channel-used": "fax"}
+        url,
+        {
+            "to": "max@example.org",
+            "text": "Hallo",
+            "adf_channel-used": "fax",
+            "changed": version(ticket),
+        },
     )
     assert response.status_code == 302
     assert df.current_values(ticket.articles.get(number=2)) == {"channel-used": "fax"}

@@ -1,7 +1,10 @@
-"""Mail-out actions: answers, forwards and bounces leave as email articles via the outbox.
+"""Mail-out actions: answers, email tickets and forwards leave as email articles via the
+outbox.
 
-Each writes the article and its outbox entry in one transaction (the message goes out only
-if the article is stored, and is stored only if it will go out).
+``send_email_article`` writes the article and its outbox entry in one transaction (the
+message goes out only if the article is stored, and is stored only if it will go out);
+``take_lock_to_send`` is what each needs first. An answer reads its ticket row once
+(``actions.holding``).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from django.utils.translation import override
 
 from sportello.accounts import permissions
 from sportello.core.actor import Actor
-from sportello.core.errors import Conflict, InvalidInput
+from sportello.core.errors import InvalidInput
 from sportello.mail import outbox
 from sportello.mail.compose import (
     OutgoingAttachment,
@@ -57,17 +60,26 @@ def _clean_addresses(addresses: Sequence[str]) -> list[str]:
     return cleaned
 
 
+def fill_template(ticket: Ticket, text: str, *, agent: User) -> str:
+    """A template's text with its variables filled for this ticket, in the customer's
+    language: what a dialog inserts for the agent to edit."""
+    with override(customer_language(ticket)):
+        return render_text(text, template_context(ticket, agent=agent))
+
+
 def compose_body(
     ticket: Ticket, text: str, *, agent_actor: Actor, quoted: Article | None = None
 ) -> str:
-    """Salutation + the agent's text + signature, rendered in the customer's language."""
+    """Salutation + the agent's text + signature, in the customer's language. Only the
+    salutation and the signature are templates: what the agent typed is sent as typed
+    (``{{ x }}``, ``{% %}`` and ``${VAR}`` are common in configuration snippets)."""
     queue = ticket.queue
     context = template_context(ticket, agent=agent_actor.user)
     with override(customer_language(ticket)):
         parts = []
         if queue.salutation and queue.salutation.valid:
             parts.append(render_text(queue.salutation.text, context).rstrip())
-        parts.append(render_text(text, context).rstrip())
+        parts.append(text.rstrip())
         if queue.signature and queue.signature.valid:
             parts.append(render_text(queue.signature.text, context).rstrip())
         if quoted is not None:
@@ -96,87 +108,29 @@ def send_answer(
 ) -> Article:
     """Answer the customer: takes the lock as OTRS does, composes with salutation and
     signature, threads with ``reply_to``, queues the mail; a new ticket becomes open."""
-    recipients = _clean_addresses([*to, *cc])
-    if not _clean_addresses(to):
+    to, cc = _clean_addresses(to), _clean_addresses(cc)
+    if not to:
         raise InvalidInput(_("An answer needs a recipient."))
     if not text.strip():
         raise InvalidInput(_("The answer is empty."))
-    with transaction.atomic():
-        # Everything composing reads comes with the locked row (only that row is locked).
-        current = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related(
-                "queue__system_address",
-                "queue__salutation",
-                "queue__signature",
-                "state",
-                "priority",
-                "type",
-                "owner",
-            )
-            .get(pk=ticket.pk)
-        )
-        permissions.require(actor.user, "rw", current.queue)
-        if current.is_locked and current.owner_id != actor.user.pk and not actor.user.is_system:
-            raise Conflict(
-                _("Ticket %(number)s is locked by %(owner)s."),
-                number=current.number,
-                owner=current.owner.display_name,
-            )
-        if not current.is_locked and not actor.user.is_system:
-            locked = actions.lock(current, actor=actor)
-            # What composing reads did not change but the lock and its owner.
-            current.lock, current.owner = locked.lock, locked.owner
-        display_name, sender = sender_of(current.queue)
+    # One read of the row for the whole answer (lock, article, state): see ``holding``.
+    with actions.holding(ticket) as current:
+        current = take_lock_to_send(current, actor)
         body = compose_body(current, text, agent_actor=actor, quoted=reply_to)
-        subject = subject or answer_subject(current.number, current.title)
-        message_id = new_message_id()
-        in_reply_to = reply_to.message_id if reply_to else ""
-        references = (
-            " ".join(filter(None, [reply_to.references, reply_to.message_id])) if (reply_to) else ""
-        )
-        raw = build_message(
-            sender=(display_name, sender),
-            to=_clean_addresses(to),
-            cc=_clean_addresses(cc),
-            subject=subject,
+        in_reply_to, references = thread_headers(reply_to)
+        article = send_email_article(
+            current,
+            actor=actor,
+            to=to,
+            cc=cc,
+            subject=subject or answer_subject(current.number, current.title),
             body=body,
-            message_id=message_id,
             in_reply_to=in_reply_to,
             references=references,
             attachments=attachments,
-        )
-        article = actions.add_article(
-            current,
-            ArticleInput(
-                channel=Channel.EMAIL,
-                sender_type=SenderType.AGENT if not actor.user.is_system else SenderType.SYSTEM,
-                visible_for_customer=True,
-                from_address=f"{display_name} <{sender}>" if display_name else sender,
-                to_address=", ".join(_clean_addresses(to)),
-                cc_address=", ".join(_clean_addresses(cc)),
-                subject=subject,
-                body=body,
-                message_id=message_id,
-                in_reply_to=in_reply_to,
-                references=references,
-                raw_source=raw,
-                attachments=[
-                    AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
-                ],
-                history_type=history_type,
-                dynamic_fields=article_fields or {},
-            ),
-            actor=actor,
-        )
-        outbox.enqueue(
+            history_type=history_type,
             kind=kind,
-            raw=raw,
-            envelope_from=sender,
-            recipients=recipients,
-            message_id=message_id,
-            article=article,
-            created_by=actor.user,
+            article_fields=article_fields,
         )
         if next_state is not None:
             actions.set_state(current, next_state, actor=actor, pending_until=pending_until)
@@ -186,66 +140,93 @@ def send_answer(
     return article
 
 
-def create_phone_ticket(
+def thread_headers(answered: Article | None) -> tuple[str, str]:
+    """In-Reply-To and References of a mail that answers ``answered``."""
+    if answered is None:
+        return "", ""
+    return answered.message_id, " ".join(filter(None, [answered.references, answered.message_id]))
+
+
+def take_lock_to_send(ticket: Ticket, actor: Actor) -> Ticket:
+    """What every mail out of a ticket needs first (``ticket``: the locked row): rw on its
+    queue and the lock (refused while another agent holds it)."""
+    permissions.require(actor.user, "rw", ticket.queue)
+    return actions.take_lock(ticket, actor=actor)
+
+
+def send_email_article(
+    ticket: Ticket,
     *,
-    title: str,
-    queue: Queue,
     actor: Actor,
-    text: str,
-    customer_user_id: str = "",
-    customer_company_id: str = "",
-    from_address: str = "",
+    to: Sequence[str],
+    cc: Sequence[str],
+    subject: str,
+    body: str,
+    history_type: HistoryType,
     attachments: Sequence[OutgoingAttachment] = (),
-    state: State | None = None,
-    priority: Priority | None = None,
-    type: TicketType | None = None,
-    owner: User | None = None,
-    responsible: User | None = None,
-    pending_until: datetime | None = None,
-    dynamic_fields: Mapping[DynamicField, Any] | None = None,
+    in_reply_to: str = "",
+    references: str = "",
+    visible_for_customer: bool = True,
+    history_comment: str = "",
+    kind: str = OutboxKind.ARTICLE,
     article_fields: Mapping[DynamicField, Any] | None = None,
-) -> Ticket:
-    """A ticket from a phone call: the customer's words as a phone article. The customer
-    is mailed only when the queue has a "new ticket" auto-response."""
-    from sportello.mail.autoresponses import send_auto_response
-    from sportello.mail.models import AutoResponseType
-
-    if not text.strip():
-        raise InvalidInput(_("The text is empty."))
-    with transaction.atomic():
-        ticket = actions.create_ticket(
-            title=title,
-            queue=queue,
-            actor=actor,
-            state=state,
-            priority=priority,
-            type=type,
-            owner=owner,
-            responsible=responsible,
-            customer_user_id=customer_user_id,
-            customer_company_id=customer_company_id,
-            pending_until=pending_until,
-            dynamic_fields=dynamic_fields,
-            article=ArticleInput(
-                channel=Channel.PHONE,
-                sender_type=SenderType.CUSTOMER,
-                visible_for_customer=True,
-                from_address=from_address,
-                subject=title,
-                body=text,
-                attachments=[
-                    AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
-                ],
-                dynamic_fields=article_fields or {},
-            ),
-        )
-        article = ticket.articles.get(number=1)
-
-        def receipt() -> None:
-            send_auto_response(ticket, article, AutoResponseType.NEW_TICKET)
-
-        transaction.on_commit(receipt)
-    return ticket
+    headers: Mapping[str, str] | None = None,
+    is_automatic: bool = False,
+) -> Article:
+    """Build the message from the queue's sender address, add it to the ticket as an
+    email article and queue it in the outbox, in the caller's transaction: the mail
+    leaves only if the article is stored. ``to`` and ``cc`` are checked addresses. Mail
+    the system writes (auto-responses, customer notifications) has no author to tell
+    when it bounces."""
+    display_name, sender = sender_of(ticket.queue)
+    message_id = new_message_id()
+    raw = build_message(
+        sender=(display_name, sender),
+        to=to,
+        cc=cc,
+        subject=subject,
+        body=body,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=references,
+        attachments=attachments,
+        headers=headers,
+    )
+    article = actions.add_article(
+        ticket,
+        ArticleInput(
+            channel=Channel.EMAIL,
+            sender_type=SenderType.SYSTEM if actor.user.is_system else SenderType.AGENT,
+            visible_for_customer=visible_for_customer,
+            from_address=f"{display_name} <{sender}>" if display_name else sender,
+            to_address=", ".join(to),
+            cc_address=", ".join(cc),
+            subject=subject,
+            body=body,
+            message_id=message_id,
+            in_reply_to=in_reply_to,
+            references=references,
+            raw_source=raw,
+            attachments=[
+                AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
+            ],
+            history_type=history_type,
+            history_comment=history_comment,
+            dynamic_fields=article_fields or {},
+            is_automatic=is_automatic,
+        ),
+        actor=actor,
+    )
+    outbox.enqueue(
+        kind=kind,
+        raw=raw,
+        envelope_from=sender,
+        recipients=[*to, *cc],
+        message_id=message_id,
+        article=article,
+        created_by=None if actor.user.is_system else actor.user,
+    )
+    return article
 
 
 def create_email_ticket(
@@ -273,13 +254,12 @@ def create_email_ticket(
     mail (queue salutation + Create template + text + signature), sent via the outbox."""
     from sportello.mail.models import TemplateType
 
-    if not _clean_addresses(to):
+    to, cc = _clean_addresses(to), _clean_addresses(cc)
+    if not to:
         raise InvalidInput(_("An email ticket needs a recipient."))
-    recipients = _clean_addresses([*to, *cc])
     if template is not None and (template.type != TemplateType.CREATE or not template.valid):
         raise InvalidInput(_("Template %(name)s is not a valid Create template."), name=template)
-    text = "\n\n".join(p.rstrip() for p in (template.text if template else "", text) if p.strip())
-    if not text:
+    if not text.strip() and (template is None or not template.text.strip()):
         raise InvalidInput(_("The text is empty."))
     files = list(attachments)
     if template is not None:
@@ -301,45 +281,20 @@ def create_email_ticket(
             pending_until=pending_until,
             dynamic_fields=dynamic_fields,
         )
-        display_name, sender = sender_of(ticket.queue)
-        body = compose_body(ticket, text, agent_actor=actor)
-        subject = answer_subject(ticket.number, ticket.title, prefix="")
-        message_id = new_message_id()
-        raw = build_message(
-            sender=(display_name, sender),
-            to=_clean_addresses(to),
-            cc=_clean_addresses(cc),
-            subject=subject,
-            body=body,
-            message_id=message_id,
-            attachments=files,
-        )
-        article = actions.add_article(
+        # The template's variables are filled; the agent's text is sent as typed.
+        filled = fill_template(ticket, template.text, agent=actor.user) if template else ""
+        parts = (filled.rstrip(), text.rstrip())
+        send_email_article(
             ticket,
-            ArticleInput(
-                channel=Channel.EMAIL,
-                sender_type=SenderType.AGENT,
-                visible_for_customer=True,
-                from_address=f"{display_name} <{sender}>" if display_name else sender,
-                to_address=", ".join(_clean_addresses(to)),
-                cc_address=", ".join(_clean_addresses(cc)),
-                subject=subject,
-                body=body,
-                message_id=message_id,
-                raw_source=raw,
-                attachments=[AttachmentInput(a.filename, a.content_type, a.content) for a in files],
-                history_type=HistoryType.EMAIL_AGENT,
-                dynamic_fields=article_fields or {},
-            ),
             actor=actor,
-        )
-        outbox.enqueue(
-            kind=OutboxKind.ARTICLE,
-            raw=raw,
-            envelope_from=sender,
-            recipients=recipients,
-            message_id=message_id,
-            article=article,
-            created_by=actor.user,
+            to=to,
+            cc=cc,
+            subject=answer_subject(ticket.number, ticket.title, prefix=""),
+            body=compose_body(
+                ticket, "\n\n".join(p for p in parts if p.strip()), agent_actor=actor
+            ),
+            attachments=files,
+            history_type=HistoryType.EMAIL_AGENT,
+            article_fields=article_fields,
         )
     return ticket

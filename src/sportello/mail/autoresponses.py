@@ -21,10 +21,11 @@ from sportello.mail import outbox, selectors
 from sportello.mail.compose import answer_subject, build_message, new_message_id, render_text
 from sportello.mail.context import customer_language, template_context
 from sportello.mail.events import MailFiled, MailTooLarge
-from sportello.mail.models import AutoResponse, OutboxKind, OutboxMessage
+from sportello.mail.models import AutoResponse, AutoResponseType, OutboxKind, OutboxMessage
 from sportello.mail.system_mail import send_system_mail
 from sportello.queues import selectors as queues_selectors
 from sportello.queues.models import Queue
+from sportello.tickets.events import PhoneTicketCreated
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Ticket
 
@@ -110,6 +111,16 @@ def on_mail_filed(event: MailFiled) -> None:
         return
     article = Article.objects.get(pk=event.article_id)
     send_auto_response(ticket, article, event.auto_response)
+
+
+@subscribe(PhoneTicketCreated)
+def on_phone_ticket(event: PhoneTicketCreated) -> None:
+    """A phone ticket's customer gets the queue's "new ticket" auto-response."""
+    if event.ticket_id is None:
+        return
+    ticket = Ticket.objects.select_related("queue__system_address").get(pk=event.ticket_id)
+    article = Article.objects.get(pk=event.article_id)
+    send_auto_response(ticket, article, AutoResponseType.NEW_TICKET)
 
 
 @subscribe(MailTooLarge)

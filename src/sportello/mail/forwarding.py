@@ -1,8 +1,10 @@
 """Article actions that send mail: reply (all), forward and bounce.
 
-Reply builds on ``mail.actions.send_answer`` (salutation, signature, quote, outbox);
-forward and bounce write their own outbox entries in the same transaction as the history.
-Master tickets pass each answer on to their slaves' customers.
+Reply and the zoom's answer form share ``answer``, built on ``mail.actions.send_answer``
+(salutation, signature, quote, outbox); forward sends through the same
+``send_email_article``; bounce queues the original bytes and lets
+``actions.record_bounce`` write the ticket's side. Master tickets pass each answer on to
+their slaves' customers.
 """
 
 from __future__ import annotations
@@ -16,26 +18,22 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from sportello.accounts import permissions
 from sportello.core.actor import Actor
-from sportello.core.errors import Conflict, InvalidInput
-from sportello.core.events import publish
+from sportello.core.errors import InvalidInput
 from sportello.mail import outbox
-from sportello.mail.actions import send_answer, sender_of
+from sportello.mail.actions import send_answer, send_email_article, sender_of, take_lock_to_send
 from sportello.mail.compose import (
     OutgoingAttachment,
     answer_subject,
-    build_message,
     new_message_id,
 )
 from sportello.mail.context import customer_address
 from sportello.mail.models import OutboxKind, StandardTemplate, TemplateType
 from sportello.queues.models import SystemAddress
-from sportello.tickets import actions, events
-from sportello.tickets.articles import ArticleInput, AttachmentInput, raw_message
-from sportello.tickets.history import record
+from sportello.tickets import actions
+from sportello.tickets.articles import raw_message
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Channel, DynamicField, SenderType, State, Ticket
+from sportello.tickets.models import Article, DynamicField, SenderType, State, Ticket
 
 
 def templates_for(ticket: Ticket, kind: str = TemplateType.ANSWER) -> list[StandardTemplate]:
@@ -82,6 +80,51 @@ def attachments_of(article: Article) -> list[OutgoingAttachment]:
     return result
 
 
+def answer(
+    ticket: Ticket,
+    *,
+    actor: Actor,
+    text: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    reply_to: Article | None = None,
+    attachments: Sequence[OutgoingAttachment] = (),
+    next_state: State | None = None,
+    pending_until: datetime | None = None,
+    article_fields: Mapping[DynamicField, Any] | None = None,
+) -> Article:
+    """The one answer path of the agent interface (the reply dialogs and the zoom's
+    answer form): the answer to ``reply_to`` (quoted when given, salutation and
+    signature added, with the answer's article dynamic fields); on a master ticket the
+    same text goes to every slave's customer. Callers run it inside ``actions.editing``
+    so a stale form is refused."""
+    with transaction.atomic():
+        sent = send_answer(
+            ticket,
+            actor=actor,
+            text=text,
+            to=to,
+            cc=cc,
+            reply_to=reply_to,
+            attachments=attachments,
+            next_state=next_state,
+            pending_until=pending_until,
+            article_fields=article_fields,
+        )
+        for slave in actions.slaves_of(ticket):
+            recipient = customer_address(slave)
+            if recipient:
+                send_answer(
+                    slave,
+                    actor=actor,
+                    text=text,
+                    to=[recipient],
+                    next_state=next_state,
+                    pending_until=pending_until,
+                )
+    return sent
+
+
 def reply(
     article: Article,
     *,
@@ -95,52 +138,21 @@ def reply(
     article_fields: Mapping[DynamicField, Any] | None = None,
     attachments: Sequence[OutgoingAttachment] = (),
 ) -> Article:
-    """Answer ``article`` (quoted, salutation and signature added, with the answer's
-    article dynamic fields, the agent's ``attachments`` after the kept ones); on a master
-    ticket the same text and files go to every slave's customer."""
-    ticket = article.ticket
-    kept = attachments_of(article) if keep_attachments else []
-    kept.extend(attachments)
-    with transaction.atomic():
-        answer = send_answer(
-            ticket,
-            actor=actor,
-            text=text,
-            to=to,
-            cc=cc,
-            reply_to=article,
-            attachments=kept,
-            next_state=next_state,
-            pending_until=pending_until,
-            article_fields=article_fields,
-        )
-        for slave in actions.slaves_of(ticket):
-            recipient = customer_address(slave)
-            if recipient:
-                send_answer(
-                    slave,
-                    actor=actor,
-                    text=text,
-                    to=[recipient],
-                    attachments=attachments,
-                    next_state=next_state,
-                    pending_until=pending_until,
-                )
-    return answer
-
-
-def _take_lock(ticket: Ticket, actor: Actor) -> Ticket:
-    current = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    permissions.require(actor.user, "rw", current.queue)
-    if current.is_locked and current.owner_id != actor.user.pk:
-        raise Conflict(
-            _("Ticket %(number)s is locked by %(owner)s."),
-            number=current.number,
-            owner=current.owner.display_name,
-        )
-    if not current.is_locked:
-        current = actions.lock(current, actor=actor)
-    return current
+    """Answer ``article`` (see ``answer``), with its attachments when asked and the
+    agent's ``attachments`` after them."""
+    kept = [*(attachments_of(article) if keep_attachments else []), *attachments]
+    return answer(
+        article.ticket,
+        actor=actor,
+        text=text,
+        to=to,
+        cc=cc,
+        reply_to=article,
+        attachments=kept,
+        next_state=next_state,
+        pending_until=pending_until,
+        article_fields=article_fields,
+    )
 
 
 def _valid(recipients: Sequence[str]) -> list[str]:
@@ -178,69 +190,42 @@ def forward(
     keep_attachments: bool = True,
     attachments: Sequence[OutgoingAttachment] = (),
 ) -> Article:
-    """Forward ``article`` with its attachments (and the agent's own ``attachments``) to
-    any address; stored as an internal email article (it goes to a third party, not to
-    the customer)."""
+    """Forward ``article`` with its attachments (and the agent's ``attachments``) to any
+    address; stored as an internal email article (it goes to a third party, not to the
+    customer)."""
     recipients_to, recipients_cc = _valid(to), [a.strip() for a in cc if a.strip()]
     if recipients_cc:
         _valid(recipients_cc)
-    kept = attachments_of(article) if keep_attachments else []
-    kept.extend(attachments)
-    with transaction.atomic():
-        current = _take_lock(article.ticket, actor)
-        display_name, sender = sender_of(current.queue)
-        subject = answer_subject(current.number, article.subject or current.title, prefix="Fwd: ")
-        body = forward_body(article, text)
-        message_id = new_message_id()
-        raw = build_message(
-            sender=(display_name, sender),
+    kept = [*(attachments_of(article) if keep_attachments else []), *attachments]
+    with actions.holding(article.ticket) as current:
+        current = take_lock_to_send(current, actor)
+        created = send_email_article(
+            current,
+            actor=actor,
             to=recipients_to,
             cc=recipients_cc,
-            subject=subject,
-            body=body,
-            message_id=message_id,
-            attachments=kept,
-        )
-        created = actions.add_article(
-            current,
-            ArticleInput(
-                channel=Channel.EMAIL,
-                sender_type=SenderType.AGENT,
-                visible_for_customer=False,
-                from_address=f"{display_name} <{sender}>" if display_name else sender,
-                to_address=", ".join(recipients_to),
-                cc_address=", ".join(recipients_cc),
-                subject=subject,
-                body=body,
-                message_id=message_id,
-                raw_source=raw,
-                attachments=[AttachmentInput(a.filename, a.content_type, a.content) for a in kept],
-                history_type=HistoryType.FORWARD,
-                history_comment=", ".join(recipients_to + recipients_cc),
+            subject=answer_subject(
+                current.number, article.subject or current.title, prefix="Fwd: "
             ),
-            actor=actor,
-        )
-        outbox.enqueue(
-            kind=OutboxKind.ARTICLE,
-            raw=raw,
-            envelope_from=sender,
-            recipients=recipients_to + recipients_cc,
-            message_id=message_id,
-            article=created,
-            created_by=actor.user,
+            body=forward_body(article, text),
+            attachments=kept,
+            # It goes to a third party, not to the customer.
+            visible_for_customer=False,
+            history_type=HistoryType.FORWARD,
+            history_comment=", ".join(recipients_to + recipients_cc),
         )
     return created
 
 
 def bounce(article: Article, *, actor: Actor, to: str) -> None:
     """Redirect the original message, byte for byte, to another address (the envelope
-    changes, the message does not). One Bounce history row."""
+    changes, the message does not). One Bounce history row (``actions.record_bounce``)."""
     recipient = _valid([to])[0]
     raw = raw_message(article)
     if raw is None:
         raise InvalidInput(_("Only email articles with their original message can be bounced."))
-    with transaction.atomic():
-        current = _take_lock(article.ticket, actor)
+    with actions.holding(article.ticket) as current:
+        current = take_lock_to_send(current, actor)
         _display_name, sender = sender_of(current.queue)
         outbox.enqueue(
             kind=OutboxKind.BOUNCE,
@@ -251,16 +236,4 @@ def bounce(article: Article, *, actor: Actor, to: str) -> None:
             ticket=current,
             created_by=actor.user,
         )
-        current.changed, current.changed_by = timezone.now(), actor.user
-        current.save(update_fields=["changed", "changed_by"])
-        record(current, HistoryType.BOUNCE, actor=actor, article=article, new=recipient)
-        publish(
-            events.TicketBounced(
-                ticket_id=current.pk,
-                actor_id=actor.user.pk,
-                channel=actor.channel,
-                attribute="bounce",
-                old="",
-                new=recipient,
-            )
-        )
+        actions.record_bounce(current, article, actor=actor, to=recipient)

@@ -1,5 +1,6 @@
 """Mail the system itself writes to a customer on a ticket (auto-responses, customer
-notifications): an article of sender type system plus its outbox entry, in one transaction."""
+notifications): an automatic article of sender type system plus its outbox entry, in one
+transaction (``mail.actions.send_email_article``)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,9 @@ from collections.abc import Mapping
 from django.db import transaction
 
 from sportello.core.actor import Actor
-from sportello.mail import outbox
-from sportello.mail.compose import build_message, new_message_id
-from sportello.tickets import actions
-from sportello.tickets.articles import ArticleInput
+from sportello.mail.actions import send_email_article, thread_headers
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Channel, SenderType, Ticket
+from sportello.tickets.models import Article, Ticket
 
 
 def send_system_mail(
@@ -31,48 +29,20 @@ def send_system_mail(
     address = ticket.queue.system_address
     if address is None or not address.valid:
         return None
-    message_id = new_message_id()
-    in_reply_to = answered.message_id if answered else ""
-    references = (
-        " ".join(filter(None, [answered.references, answered.message_id])) if (answered) else ""
-    )
-    raw = build_message(
-        sender=(address.display_name, address.email),
-        to=[recipient],
-        subject=subject,
-        body=body,
-        message_id=message_id,
-        in_reply_to=in_reply_to,
-        references=references,
-        headers=headers,
-    )
+    in_reply_to, references = thread_headers(answered)
     with transaction.atomic():
-        article = actions.add_article(
+        return send_email_article(
             ticket,
-            ArticleInput(
-                channel=Channel.EMAIL,
-                sender_type=SenderType.SYSTEM,
-                visible_for_customer=True,
-                from_address=str(address),
-                to_address=recipient,
-                subject=subject,
-                body=body,
-                message_id=message_id,
-                in_reply_to=in_reply_to,
-                references=references,
-                raw_source=raw,
-                is_automatic=True,
-                history_type=history_type,
-                history_comment=history_comment,
-            ),
             actor=Actor.system(channel="mail"),
-        )
-        outbox.enqueue(
+            to=[recipient],
+            cc=[],
+            subject=subject,
+            body=body,
+            history_type=history_type,
+            in_reply_to=in_reply_to,
+            references=references,
+            history_comment=history_comment,
             kind=kind,
-            raw=raw,
-            envelope_from=address.email,
-            recipients=[recipient],
-            message_id=message_id,
-            article=article,
+            headers=headers,
+            is_automatic=True,
         )
-    return article

@@ -13,6 +13,14 @@ class TicketCreated(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PhoneTicketCreated(DomainEvent):
+    """An agent took a customer's call as a new ticket: the customer may get the
+    queue's "new ticket" auto-response (mail-out subscribes)."""
+
+    article_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ArticleAdded(DomainEvent):
     article_id: int
     article_channel: str

@@ -17,8 +17,9 @@ from django.utils.translation import override
 
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
+from sportello.mail.actions import fill_template
 from sportello.mail.compose import person, render_text
-from sportello.mail.context import by_address, customer_language, template_context
+from sportello.mail.context import by_address
 from sportello.mail.models import StandardTemplate, TemplateType
 from sportello.queues.models import Queue
 from sportello.tickets.models import Ticket
@@ -47,10 +48,8 @@ def insert(
     )
     if template is None:
         return None
-    context = template_context(ticket, agent=agent)
-    with override(customer_language(ticket)):
-        text = render_text(template.text, context)
-        subject = render_text(template.subject, context) if template.subject else ""
+    text = fill_template(ticket, template.text, agent=agent)
+    subject = fill_template(ticket, template.subject, agent=agent) if template.subject else ""
     uploads.add_template_attachments(agent, form_id, template)
     return Inserted(template, text, subject)
 

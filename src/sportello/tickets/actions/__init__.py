@@ -7,6 +7,7 @@ it already has changes nothing: no history row, no event. The functions live in 
 by topic and are used as ``from sportello.tickets import actions; actions.move(...)``.
 """
 
+from sportello.tickets.actions._base import holding
 from sportello.tickets.actions.attributes import (
     move,
     record_time_event,
@@ -39,6 +40,7 @@ from sportello.tickets.actions.locking import (
     lock_for_dialog,
     set_owner,
     set_responsible,
+    take_lock,
     undo_and_finish,
     unlock,
     unwatch,
@@ -50,6 +52,8 @@ from sportello.tickets.actions.master_slave import (
     slaves_of,
     unset_master_slave,
 )
+from sportello.tickets.actions.phone import create_phone_ticket
+from sportello.tickets.actions.sent import record_bounce
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 
 __all__ = [
@@ -59,9 +63,11 @@ __all__ = [
     "add_article",
     "change_attributes",
     "close",
+    "create_phone_ticket",
     "create_ticket",
     "customer_follow_up",
     "editing",
+    "holding",
     "link",
     "lock",
     "lock_for_dialog",
@@ -71,6 +77,7 @@ __all__ = [
     "move_with_note",
     "note",
     "phone_call",
+    "record_bounce",
     "record_time_event",
     "set_customer",
     "set_dynamic_fields",
@@ -89,6 +96,7 @@ __all__ = [
     "set_type",
     "slaves_of",
     "split",
+    "take_lock",
     "undo_and_finish",
     "unlink",
     "unlock",

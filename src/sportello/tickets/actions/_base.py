@@ -3,7 +3,9 @@ single-attribute change and the small formatting helpers of history values."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -61,15 +63,68 @@ _INSERT = Insert(Ticket)
 _UPDATE = Update(Ticket)
 
 
+# What a held row comes with: besides the usual, what composing a mail to the customer
+# reads (sender address, salutation, signature, the ticket's names), so that a dialog or
+# an answer reads its row once.
+_HELD_ROW = Statement(
+    lambda pk: (
+        _locked_query(pk)
+        .select_related(
+            "queue__system_address", "queue__salutation", "queue__signature", "priority", "type"
+        )
+        .annotate(
+            last_article=Subquery(
+                Article.objects.filter(ticket=OuterRef("pk"))
+                .order_by("-number")
+                .values("number")[:1]
+            )
+        )
+    ),
+    INTEGER,
+)
+# The row a ``holding`` block has locked: the actions inside the block use this instance
+# (which they change as they write) instead of reading the row again. A context
+# variable, so it is this thread's (or task's) and ends with the block.
+_HELD: ContextVar[Ticket | None] = ContextVar("held_ticket", default=None)
+
+
 def _locked_ticket(ticket: Ticket, *, last_article: bool = False) -> Ticket:
     """The current row, locked until the transaction ends (SQLite: the IMMEDIATE
     transaction already holds the write lock). ``last_article``: with the attribute
-    ``last_article``, the number of its newest article (None without one)."""
+    ``last_article``, the number of its newest article (None without one). Inside a
+    ``holding`` block of the same ticket: the held row."""
+    held = _HELD.get()
+    if held is not None and held.pk == ticket.pk:
+        if last_article and "last_article" not in held.__dict__:
+            newest = Article.objects.filter(ticket_id=held.pk).order_by("-number").first()
+            held.last_article = newest.number if newest else None  # type: ignore[attr-defined]
+        return held
     statement = _LOCKED_WITH_LAST_ARTICLE if last_article else _LOCKED
     current = statement.first(ticket.pk)
     if current is None:
         raise Ticket.DoesNotExist(f"ticket {ticket.pk} does not exist")
     return current
+
+
+@contextmanager
+def holding(ticket: Ticket) -> Iterator[Ticket]:
+    """Lock the row once for a block of actions on one ticket (a dialog's submit, an
+    answer with its lock and state change): one transaction, one read; nested blocks of
+    the same ticket share the row. A refused action ends the block (its changes to the
+    row are rolled back, not to the instance): do not catch it inside and go on."""
+    held = _HELD.get()
+    if held is not None and held.pk == ticket.pk:
+        yield held
+        return
+    with transaction.atomic():
+        current = _HELD_ROW.first(ticket.pk)
+        if current is None:
+            raise Ticket.DoesNotExist(f"ticket {ticket.pk} does not exist")
+        token = _HELD.set(current)
+        try:
+            yield current
+        finally:
+            _HELD.reset(token)
 
 
 def _touch(ticket: Ticket, actor: Actor, *fields: str) -> None:

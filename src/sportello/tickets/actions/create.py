@@ -190,5 +190,6 @@ def add_article(
         # The due times the article moves are written with the change time: one UPDATE.
         with saved_after(current) as columns:
             article = _add_article(current, data, actor=actor, number=last + 1, quiet=quiet)
+        current.last_article = article.number  # type: ignore[attr-defined]
         _touch(current, actor, *sorted(columns))
     return article

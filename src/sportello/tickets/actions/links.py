@@ -107,6 +107,8 @@ def merge(source: Ticket, target: Ticket, *, actor: Actor, note_body: str = "") 
                 )
         src = _take_lock(src, actor)
         _renumber_into(dst, moved=list(src.articles.all()))
+        for ticket in (src, dst):  # a held row's newest article number is stale now
+            ticket.__dict__.pop("last_article", None)
         add_article(
             src,
             _note_input(

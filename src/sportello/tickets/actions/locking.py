@@ -24,6 +24,7 @@ from sportello.tickets.actions._base import (
     _publish,
     _require_valid,
     _username,
+    holding,
 )
 from sportello.tickets.history import record
 from sportello.tickets.history_types import HistoryType
@@ -194,9 +195,9 @@ def editing(ticket: Ticket, *, actor: Actor, changed: datetime | None) -> Iterat
     ``changed`` is the ticket's ``changed`` when the dialog was rendered: if someone acted
     in between, the submit is refused (never silently lost) and the agent sees the new
     state. The row stays locked until the block ends, so a concurrent submit waits and
-    then meets the new ``changed``."""
-    with transaction.atomic():
-        current = _locked_ticket(ticket)
+    then meets the new ``changed``; the actions in the block use it without reading it
+    again (``holding``)."""
+    with holding(ticket) as current:
         permissions.require(actor.user, "ro", current.queue)
         if changed is not None and current.changed != changed:
             raise Conflict(
@@ -232,6 +233,13 @@ def _take_lock(ticket: Ticket, actor: Actor) -> Ticket:
     if current.is_locked or actor.user.is_system:
         return current
     return lock(current, actor=actor)
+
+
+def take_lock(ticket: Ticket, *, actor: Actor) -> Ticket:
+    """What an action that needs the lock does first (answer, forward, bounce, the lock
+    dialogs): refused while another agent holds it, else locked to the actor, who
+    becomes owner; the system user works without taking it."""
+    return _take_lock(ticket, actor)
 
 
 def lock_for_dialog(ticket: Ticket, *, actor: Actor) -> bool:

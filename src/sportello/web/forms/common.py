@@ -10,12 +10,14 @@ from sportello.accounts.models import REFRESH_CHOICES, SKINS, User, time_zones
 from sportello.accounts.services import TRANSPORTS, selectable_queues
 from sportello.notifications.models import NotificationType
 from sportello.queues.models import Queue
-from sportello.web.forms.ticket_actions import ArticleFieldsMixin
+from sportello.web.forms.ticket_actions import ArticleFieldsMixin, DialogForm
 
 
 class AnswerForm(ArticleFieldsMixin, forms.Form):
-    """The zoom's quick answer, with the answer's article dynamic fields."""
+    """The zoom's quick answer, with the answer's article dynamic fields and, as every
+    dialog, the ticket version it was rendered for."""
 
+    changed = forms.CharField(widget=forms.HiddenInput)
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = forms.CharField(
@@ -25,6 +27,8 @@ class AnswerForm(ArticleFieldsMixin, forms.Form):
     def addresses(self, field: str) -> list[str]:
         value: str = self.cleaned_data.get(field, "")
         return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+    clean_changed = DialogForm.clean_changed
 
 
 class PreferencesForm(forms.Form):

@@ -15,12 +15,13 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
 from sportello.customers.models import CustomerUser
-from sportello.mail.actions import create_email_ticket, create_phone_ticket
-from sportello.mail.compose import OutgoingAttachment
+from sportello.mail.actions import create_email_ticket
 from sportello.queues.models import Queue
+from sportello.tickets import actions
 from sportello.tickets.models import Ticket
 from sportello.web import article_templates, uploads
 from sportello.web.forms.create import NewEmailTicketForm, NewTicketForm
+from sportello.web.models import FormUpload
 
 SEARCH_LIMIT = 15
 
@@ -87,7 +88,7 @@ def _new_ticket(
         return _page(request, form, kind, files, status=413)
     if form.is_valid():
         try:
-            ticket = create(form, Actor(user=agent), uploads.for_mail(files.items))  # type: ignore[arg-type]
+            ticket = create(form, Actor(user=agent), files.items)  # type: ignore[arg-type]
         except DomainError as error:
             form.add_error(None, str(error))
         else:
@@ -114,12 +115,12 @@ def _page(
 
 @agent_required
 def new_phone_ticket(request: HttpRequest) -> HttpResponse:
-    def create(form: NewTicketForm, actor: Actor, files: list[OutgoingAttachment]) -> Ticket:
-        return create_phone_ticket(
+    def create(form: NewTicketForm, actor: Actor, files: list[FormUpload]) -> Ticket:
+        return actions.create_phone_ticket(
             actor=actor,
             text=form.cleaned_data["text"],
             from_address=form.customer_address(),
-            attachments=files,
+            attachments=uploads.for_article(files),
             **form.common(),
         )
 
@@ -128,7 +129,7 @@ def new_phone_ticket(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 def new_email_ticket(request: HttpRequest) -> HttpResponse:
-    def create(form: NewTicketForm, actor: Actor, files: list[OutgoingAttachment]) -> Ticket:
+    def create(form: NewTicketForm, actor: Actor, files: list[FormUpload]) -> Ticket:
         assert isinstance(form, NewEmailTicketForm)
         return create_email_ticket(
             actor=actor,
@@ -136,7 +137,7 @@ def new_email_ticket(request: HttpRequest) -> HttpResponse:
             to=[form.customer_email()],
             cc=form.cc_addresses(),
             template=form.cleaned_data.get("template"),
-            attachments=files,
+            attachments=uploads.for_mail(files),
             **form.common(),
         )
 

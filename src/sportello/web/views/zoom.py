@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 from sportello.accounts import permissions
 from sportello.accounts.decorators import agent_required
 from sportello.core.actor import Actor
-from sportello.core.errors import DomainError
+from sportello.core.errors import Conflict, DomainError
 from sportello.core.errors import PermissionDenied as DomainPermissionDenied
-from sportello.mail.actions import send_answer
+from sportello.mail import forwarding
 from sportello.mail.context import customer_address
+from sportello.tickets import actions
 from sportello.tickets.models import Channel, SenderType, Ticket
 from sportello.web import uploads, zoom, zoom_render
 from sportello.web.forms.common import AnswerForm
@@ -42,7 +43,8 @@ def _zoom(
     )
     if answer_form is None:
         answer_form = AnswerForm(
-            initial={"to": customer_address(ticket)}, article_fields=data.article_fields
+            initial={"to": customer_address(ticket), "changed": ticket.changed.isoformat()},
+            article_fields=data.article_fields,
         )
     response = render(
         request,
@@ -102,21 +104,36 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
     if not form.is_valid():
         return _zoom(request, ticket, form, status=400, files=files)
     last_customer_article = ticket.articles.filter(sender_type="customer").order_by("-number")
+    actor = Actor(user=request.user)  # type: ignore[arg-type]
     try:
-        send_answer(
-            ticket,
-            actor=Actor(user=request.user),  # type: ignore[arg-type]
-            text=form.cleaned_data["text"],
-            to=form.addresses("to"),
-            cc=form.addresses("cc"),
-            reply_to=last_customer_article.first(),
-            article_fields=form.article_values(),
-            attachments=uploads.for_mail(files.items),
-        )
+        # The reply dialog's path: the version check, then the one answer function.
+        with actions.editing(ticket, actor=actor, changed=form.cleaned_data["changed"]) as current:
+            forwarding.answer(
+                current,
+                actor=actor,
+                text=form.cleaned_data["text"],
+                to=form.addresses("to"),
+                cc=form.addresses("cc"),
+                reply_to=last_customer_article.first(),
+                article_fields=form.article_values(),
+                attachments=uploads.for_mail(files.items),
+            )
     except DomainError as error:
+        fresh = visible_ticket(request, number)
+        # The agent's input stays; the form now carries the version they will see.
+        data = request.POST.copy()
+        data["changed"] = fresh.changed.isoformat()
+        form = AnswerForm(data)
+        form.is_valid()
         form.add_error(None, str(error))
-        status = 403 if isinstance(error, DomainPermissionDenied) else 400
-        return _zoom(request, ticket, form, status=status, files=files)
+        status = (
+            403
+            if isinstance(error, DomainPermissionDenied)
+            else 409
+            if isinstance(error, Conflict)
+            else 400
+        )
+        return _zoom(request, fresh, form, status=status, files=files)
     uploads.clear(files)
     messages.success(request, _("The answer was queued for sending."))
     return redirect("web:ticket", number=ticket.number)
