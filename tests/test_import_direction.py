@@ -130,7 +130,7 @@ def test_imports_run_from_interfaces_to_domain_apps_to_core() -> None:
         ("sportello.core.actor", "def f():\n    from sportello.accounts import selectors", 1),
         ("sportello.core.x", "from ..accounts.models import User", 1),
         ("sportello.core.x", "import sportello.mail.cache", 1),
-        ("sportello.search.views", "from sportello.web.views.common import agent_required", 1),
+        ("sportello.search.x", "from sportello.web.views.common import agent_required", 1),
         ("sportello.tickets.x", "from sportello.portal import services", 1),
         ("sportello.tickets.x", "from sportello.core import cache", 0),
         ("sportello.web.x", "from sportello.tickets import actions", 0),

@@ -9,7 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("sportello.portal.urls")),
-    path("search/", include("sportello.search.urls")),
+    path("search/", include("sportello.web.search_urls")),
     path("", include("sportello.web.action_urls")),
     path("", include("sportello.web.urls")),
 ]

@@ -25,13 +25,13 @@ from sportello.accounts.decorators import agent_required
 from sportello.accounts.models import User
 from sportello.core.errors import InvalidInput
 from sportello.search import export
-from sportello.search.forms import DENSITIES, NOT_OPTIONS, SearchForm, search_attributes
 from sportello.search.models import SearchTemplate
 from sportello.search.services import search_page, search_tickets
 from sportello.sla.services import prefetch_for_due_times
 from sportello.tickets.dynamic_fields import ticket_fields
 from sportello.tickets.models import Article
 from sportello.web.forms.overviews import BulkForm
+from sportello.web.forms.search import DENSITIES, NOT_OPTIONS, SearchForm, search_attributes
 
 
 def _options(params: QueryDict) -> QueryDict:

@@ -1,6 +1,8 @@
+"""The search page's URLs (namespace ``search``): the page, its exports and saved searches."""
+
 from django.urls import path
 
-from sportello.search import views
+from sportello.web.views import search as views
 
 app_name = "search"
 
