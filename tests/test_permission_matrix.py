@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sportello.accounts import provisioning
 from sportello.accounts.models import Group, User
+from sportello.api import tokens
 from sportello.mail.ingest import ingest_message
 from sportello.queues.models import Queue, SystemAddress
 from sportello.queues.services import ensure_queue
@@ -36,6 +37,7 @@ class World:
     agent: User
     attachment: int
     template: int
+    token: int
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -107,6 +109,8 @@ RULES: dict[str, Rule] = {
     "web:notifications": Rule("agent"),
     "web:notifications-read": Rule("agent", method="post"),
     "web:preferences": Rule("agent"),
+    "web:api-tokens": Rule("agent", method="post", data=lambda w: {"name": "ci", "scope": "read"}),
+    "web:api-token-revoke": Rule("agent", lambda w: {"pk": w.token}, method="post"),
     "web:skin": Rule("agent", method="post", data=lambda w: {"next": "/"}),
     "web:ticket": Rule("ro", _ticket),
     "web:ticket-answer": Rule(
@@ -197,7 +201,14 @@ def _world(queue: Queue, level: str) -> World:
         provisioning.grant(group, permission, agent=agent)
     attachment = ticket.articles.get(number=1).attachments.get(filename="report.pdf")
     template = SearchTemplate.objects.create(agent=agent, name="t", options={})
-    return World(ticket=ticket, agent=agent, attachment=attachment.pk, template=template.pk)
+    token = tokens.create_token(agent, name="matrix").token
+    return World(
+        ticket=ticket,
+        agent=agent,
+        attachment=attachment.pk,
+        template=template.pk,
+        token=token.pk,
+    )
 
 
 def _allowed(need: str, level: str) -> bool:
@@ -367,7 +378,6 @@ def _api_call(route: str, world: World, secret: str) -> Any:
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("route", sorted(API_RULES))
 def test_api_access(route: str, level: str, matrix_queue: Queue) -> None:
-    from sportello.api import tokens
 
     rule = API_RULES[route]
     world = _world(matrix_queue, level)
@@ -390,7 +400,6 @@ def test_api_access(route: str, level: str, matrix_queue: Queue) -> None:
 
 @pytest.mark.parametrize("route", sorted(API_RULES))
 def test_api_without_token_or_with_a_read_token_for_writes(route: str, matrix_queue: Queue) -> None:
-    from sportello.api import tokens
 
     rule = API_RULES[route]
     world = _world(matrix_queue, "rw")
