@@ -4,6 +4,7 @@ ticket's queue: who gets in, who is refused (403), for whom the ticket does not 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from sportello.accounts import provisioning
 from sportello.accounts.models import Group, User
+from sportello.api import tokens
 from sportello.mail.ingest import ingest_message
 from sportello.queues.models import Queue, SystemAddress
 from sportello.queues.services import ensure_queue
@@ -22,8 +24,9 @@ from sportello.tickets.models import Ticket
 from tests.mail.messages import mail
 
 # Namespaces that are not the agent interface; they have their own access tests
-# (tests/portal for customers, tests/test_admin.py for the admin site).
-OTHER_AREAS = ("admin", "portal", "i18n", "set_language")
+# (tests/portal for customers, tests/test_admin.py for the admin site, the API's matrix
+# at the end of this file).
+OTHER_AREAS = ("admin", "portal", "i18n", "set_language", "api")
 
 LEVELS = ("none", "ro", "note", "rw")
 
@@ -34,6 +37,7 @@ class World:
     agent: User
     attachment: int
     template: int
+    token: int
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -105,6 +109,8 @@ RULES: dict[str, Rule] = {
     "web:notifications": Rule("agent"),
     "web:notifications-read": Rule("agent", method="post"),
     "web:preferences": Rule("agent"),
+    "web:api-tokens": Rule("agent", method="post", data=lambda w: {"name": "ci", "scope": "read"}),
+    "web:api-token-revoke": Rule("agent", lambda w: {"pk": w.token}, method="post"),
     "web:skin": Rule("agent", method="post", data=lambda w: {"next": "/"}),
     "web:menu-order": Rule("agent", method="post", data=lambda w: {"order": ["search"]}),
     "web:ticket": Rule("ro", _ticket),
@@ -233,7 +239,14 @@ def _world(queue: Queue, level: str) -> World:
         provisioning.grant(group, permission, agent=agent)
     attachment = ticket.articles.get(number=1).attachments.get(filename="report.pdf")
     template = SearchTemplate.objects.create(agent=agent, name="t", options={})
-    return World(ticket=ticket, agent=agent, attachment=attachment.pk, template=template.pk)
+    token = tokens.create_token(agent, name="matrix").token
+    return World(
+        ticket=ticket,
+        agent=agent,
+        attachment=attachment.pk,
+        template=template.pk,
+        token=token.pk,
+    )
 
 
 def _allowed(need: str, level: str) -> bool:
@@ -320,3 +333,149 @@ def _placeholder_kwargs(name: str) -> dict[str, Any]:
         converter, _sep, key = converter_name.rpartition(":")
         values[key] = 1 if converter == "int" else ("note" if converter == "slug" else "1")
     return values
+
+
+# ---------------------------------------------------------------------------------------
+# The REST API (/api/v1/): every route (method and path, from ninja's routers and the
+# URLconf), called without a token and with a token of an agent with no grant, ro,
+# ro+note and rw. Reads use a read token, writes a write token; a read token never
+# writes. A route without a rule fails ``test_every_api_route_has_a_rule``.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiRule:
+    # As ``Rule.need``; "public" routes need no token.
+    need: str
+    path: Callable[[World], str]
+    body: Callable[[World], Any] = lambda w: None
+    # The route acts on the matrix ticket: an agent who may not read it gets 404.
+    about_ticket: bool = True
+    # Text in the answer exactly when the agent reads the matrix queue.
+    lists: Callable[[World], str] | None = None
+    # The same answer for everybody (ninja's root only names the docs, with a 404).
+    status: int | None = None
+
+
+def _api_ticket(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/tickets/{w.ticket.number}{suffix}"
+
+
+API_RULES: dict[str, ApiRule] = {
+    "GET /": ApiRule("public", lambda w: "/", about_ticket=False, status=404),
+    "GET /openapi.json": ApiRule("public", lambda w: "/openapi.json", about_ticket=False),
+    "GET /docs": ApiRule("public", lambda w: "/docs", about_ticket=False),
+    "GET /tickets": ApiRule(
+        "agent",
+        lambda w: f"/tickets?number={w.ticket.number}",
+        about_ticket=False,
+        lists=lambda w: w.ticket.number,
+    ),
+    "POST /tickets": ApiRule(
+        "rw",
+        lambda w: "/tickets",
+        body=lambda w: {"title": "New", "queue": "Matrix", "article": {"body": "b"}},
+        about_ticket=False,
+    ),
+    "GET /tickets/{number}": ApiRule("ro", _api_ticket()),
+    "PATCH /tickets/{number}": ApiRule("rw", _api_ticket(), body=lambda w: {"priority": "4 high"}),
+    "POST /tickets/{number}/articles": ApiRule(
+        "note", _api_ticket("/articles"), body=lambda w: {"body": "a note"}
+    ),
+    "POST /tickets/{number}/lock": ApiRule("rw", _api_ticket("/lock")),
+    "POST /tickets/{number}/unlock": ApiRule("rw", _api_ticket("/unlock")),
+    "GET /tickets/{number}/attachments/{attachment_id}": ApiRule(
+        "ro", lambda w: f"/tickets/{w.ticket.number}/attachments/{w.attachment}"
+    ),
+    "GET /queues": ApiRule(
+        "agent", lambda w: "/queues", about_ticket=False, lists=lambda w: "Matrix"
+    ),
+    "GET /states": ApiRule("agent", lambda w: "/states", about_ticket=False),
+    "GET /priorities": ApiRule("agent", lambda w: "/priorities", about_ticket=False),
+    "GET /types": ApiRule("agent", lambda w: "/types", about_ticket=False),
+}
+
+
+def _api_routes() -> set[str]:
+    """ "METHOD /path" of every operation of the API, and GET for the URL patterns of its
+    namespace that are no operation (OpenAPI document, docs, root)."""
+    from sportello.api.v1 import api
+
+    routes: set[str] = set()
+    operations: set[str] = set()
+    for prefix, router in api._routers:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                operations.add(operation.view_func.__name__)
+                routes.update(f"{method} {prefix}{path}" for method in operation.methods)
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace == "api":
+            for pattern in entry.url_patterns:
+                if isinstance(pattern, URLPattern) and pattern.name not in operations:
+                    routes.add(f"GET /{pattern.pattern}")
+    return routes
+
+
+def test_every_api_route_has_a_rule() -> None:
+    routes = _api_routes()
+    assert "GET /tickets/{number}" in routes, routes
+    missing = sorted(routes - set(API_RULES))
+    assert not missing, f"API routes without a permission rule: {missing}"
+    stale = sorted(set(API_RULES) - routes)
+    assert not stale, f"rules for API routes that no longer exist: {stale}"
+
+
+def _api_call(route: str, world: World, secret: str) -> Any:
+    rule = API_RULES[route]
+    method = route.split(" ", 1)[0].lower()
+    headers = {"Authorization": f"Bearer {secret}"} if secret else {}
+    body = rule.body(world)
+    return getattr(Client(), method)(
+        "/api/v1" + rule.path(world),
+        data=json.dumps(body) if body is not None else None,
+        content_type="application/json",
+        headers=headers,
+        secure=True,
+    )
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("route", sorted(API_RULES))
+def test_api_access(route: str, level: str, matrix_queue: Queue) -> None:
+
+    rule = API_RULES[route]
+    world = _world(matrix_queue, level)
+    writes = not route.startswith("GET ")
+    secret = tokens.create_token(world.agent, name="m", scope="write" if writes else "read").secret
+    response = _api_call(route, world, secret)
+    status = response.status_code
+    if rule.status:
+        assert status == rule.status, (route, level, status)
+    elif _allowed(rule.need, level):
+        assert status < 400, (route, level, status, response.content[:300])
+    elif level == "none" and rule.about_ticket:
+        assert status == 404, (route, level, status)
+    else:
+        assert status == 403, (route, level, status)
+    if rule.lists:
+        shown = rule.lists(world).encode() in response.content
+        assert shown == (level != "none"), (route, level, shown)
+
+
+@pytest.mark.parametrize("route", sorted(API_RULES))
+def test_api_without_token_or_with_a_read_token_for_writes(route: str, matrix_queue: Queue) -> None:
+
+    rule = API_RULES[route]
+    world = _world(matrix_queue, "rw")
+    anonymous = _api_call(route, world, "")
+    if rule.need == "public":
+        expected = rule.status or 200
+        assert anonymous.status_code == expected, (route, anonymous.status_code)
+        return
+    assert anonymous.status_code == 401, (route, anonymous.status_code)
+    assert anonymous.json()["error"]["code"] == "unauthenticated"
+    if not route.startswith("GET "):
+        secret = tokens.create_token(world.agent, name="r", scope="read").secret
+        refused = _api_call(route, world, secret)
+        assert refused.status_code == 403, (route, refused.status_code)
+        assert refused.json()["error"]["code"] == "scope"

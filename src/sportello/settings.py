@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "sportello.sla",
     "sportello.search",
     "sportello.portal",
+    "sportello.api",
     "sportello.web",
     "sportello.accounts.admin_site.SportelloAdminConfig",
     "django.contrib.auth",
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",
     "csp",
     "huey.contrib.djhuey",
 ]
@@ -176,6 +178,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Requests per API token (per agent for session calls), in ninja's rate notation.
+SPORTELLO_API_RATE = os.environ.get("SPORTELLO_API_RATE", "600/m")
 # Failed log-ins per login name and client address before the form refuses for a while.
 SPORTELLO_LOGIN_FAILURES = int(os.environ.get("SPORTELLO_LOGIN_FAILURES", "5"))
 SPORTELLO_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("SPORTELLO_LOGIN_LOCKOUT_MINUTES", "15"))

@@ -92,12 +92,13 @@ def answer(
     next_state: State | None = None,
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
+    subject: str | None = None,
 ) -> Article:
-    """The one answer path of the agent interface (the reply dialogs and the zoom's
-    answer form): the answer to ``reply_to`` (quoted when given, salutation and
-    signature added, with the answer's article dynamic fields); on a master ticket the
-    same text goes to every slave's customer. Callers run it inside ``actions.editing``
-    so a stale form is refused."""
+    """The one answer path (the reply dialogs, the zoom's answer form and the API): the
+    answer to ``reply_to`` (quoted when given, salutation and signature added, with the
+    answer's article dynamic fields); on a master ticket the same text goes to every
+    slave's customer. Callers run it inside ``actions.editing`` so a stale form is
+    refused."""
     with transaction.atomic():
         sent = send_answer(
             ticket,
@@ -105,6 +106,7 @@ def answer(
             text=text,
             to=to,
             cc=cc,
+            subject=subject,
             reply_to=reply_to,
             attachments=attachments,
             next_state=next_state,

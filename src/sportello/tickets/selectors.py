@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from sportello.core import cache
 from sportello.core.errors import InvalidInput, NotFound
-from sportello.tickets.models import Article, Priority, State, Ticket, TicketType
+from sportello.tickets.models import (
+    Article,
+    LinkType,
+    Priority,
+    State,
+    Ticket,
+    TicketLink,
+    TicketType,
+)
+
+if TYPE_CHECKING:
+    from sportello.accounts.models import User
 
 DEFAULT_STATE = "new"
 DEFAULT_PRIORITY = "3 normal"
@@ -154,3 +165,26 @@ def ticket_detail(ticket: Ticket) -> dict[str, Any]:
         for row in ticket.history.order_by("id")
     ]
     return data
+
+
+def linked_tickets(ticket: Ticket, agent: User) -> list[tuple[str, Ticket]]:
+    """(kind, ticket) of the tickets linked to ``ticket`` that ``agent`` may read, oldest
+    link first; kind is "parent" or "child" (seen from ``ticket``) or "normal"."""
+    from sportello.accounts import permissions
+
+    rows = (
+        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
+        .select_related("source__state", "target__state", "source__queue", "target__queue")
+        .order_by("created", "id")
+    )
+    found: list[tuple[str, Ticket]] = []
+    for row in rows:
+        other = row.target if row.source_id == ticket.pk else row.source
+        if not permissions.may(agent, "ro", other.queue):
+            continue
+        if row.type == LinkType.PARENT_CHILD:
+            kind = "child" if row.source_id == ticket.pk else "parent"
+        else:
+            kind = "normal"
+        found.append((kind, other))
+    return found

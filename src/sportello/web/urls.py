@@ -3,6 +3,7 @@ from django.urls import path
 
 from sportello.web import link_urls
 from sportello.web.views import (
+    api_tokens,
     auth,
     create,
     downloads,
@@ -61,4 +62,10 @@ urlpatterns = [
     path("preferences/", preferences.preferences, name="preferences"),
     path("preferences/skin/", preferences.switch_skin, name="skin"),
     path("preferences/menu/", preferences.menu_order, name="menu-order"),
+    path("preferences/api-tokens/", api_tokens.api_tokens, name="api-tokens"),
+    path(
+        "preferences/api-tokens/<int:pk>/revoke/",
+        api_tokens.api_token_revoke,
+        name="api-token-revoke",
+    ),
 ]

@@ -9,12 +9,12 @@ from typing import Any
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 
-from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
 from sportello.customers.selectors import other_tickets
 from sportello.mail.models import OutboxMessage
 from sportello.tickets import dynamic_fields as df
+from sportello.tickets import selectors
 from sportello.tickets.models import (
     Article,
     ArticleFlag,
@@ -23,10 +23,8 @@ from sportello.tickets.models import (
     DynamicField,
     DynamicFieldObject,
     DynamicFieldValue,
-    LinkType,
     SenderType,
     Ticket,
-    TicketLink,
     TicketWatch,
 )
 from sportello.web.sanitize import SafeHtml, sanitize
@@ -108,20 +106,8 @@ def _customer(ticket: Ticket) -> CustomerUser | None:
 
 
 def _links(ticket: Ticket, agent: User) -> dict[str, list[Ticket]]:
-    rows = (
-        TicketLink.objects.filter(Q(source=ticket) | Q(target=ticket))
-        .select_related("source__state", "target__state", "source__queue", "target__queue")
-        .order_by("created", "id")
-    )
     groups: dict[str, list[Ticket]] = {}
-    for row in rows:
-        other = row.target if row.source_id == ticket.pk else row.source
-        if not permissions.may(agent, "ro", other.queue):
-            continue
-        if row.type == LinkType.PARENT_CHILD:
-            kind = "child" if row.source_id == ticket.pk else "parent"
-        else:
-            kind = "normal"
+    for kind, other in selectors.linked_tickets(ticket, agent):
         groups.setdefault(kind, []).append(other)
     return groups
 

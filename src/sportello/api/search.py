@@ -1,0 +1,109 @@
+"""Ticket search for the API: query parameters onto the agent search's ``Criteria``
+(``search.services``, which applies the permission filter), newest first, with an opaque
+cursor. A cursor is the id of the last ticket seen: paging costs the same on page 1 and
+page 10,000, and a client may page as far as the matches go."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Literal
+
+from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Schema
+
+from sportello.accounts.models import User
+from sportello.api.render import SUMMARY_RELATIONS
+from sportello.core.errors import InvalidInput
+from sportello.queues.models import Queue
+from sportello.search.services import Criteria, TimeRange, search_tickets
+from sportello.tickets.models import Priority, State, Ticket, TicketType
+
+MAX_PAGE = 200
+_CURSOR_PREFIX = "t1:"
+
+
+class SearchQuery(Schema):
+    number: str = ""
+    title: str = ""
+    fulltext: str = ""
+    queue: list[str] = []
+    subqueues: bool = True
+    state: list[str] = []
+    state_type: list[str] = []
+    priority: list[str] = []
+    type: list[str] = []
+    owner: list[str] = []
+    responsible: list[str] = []
+    locked: bool | None = None
+    customer_user: str = ""
+    customer_company: str = ""
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    changed_after: datetime | None = None
+    changed_before: datetime | None = None
+    archive: Literal["exclude", "include", "only"] = "exclude"
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    cursor: str = ""
+
+
+def _ids(model: type[Model], attribute: str, names: list[str], field: str) -> list[int]:
+    if not names:
+        return []
+    found = dict(
+        model._default_manager.filter(**{f"{attribute}__in": names}).values_list(attribute, "pk")
+    )
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        raise InvalidInput(_("Unknown value for %(field)s: %(name)s"), field=field, name=unknown[0])
+    return [found[n] for n in names]
+
+
+def criteria(query: SearchQuery) -> Criteria:
+    return Criteria(
+        number=query.number,
+        title=query.title,
+        fulltext=query.fulltext,
+        queues=_ids(Queue, "full_name", query.queue, "queue"),
+        subqueues=query.subqueues,
+        states=_ids(State, "name", query.state, "state"),
+        state_types=query.state_type,
+        priorities=_ids(Priority, "name", query.priority, "priority"),
+        types=_ids(TicketType, "name", query.type, "type"),
+        owners=_ids(User, "username", query.owner, "owner"),
+        responsibles=_ids(User, "username", query.responsible, "responsible"),
+        locked=query.locked,
+        customer_user=query.customer_user,
+        customer_company=query.customer_company,
+        created=TimeRange(start=query.created_after, end=query.created_before),
+        changed=TimeRange(start=query.changed_after, end=query.changed_before),
+        archive=query.archive,
+    )
+
+
+def encode_cursor(ticket_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{ticket_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if text.startswith(_CURSOR_PREFIX):
+            value = int(text[len(_CURSOR_PREFIX) :])
+            if value > 0:
+                return value
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise InvalidInput(_("The cursor is not valid."), field="cursor")
+
+
+def page(agent: User, query: SearchQuery) -> tuple[list[Ticket], str | None]:
+    tickets = search_tickets(agent, criteria(query))
+    if query.cursor:
+        tickets = tickets.filter(pk__lt=decode_cursor(query.cursor))
+    rows = list(tickets.select_related(*SUMMARY_RELATIONS)[: query.limit + 1])
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return rows, encode_cursor(rows[-1].pk) if more else None
