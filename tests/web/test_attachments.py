@@ -134,7 +134,12 @@ def test_zoom_answer_sends_two_attachments(
     with django_capture_on_commit_callbacks(execute=True):
         response = logged_in.post(
             f"/ticket/{ticket.number}/answer/",
-            {"to": "max@example.org", "text": "Anbei", "attachments": two_files()},
+            {
+                "to": "max@example.org",
+                "text": "Anbei",
+                "changed": changed(ticket),
+                "attachments": two_files(),
+            },
         )
     assert response.status_code == 302
     assert stored(newest(ticket)) == {"alpha.txt": ALPHA, "beta.pdf": BETA}
