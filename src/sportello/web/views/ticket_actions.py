@@ -425,11 +425,11 @@ def dialog_view(
         text = _template_text(request, ticket) if name.startswith("reply") else None
         if text is not None:
             initial["text"], initial["template"] = text, request.GET.get("template")
-        form = dialog.form(initial=initial, ticket=ticket, article=article)
+        form = dialog.form(initial=initial, ticket=ticket, agent=_user(request), article=article)
         return _render(request, dialog, name, ticket, article, form)
     if request.method != "POST":
         return HttpResponse(status=405)
-    form = dialog.form(request.POST, ticket=ticket, article=article)
+    form = dialog.form(request.POST, ticket=ticket, agent=_user(request), article=article)
     if not form.is_valid():
         return _render(request, dialog, name, ticket, article, form, status=400)
     try:
@@ -469,7 +469,7 @@ def _refused(
     fresh = selectors.ticket_by_number(ticket.number)
     data: QueryDict = request.POST.copy()
     data["changed"] = fresh.changed.isoformat()
-    form = dialog.form(data, ticket=fresh, article=article)
+    form = dialog.form(data, ticket=fresh, agent=_user(request), article=article)
     form.is_valid()
     form.add_error(None, str(error))
     status = (
