@@ -40,6 +40,22 @@ def _isolated_storage(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "home" / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Iterator[None]:
+    """Every test starts with empty per-process caches (configuration, calendars, Django's
+    cache: login throttles, the dashboard chart), so nothing a previous test filled, with
+    rows since rolled back, decides what this one reads or how many statements it makes."""
+    from django.core.cache import cache
+
+    from sportello.mail import cache as configuration_cache
+    from sportello.sla import services as sla_services
+
+    configuration_cache.clear()
+    sla_services.clear_caches()
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def keep_connections(monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands close every connection when they finish (``run_from_argv``); inside a
