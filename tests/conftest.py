@@ -41,12 +41,19 @@ def _isolated_storage(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_configuration_cache() -> None:
-    """Each test starts with an empty configuration cache: rows that a rolled-back test
-    left in it must not answer the next test's lookups."""
-    from sportello.core import cache
+def _fresh_process_caches() -> Iterator[None]:
+    """Every test starts with empty per-process caches (configuration, calendars, Django's
+    cache: login throttles, the dashboard chart), so nothing a previous test filled, with
+    rows since rolled back, decides what this one reads or how many statements it makes."""
+    from django.core.cache import cache
 
+    from sportello.core import cache as configuration_cache
+    from sportello.sla import services as sla_services
+
+    configuration_cache.clear()
+    sla_services.clear_caches()
     cache.clear()
+    yield
 
 
 @pytest.fixture

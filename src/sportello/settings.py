@@ -284,6 +284,9 @@ SPORTELLO_INDEX_WAKE_SECONDS = float(
 SPORTELLO_STATS_CACHE_SECONDS = int(
     os.environ.get("SPORTELLO_STATS_CACHE_SECONDS", "0" if TESTING else "300")
 )
+# Fernet keys for secrets at rest (sportello.core.crypto), comma-separated: the first
+# encrypts, all decrypt. Empty: one key derived from SECRET_KEY.
+SPORTELLO_ENCRYPTION_KEYS = env_list("SPORTELLO_ENCRYPTION_KEYS")
 SPORTELLO_MAIL_MAX_SIZE = int(os.environ.get("SPORTELLO_MAIL_MAX_SIZE", str(50 * 1024 * 1024)))
 # Raw messages up to this size are kept in the article's row, larger ones as files under
 # MEDIA_ROOT (0: always files).

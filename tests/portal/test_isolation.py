@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sportello.customers.models import CustomerUser
 from sportello.portal import tokens
-from tests.portal.conftest import Case
+from tests.portal.conftest import Case, login
 
 pytestmark = pytest.mark.django_db
 
@@ -127,8 +127,55 @@ def probe_form_confirm(client: Client, a: Case, b: Case) -> None:
         assert client.post(f"/portal/forms/confirm/{token}/").status_code == 400
 
 
-def no_ticket_data(client: Client, a: Case, b: Case) -> None:
-    """Pages without ticket, article or attachment ids (login, forms): nothing to guess."""
+# Pages without ticket, article or attachment ids, as customer A reaches them (following
+# redirects), and B's ticket data, which none of them may include.
+NO_ID_PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "login": ("get", "/portal/login/", {}),
+    "logout": ("post", "/portal/logout/", {}),
+    "language": ("post", "/portal/language/", {"language": "de", "next": "/portal/"}),
+    "link-request": ("post", "/portal/login/link/", {"email": "bruno@uni.example.org"}),
+    "password-reset": ("post", "/portal/password/reset/", {"email": "bruno@uni.example.org"}),
+    "forms": ("get", "/portal/forms/", {}),
+    "form": ("get", "/portal/forms/printing/", {}),
+    "form-embed": ("get", "/portal/forms/printing/embed/", {}),
+}
+
+
+def _b_data(b: Case) -> list[str]:
+    """What identifies B's ticket: number, title, texts and file names."""
+    return [
+        b.ticket.number,
+        "secret laptop",
+        "Body of Bruno",
+        "Internal secret",
+        b.visible.filename,
+        b.internal.filename,
+    ]
+
+
+def _shows_no_b_data(client: Client, b: Case, method: str, path: str, data: dict[str, str]) -> None:
+    call = client.get if method == "get" else client.post
+    response = call(path.format(b=b.ticket.number), data, follow=True)
+    assert response.status_code == 200, path
+    page = response.content.decode()
+    assert "</html>" in page, path
+    leaked = [item for item in _b_data(b) if item in page]
+    assert leaked == [], (path, leaked)
+
+
+def no_ticket_data(name: str) -> Probe:
+    def probe(client: Client, a: Case, b: Case) -> None:
+        _shows_no_b_data(client, b, *NO_ID_PAGES[name])
+
+    return probe
+
+
+def test_the_no_id_probe_finds_ticket_data(client_a: Client, case_a: Case, case_b: Case) -> None:
+    """The check fails on a page that shows B's ticket: B's own view of it."""
+    client_a.logout()
+    login(client_a, CustomerUser.objects.get(login="bruno"))
+    with pytest.raises(AssertionError):
+        _shows_no_b_data(client_a, case_b, "get", "/portal/requests/{b}/", {})
 
 
 RULES: dict[str, Probe] = {
@@ -141,14 +188,14 @@ RULES: dict[str, Probe] = {
     "link-login": probe_link_login,
     "password-reset-confirm": probe_reset_confirm,
     "form-confirm": probe_form_confirm,
-    "login": no_ticket_data,
-    "logout": no_ticket_data,
-    "language": no_ticket_data,
-    "link-request": no_ticket_data,
-    "password-reset": no_ticket_data,
-    "forms": no_ticket_data,
-    "form": no_ticket_data,
-    "form-embed": no_ticket_data,
+    "login": no_ticket_data("login"),
+    "logout": no_ticket_data("logout"),
+    "language": no_ticket_data("language"),
+    "link-request": no_ticket_data("link-request"),
+    "password-reset": no_ticket_data("password-reset"),
+    "forms": no_ticket_data("forms"),
+    "form": no_ticket_data("form"),
+    "form-embed": no_ticket_data("form-embed"),
 }
 
 
@@ -157,6 +204,7 @@ def test_every_portal_url_has_a_rule() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(RULES))
+@pytest.mark.usefixtures("request_form")
 def test_customer_a_cannot_reach_customer_b(
     name: str, client_a: Client, case_a: Case, case_b: Case
 ) -> None:

@@ -15,6 +15,7 @@ from sportello.queues.services import ensure_queue
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import History, Lock, Priority, Ticket, TicketLink
 from sportello.web import dashboard
+from tests.queries import statements
 from tests.web.overview_helpers import logged_in, state, ticket_in, tickets
 
 pytestmark = pytest.mark.django_db
@@ -253,7 +254,7 @@ def test_queue_view_statements_are_pinned(
     logged_in.get("/queues/")
     with CaptureQueriesContext(connection) as captured:
         logged_in.get("/queues/")
-    sql = [q["sql"] for q in captured.captured_queries if "configversion" not in q["sql"]]
+    sql = statements(captured)
     assert len(sql) == QUEUE_VIEW_STATEMENTS
     counting = [s for s in sql if "tickets_tickettally" in s]
     assert len(counting) == 2  # the tab counts and the tree

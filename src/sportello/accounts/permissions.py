@@ -106,6 +106,13 @@ def queues_with(user: User, permission: str) -> Any:
     return Queue.objects.filter(group_id__in=groups_with(user, permission))
 
 
+def queue_choices(user: User, permission: str) -> Any:
+    """The valid queues ``user`` may choose where an action needs ``permission``, by full
+    name: move targets ``move_into``, new and split tickets ``create``, filters ``ro``.
+    Every queue select of every form offers these."""
+    return queues_with(user, permission).filter(valid=True).order_by("full_name")
+
+
 def readable_queues(user: User) -> Any:
     """The queues whose tickets ``user`` may see (``ro``), as a queryset.
 

@@ -19,8 +19,7 @@ TRANSPORTS = ("email", "app")
 
 def selectable_queues(agent: User) -> list[Queue]:
     """Queues an agent may put in My Queues: those whose tickets they may see."""
-    queues = Queue.objects.filter(valid=True).select_related("group").order_by("full_name")
-    return [queue for queue in queues if permissions.may(agent, "ro", queue)]
+    return list(permissions.queue_choices(agent, "ro"))
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -23,8 +24,36 @@ from sportello.mail.outbox import retry_now
 from sportello.mail.retry import retry_failed_mail
 
 
+class MailAccountForm(forms.ModelForm[MailAccount]):
+    """The password is stored encrypted and never sent back to the browser: the field
+    stays empty (a mask shows one is set), and left empty keeps the stored one."""
+
+    password = forms.CharField(
+        label=_("password"),
+        required=False,
+        strip=False,
+        max_length=1000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Stored encrypted. Leave empty to keep the current password."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.password:
+            self.fields["password"].widget.attrs["placeholder"] = "••••••••"
+
+    def clean_password(self) -> str:
+        value: str = self.cleaned_data.get("password") or ""
+        if value:
+            return value
+        if self.instance.pk:
+            return self.instance.password
+        raise forms.ValidationError(_("Enter the account's password."))
+
+
 @admin.register(MailAccount)
 class MailAccountAdmin(admin.ModelAdmin[MailAccount]):
+    form = MailAccountForm
     list_display = ("name", "type", "host", "username", "queue", "valid", "last_fetch")
     list_filter = ("type", "valid")
     readonly_fields = ("last_fetch", "last_error")

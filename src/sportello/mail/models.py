@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core.fields import EncryptedTextField
+
 
 class AccountType(models.TextChoices):
     IMAP = "imap", "IMAP"
@@ -27,7 +29,7 @@ class MailAccount(models.Model):
         _("security"), max_length=10, choices=Security.choices, default=Security.TLS
     )
     username = models.CharField(_("user name"), max_length=255)
-    password = models.CharField(_("password"), max_length=255)
+    password = EncryptedTextField(_("password"))  # encrypted at rest (core.crypto)
     imap_folder = models.CharField(_("IMAP folder"), max_length=255, default="INBOX")
     queue = models.ForeignKey(
         "queues.Queue",

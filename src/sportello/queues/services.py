@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import Group
-from sportello.core.errors import InvalidInput
+from sportello.core.errors import InvalidInput, NotFound
 from sportello.queues.models import QUEUE_SEPARATOR, Queue, SystemAddress
 
 
@@ -15,6 +15,13 @@ def split_full_name(full_name: str) -> list[str]:
     if not full_name.strip() or any(not part for part in parts):
         raise InvalidInput(_("Invalid queue name: %(name)s"), name=full_name)
     return parts
+
+
+def get_queue(full_name: str) -> Queue:
+    try:
+        return Queue.objects.get(full_name=full_name)
+    except Queue.DoesNotExist:
+        raise NotFound(_("Unknown queue: %(name)s"), name=full_name) from None
 
 
 @transaction.atomic
@@ -37,19 +44,59 @@ def ensure_queue(full_name: str, *, group: Group, **attributes: object) -> Queue
     return parent
 
 
+def check_change(queue: Queue, name: str, parent: Queue | None) -> str:
+    """The full name ``queue`` gets with ``name`` under ``parent``, after refusing a name
+    with the separator, a parent that is the queue itself or one of its descendants, and
+    the full name of another queue."""
+    name = name.strip()
+    if not name or QUEUE_SEPARATOR in name:
+        raise InvalidInput(_("Invalid queue name: %(name)s"), name=name)
+    ancestor = parent
+    while ancestor is not None and queue.pk is not None:
+        if ancestor.pk == queue.pk:
+            raise InvalidInput(
+                _("Queue %(queue)s cannot be moved under itself or its sub-queue %(parent)s."),
+                queue=queue.full_name,
+                parent=parent.full_name if parent is not None else "",
+            )
+        ancestor = ancestor.parent
+    full_name = f"{parent.full_name}{QUEUE_SEPARATOR}{name}" if parent is not None else name
+    if Queue.objects.filter(full_name=full_name).exclude(pk=queue.pk).exists():
+        raise InvalidInput(_("A queue named %(name)s exists already."), name=full_name)
+    return full_name
+
+
 @transaction.atomic
-def rename_queue(queue: Queue, new_name: str) -> Queue:
-    """Rename one level; every descendant's full name follows."""
-    if not new_name.strip() or QUEUE_SEPARATOR in new_name:
-        raise InvalidInput(_("Invalid queue name: %(name)s"), name=new_name)
-    queue.name = new_name.strip()
-    queue.save()
+def rename_queue(queue: Queue, name: str, *, parent: Queue | None) -> Queue:
+    """Give ``queue`` a new name and/or parent (renaming and moving are one change);
+    every descendant's full name follows. Other fields set on ``queue`` are saved too
+    (the admin's form sets them)."""
+    check_change(queue, name, parent)
+    queue.name, queue.parent = name.strip(), parent
+    queue.save()  # each save records the configuration change (mail.signals)
     pending = list(queue.children.all())
     while pending:
         child = pending.pop()
         child.save()
         pending.extend(child.children.all())
     return queue
+
+
+def rename_by_full_name(old: str, new: str) -> tuple[Queue, bool]:
+    """``sportello queue rename OLD NEW``: NEW is a full name, its parent must exist.
+    Idempotent: when OLD is gone and NEW exists, nothing changes (False)."""
+    new = QUEUE_SEPARATOR.join(split_full_name(new))
+    queue = Queue.objects.filter(full_name=old.strip()).first()
+    if queue is None:
+        done = Queue.objects.filter(full_name=new).first()
+        if done is not None:
+            return done, False
+        raise NotFound(_("Unknown queue: %(name)s"), name=old)
+    if queue.full_name == new:
+        return queue, False
+    parent_name, _sep, name = new.rpartition(QUEUE_SEPARATOR)
+    parent = get_queue(parent_name) if parent_name else None
+    return rename_queue(queue, name, parent=parent), True
 
 
 @transaction.atomic

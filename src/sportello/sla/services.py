@@ -9,7 +9,6 @@ a change by anyone: it writes no history and leaves ``changed`` alone.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -49,25 +48,22 @@ SLA_FIELDS = (
 Change = Callable[[Ticket, datetime], None]
 # Built-in fallback when no calendar is marked default: Monday to Friday, 08:00-17:00.
 FALLBACK = {"time_zone": "Europe/Berlin", "hours": {d: [(480, 1020)] for d in range(5)}}
-DEFAULT_TTL = 10.0
 
 _calendars: dict[tuple[int, datetime], WorkingCalendar] = {}
-_default: tuple[float, Calendar | None] | None = None
 
 
 def clear_caches() -> None:
-    global _default
     _calendars.clear()
-    _default = None
 
 
 def default_calendar() -> Calendar | None:
-    """The calendar marked default, looked up at most every ``DEFAULT_TTL`` seconds."""
-    global _default
-    if _default is None or time.monotonic() - _default[0] > DEFAULT_TTL:
-        found = Calendar.objects.filter(is_default=True, valid=True).first()
-        _default = (time.monotonic(), found)
-    return _default[1]
+    """The calendar marked default, from the configuration cache: read again only after a
+    calendar changed (checked at most once a second), not after a time to live, so what
+    a page reads does not depend on the clock."""
+    configuration_cache.refresh(max_age=1.0)
+    return configuration_cache.get(
+        "default_calendar", lambda: Calendar.objects.filter(is_default=True, valid=True).first()
+    )
 
 
 def working_calendar(calendar: Calendar | None) -> WorkingCalendar:

@@ -76,9 +76,7 @@ class NewTicketForm(forms.Form):
     def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.agent = agent
-        queues = Queue.objects.filter(valid=True).select_related("group").order_by("full_name")
-        allowed = [q.pk for q in queues if permissions.may(agent, "create", q)]
-        self._set_queryset("queue", Queue.objects.filter(pk__in=allowed).order_by("full_name"))
+        self._set_queryset("queue", permissions.queue_choices(agent, "create"))
         agents = User.objects.filter(is_active=True, is_system=False).order_by(
             "first_name", "last_name", "username"
         )

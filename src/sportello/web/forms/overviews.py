@@ -76,7 +76,7 @@ class WidgetFilterForm(WidgetSettingsForm):
 
     def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        queues = permissions.readable_queues(agent).filter(valid=True).order_by("full_name")
+        queues = permissions.queue_choices(agent, "ro")
         states = State.objects.filter(valid=True, type__in=overviews.OPEN_TYPES).order_by("name")
         choices = {
             "queues": [(q.pk, q.full_name) for q in queues],
@@ -134,7 +134,8 @@ class BulkForm(forms.Form):
     def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         agents = User.objects.filter(is_active=True, is_system=False).order_by("username")
-        self.fields["queue"].queryset = permissions.readable_queues(agent).filter(valid=True)  # type: ignore[attr-defined]
+        # The bulk form's queue is a move target.
+        self.fields["queue"].queryset = permissions.queue_choices(agent, "move_into")  # type: ignore[attr-defined]
         self.fields["owner"].queryset = agents  # type: ignore[attr-defined]
         self.fields["responsible"].queryset = agents  # type: ignore[attr-defined]
         raw = self.data.getlist("ticket") if hasattr(self.data, "getlist") else []

@@ -58,10 +58,15 @@ class DialogForm(forms.Form):
     took_lock = forms.BooleanField(widget=forms.HiddenInput, required=False)
 
     def __init__(
-        self, *args: Any, ticket: Ticket, article: Article | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        ticket: Ticket,
+        agent: User,
+        article: Article | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.ticket, self.article = ticket, article
+        self.ticket, self.agent, self.article = ticket, agent, article
         # Agent choices: only those who may hold the role on this ticket's queue.
         for name, permission in AGENT_CHOICES.items():
             field = self.fields.get(name)
@@ -178,7 +183,8 @@ class MoveForm(DialogForm):
         super().__init__(*args, **kwargs)
         field = self.fields["queue"]
         assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Queue.objects.filter(valid=True).exclude(pk=self.ticket.queue_id)
+        queues = permissions.queue_choices(self.agent, "move_into")
+        field.queryset = queues.exclude(pk=self.ticket.queue_id)
 
 
 class PriorityForm(DialogForm):
@@ -267,9 +273,13 @@ class MasterSlaveForm(DialogForm):
 
 class SplitForm(DialogForm):
     title = forms.CharField(label=_("Title"), max_length=255)
-    queue = forms.ModelChoiceField(
-        label=_("Queue"), queryset=Queue.objects.filter(valid=True).order_by("full_name")
-    )
+    queue = forms.ModelChoiceField(label=_("Queue"), queryset=Queue.objects.none())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["queue"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = permissions.queue_choices(self.agent, "create")
 
 
 def _addresses(value: str) -> list[str]:

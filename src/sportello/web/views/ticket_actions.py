@@ -120,9 +120,14 @@ def dialog_view(
     files = uploads.receive(request, ticket.queue) if dialog.attachments else None
     if files is not None and files.removed:
         # A remove button: the same form again, without the file and without errors.
-        form = dialog.form(initial=uploads.as_initial(request.POST), ticket=ticket, article=article)
+        form = dialog.form(
+            initial=uploads.as_initial(request.POST),
+            ticket=ticket,
+            agent=_user(request),
+            article=article,
+        )
         return _render(request, dialog, name, ticket, article, form, files=files)
-    form = dialog.form(request.POST, ticket=ticket, article=article)
+    form = dialog.form(request.POST, ticket=ticket, agent=_user(request), article=article)
     if files is not None and files.error:
         form.is_valid()
         form.add_error(None, files.error)
@@ -170,7 +175,7 @@ def _show(
                 initial["subject"] = inserted.subject
     if files is not None:
         files.items = uploads.cached(_user(request), files.form_id)
-    form = dialog.form(initial=initial, ticket=ticket, article=article)
+    form = dialog.form(initial=initial, ticket=ticket, agent=_user(request), article=article)
     return _render(
         request, dialog, name, ticket, article, form, files=files, template=chosen, error=error
     )
@@ -201,7 +206,7 @@ def _refused(
     fresh = selectors.ticket_by_number(ticket.number)
     data: QueryDict = request.POST.copy()
     data["changed"] = fresh.changed.isoformat()
-    form = dialog.form(data, ticket=fresh, article=article)
+    form = dialog.form(data, ticket=fresh, agent=_user(request), article=article)
     form.is_valid()
     form.add_error(None, str(error))
     status = (

@@ -35,10 +35,13 @@ def _zoom(
     data = zoom.build(ticket, request.user, flt)  # type: ignore[arg-type]
     history = ticket.history.order_by("-id")[:5]
     user = request.user
+    # Answering (the inline form, the article menus' reply, forward, bounce) needs rw, as
+    # the actions check: an agent without it is not shown what would be refused.
+    may_answer = permissions.may(user, "rw", ticket.queue)  # type: ignore[arg-type]
     render_context = zoom_render.context(
         ticket,
         get_token(request),
-        may_act=permissions.may(user, "rw", ticket.queue),  # type: ignore[arg-type]
+        may_act=may_answer,
         locked_by_other=ticket.is_locked and ticket.owner_id != user.pk,
     )
     if answer_form is None:
@@ -57,6 +60,7 @@ def _zoom(
             "filter": flt,
             "history": history,
             "answer_form": answer_form,
+            "may_answer": may_answer,
             "channels": Channel.choices,
             "sender_types": SenderType.choices,
             **uploads.context(files),
