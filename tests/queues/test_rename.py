@@ -11,7 +11,7 @@ from django.test import Client
 
 from sportello.accounts.models import Group
 from sportello.core.errors import InvalidInput
-from sportello.mail.models import ConfigVersion
+from sportello.core.models import ConfigVersion
 from sportello.queues import services
 from sportello.queues.models import Queue
 from sportello.queues.services import ensure_queue
