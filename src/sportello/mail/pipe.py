@@ -27,7 +27,8 @@ LEAN_APPS = {
         "django.contrib.admin.apps.SimpleAdminConfig"
     )
 }
-SKIPPED_APPS = frozenset({"huey.contrib.djhuey", "csp"})  # csp: system checks only
+# csp: system checks only; ninja: the API docs' static files (its import pulls in pydantic)
+SKIPPED_APPS = frozenset({"huey.contrib.djhuey", "csp", "ninja"})
 # Options that only the management command understands (bulk imports, the spool, Django's
 # own): with any of them the full command runs.
 OTHER_OPTIONS = (
