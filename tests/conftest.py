@@ -27,6 +27,15 @@ def pytest_report_header() -> str:
     return f"sportello database: {engine}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # File order unless asked to shuffle (see scripts/test); the random seeds that
+    # pytest-randomly resets per test stay on either way.
+    if os.environ.get("SPORTELLO_TEST_RANDOM_ORDER") != "1" and config.pluginmanager.has_plugin(
+        "randomly"
+    ):
+        config.option.randomly_reorganize = False
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     # In CI a PostgreSQL pass that silently fell back to SQLite would prove nothing.
     if os.environ.get("SPORTELLO_EXPECT_POSTGRES") == "1" and not IS_POSTGRES:
@@ -46,6 +55,7 @@ def _fresh_process_caches() -> Iterator[None]:
     cache: login throttles, the dashboard chart), so nothing a previous test filled, with
     rows since rolled back, decides what this one reads or how many statements it makes."""
     from django.core.cache import cache
+    from django.utils import translation
 
     from sportello.core import cache as configuration_cache
     from sportello.sla import services as sla_services
@@ -53,6 +63,9 @@ def _fresh_process_caches() -> Iterator[None]:
     configuration_cache.clear()
     sla_services.clear_caches()
     cache.clear()
+    # A test that switched the language (a page in German, a customer's mail) must not
+    # leave it switched for the next one.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
 
 

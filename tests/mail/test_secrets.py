@@ -77,14 +77,14 @@ def test_a_malformed_key_is_a_clear_error(settings: Any) -> None:
 
 
 def test_the_migration_encrypts_existing_rows(settings: Any) -> None:
-    """The data step of mail 0005 on rows as the model before it stored them (plain)."""
+    """The data step of mail 0008 on rows as the model before it stored them (plain)."""
     settings.SPORTELLO_ENCRYPTION_KEYS = [OLD]
     loader = MigrationLoader(connection)
-    before = loader.project_state(("mail", "0004_config_version")).apps
+    before = loader.project_state(("mail", "0007_alter_standardtemplate_type")).apps
     plain = before.get_model("mail", "MailAccount").objects.create(
         name="old", type="pop3", host="127.0.0.1", username="u", password=PASSWORD
     )
-    migration = loader.get_migration("mail", "0005_encrypt_account_passwords")
+    migration = loader.get_migration("mail", "0008_encrypt_account_passwords")
     step = migration.operations[1]
     step.code(before, None)
     account = MailAccount.objects.get(pk=plain.pk)
