@@ -33,6 +33,7 @@ from sportello.tickets.actions.dialogs import (
 )
 from sportello.tickets.actions.dynamic_fields import set_dynamic_fields
 from sportello.tickets.actions.followup import customer_follow_up
+from sportello.tickets.actions import imported
 from sportello.tickets.actions.links import link, merge, split, unlink
 from sportello.tickets.actions.locking import (
     editing,
@@ -57,6 +58,7 @@ from sportello.tickets.actions.sent import record_bounce
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 
 __all__ = [
+    "imported",
     "KEEP",
     "ArticleInput",
     "AttachmentInput",
