@@ -56,16 +56,36 @@ def znuny(request: Any, tmp_path: Path) -> Iterator[tuple[ZnunyDB, Path]]:
 
 def _import(db: ZnunyDB, article_dir: Path, *extra: str) -> str:
     out = io.StringIO()
-    call_command("import", "znuny", "--database", db.url, "--article-dir", str(article_dir),
-                 *extra, stdout=out)
+    call_command(
+        "import",
+        "znuny",
+        "--database",
+        db.url,
+        "--article-dir",
+        str(article_dir),
+        *extra,
+        stdout=out,
+    )
     return out.getvalue()
 
 
 def _snapshot() -> dict[str, Any]:
     return {
         model.__name__: sorted(model.objects.values_list("pk", flat=True))
-        for model in (Ticket, Article, Attachment, History, TicketLink, TicketWatch,
-                      DynamicFieldValue, Queue, User, CustomerUser, AgentGrant, RoleGrant)
+        for model in (
+            Ticket,
+            Article,
+            Attachment,
+            History,
+            TicketLink,
+            TicketWatch,
+            DynamicFieldValue,
+            Queue,
+            User,
+            CustomerUser,
+            AgentGrant,
+            RoleGrant,
+        )
     } | {"changed": sorted(Ticket.objects.values_list("number", "changed", "state_id"))}
 
 
@@ -87,8 +107,11 @@ def test_whole_installation(znuny: tuple[ZnunyDB, Path]) -> None:
     assert list(AutoResponse.objects.get(name="IT receipt").queues.all()) == [it]
     # Agents: preferences, My Queues, grants, roles.
     anna = User.objects.get(username="anna")
-    assert (anna.language, anna.time_zone, anna.email) == ("de", "Europe/Berlin",
-                                                             "anna@example.org")
+    assert (anna.language, anna.time_zone, anna.email) == (
+        "de",
+        "Europe/Berlin",
+        "anna@example.org",
+    )
     assert str(anna.out_of_office_start) == "2024-08-01"
     assert list(anna.my_queues.all()) == [wlan]
     bruno = User.objects.get(username="bruno")
@@ -102,7 +125,10 @@ def test_whole_installation(znuny: tuple[ZnunyDB, Path]) -> None:
     # Service levels and dynamic fields.
     gold = SLA.objects.get(name="Gold")
     assert (gold.first_response_minutes, gold.update_minutes, gold.solution_minutes) == (
-        60, 120, 480)
+        60,
+        120,
+        480,
+    )
     service = Service.objects.get(full_name="Network::WLAN")
     assert list(service.slas.all()) == [gold]
     severity = DynamicField.objects.get(name="Severity")
@@ -110,9 +136,17 @@ def test_whole_installation(znuny: tuple[ZnunyDB, Path]) -> None:
     # Tickets: numbers, attributes, times.
     ticket = Ticket.objects.get(number=NUMBERS.wlan)
     assert (ticket.title, ticket.queue, ticket.state.name, ticket.lock) == (
-        "WLAN im 2. Stock", wlan, "open", Lock.LOCK)
+        "WLAN im 2. Stock",
+        wlan,
+        "open",
+        Lock.LOCK,
+    )
     assert (ticket.owner, ticket.responsible, ticket.service, ticket.sla) == (
-        anna, bruno, service, gold)
+        anna,
+        bruno,
+        service,
+        gold,
+    )
     assert ticket.customer_user_id == "jürgen" and ticket.customer_company_id == "MUELLER"
     assert ticket.created.isoformat() == "2024-03-15T08:30:00+00:00"
     assert ticket.changed.isoformat() == "2024-03-15T10:00:00+00:00"
@@ -127,7 +161,10 @@ def test_whole_installation(znuny: tuple[ZnunyDB, Path]) -> None:
     assert first.raw_size > 0
     image = first.attachments.get()
     assert (image.filename, image.content_id, image.inline) == (
-        "plan.png", "plan@mueller.example", True)
+        "plan.png",
+        "plan@mueller.example",
+        True,
+    )
     assert image.file.read() == installation.PNG
     assert answer.in_reply_to == "<wlan-1@mueller.example>" and answer.created_by == anna
     mail, call = pending.articles.order_by("number")
@@ -146,8 +183,9 @@ def test_whole_installation(znuny: tuple[ZnunyDB, Path]) -> None:
     assert any(r.type == "SendAgentNotification" for r in rows)  # kept by its Znuny name
     assert rows[0].created.isoformat() == "2024-03-15T08:30:00+00:00"
     # Links (the link to a FAQ article is reported), watchers, flags, field values.
-    assert TicketLink.objects.filter(source=ticket, target=merged,
-                                     type=LinkType.PARENT_CHILD).exists()
+    assert TicketLink.objects.filter(
+        source=ticket, target=merged, type=LinkType.PARENT_CHILD
+    ).exists()
     assert TicketLink.objects.filter(source=ticket, target=pending, type=LinkType.NORMAL).exists()
     assert "links to FAQ are not imported" in output
     assert TicketWatch.objects.get(ticket=ticket).agent == bruno
@@ -168,8 +206,10 @@ def test_second_import_changes_nothing(znuny: tuple[ZnunyDB, Path]) -> None:
     assert report.created.get("ticket", 0) == 0 and report.updated.get("ticket", 0) == 0
     assert report.created.get("history", 0) == 0
     # A change in Znuny after the first run is brought over, still without duplicates.
-    db.execute("UPDATE ticket SET title = 'WLAN wieder da', ticket_state_id = 2, "
-               "change_time = '2024-03-20 10:00:00' WHERE id = 100")
+    db.execute(
+        "UPDATE ticket SET title = 'WLAN wieder da', ticket_state_id = 2, "
+        "change_time = '2024-03-20 10:00:00' WHERE id = 100"
+    )
     db.commit()
     report = importer.run(db.url, article_dir=article_dir)
     ticket = Ticket.objects.get(number=NUMBERS.wlan)
@@ -209,11 +249,11 @@ def test_follow_ups_by_number_references_and_merge(znuny: tuple[ZnunyDB, Path]) 
         b"Message-ID: <f2@m.example>\r\nIn-Reply-To: <answer-1@example.org>\r\n"
         b"References: <wlan-1@mueller.example> <answer-1@example.org>\r\n\r\nDanke.\r\n"
     )
-    to_merged = ingest_message(
+    merged_mail = (
         f"From: j.mueller@mueller.example\r\nTo: it@example.org\r\n"
         f"Subject: Re: [Ticket#{NUMBERS.merged}]\r\nMessage-ID: <f3@m.example>\r\n\r\nx\r\n"
-        .encode()
     )
+    to_merged = ingest_message(merged_mail.encode())
     assert by_number.ticket == ticket.number and by_references.ticket == ticket.number
     assert to_merged.ticket == ticket.number
     assert ticket.articles.count() == 5

@@ -21,7 +21,9 @@ from typing import Any
 import pytest
 
 SCHEMA_DIR = Path(os.environ.get("SPORTELLO_ZNUNY_SCHEMA", "/work/shared/znuny-schema"))
-PG_ADMIN = os.environ.get("SPORTELLO_TEST_ZNUNY_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "SPORTELLO_TEST_ZNUNY_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 MYSQL_HOST = os.environ.get("SPORTELLO_TEST_MYSQL_HOST", "127.0.0.1")
 MYSQL_PORT = int(os.environ.get("SPORTELLO_TEST_MYSQL_PORT", "3306"))
 IN_CI = os.environ.get("CI") == "true"
@@ -66,15 +68,17 @@ def mysql_ddl(sql: str) -> list[str]:
             if match and int(match[1]) > 1000 and "CONSTRAINT" not in line:
                 line = line.replace(match[0], "MEDIUMTEXT")
             lines.append(line)
-        statements.append("\n".join(lines) + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+        statements.append("\n".join(lines).rstrip(";") + " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
     return statements
 
 
 def initial_inserts(sql: str) -> list[str]:
-    """Znuny's initial rows, one statement each."""
-    body = sql.split("\n", 1)[1] if sql.startswith("--") else sql
-    parts = re.split(r";\n(?=INSERT INTO |-- )", body)
-    return [p.strip().rstrip(";") for p in parts if p.strip().startswith("INSERT INTO")]
+    """Znuny's initial rows, one statement each (a statement ends where the next comment
+    or statement begins: its texts hold semicolons and line breaks of their own)."""
+    found = re.findall(
+        r"^(INSERT INTO .*?\);)\n(?=--|INSERT INTO|\Z)", sql + "\n", re.DOTALL | re.MULTILINE
+    )
+    return [statement.rstrip(";") for statement in found]
 
 
 def _free_port() -> int:
@@ -102,13 +106,29 @@ def _mysql_server() -> tuple[str, int]:
     if not Path(server).exists() or install is None:
         unavailable("MariaDB is not running and not installed (Debian package mariadb-server)")
     data = Path(tempfile.mkdtemp(prefix="sportello-mariadb-"))
-    subprocess.run([install, f"--datadir={data}", "--auth-root-authentication-method=normal",
-                    "--skip-test-db"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            install,
+            f"--datadir={data}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ],
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
-    process = subprocess.Popen([server, f"--datadir={data}", f"--port={port}",
-                                "--bind-address=127.0.0.1", f"--socket={data}/sock",
-                                "--skip-grant-tables=0"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            server,
+            f"--datadir={data}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            f"--socket={data}/sock",
+            "--skip-grant-tables=0",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             pymysql.connect(host="127.0.0.1", port=port, user="root", connect_timeout=1).close()
@@ -140,23 +160,29 @@ class ZnunyDB:
         return base64.b64encode(data).decode() if self.vendor == "postgresql" else data
 
     def insert(self, table: str, **values: Any) -> None:
-        stamps = {"create_time": "2024-03-01 09:00:00", "create_by": 1,
-                  "change_time": "2024-03-01 09:00:00", "change_by": 1}
+        stamps = {
+            "create_time": "2024-03-01 09:00:00",
+            "create_by": 1,
+            "change_time": "2024-03-01 09:00:00",
+            "change_by": 1,
+        }
         columns = self._columns(table)
         row = {k: v for k, v in stamps.items() if k in columns}
         row.update(values)
         names = ", ".join(row)
         marks = ", ".join(["%s"] * len(row))
-        self.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))  # noqa: S608
+        self.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))
 
     _known: dict[str, set[str]] = {}
 
     def _columns(self, table: str) -> set[str]:
         if table not in self._known:
             self._known[table] = {
-                str(r[0]).lower() for r in self.query(
+                str(r[0]).lower()
+                for r in self.query(
                     "SELECT column_name FROM information_schema.columns WHERE table_name = %s",
-                    (table,))
+                    (table,),
+                )
             }
         return self._known[table]
 
@@ -206,8 +232,14 @@ def mysql_znuny(with_schema: bool = True) -> Iterator[ZnunyDB]:
     admin = pymysql.connect(host=host, port=port, user="root", autocommit=True)
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    connection = pymysql.connect(host=host, port=port, user="root", database=name,
-                                 charset="utf8mb4", init_command="SET sql_mode='NO_BACKSLASH_ESCAPES'")
+    connection = pymysql.connect(
+        host=host,
+        port=port,
+        user="root",
+        database=name,
+        charset="utf8mb4",
+        init_command="SET sql_mode='NO_BACKSLASH_ESCAPES'",
+    )
     try:
         db = ZnunyDB("mysql", f"mysql://root@{host}:{port}/{name}", connection)
         db._known = {}

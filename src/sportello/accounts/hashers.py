@@ -153,7 +153,7 @@ class ZnunyPasswordHasher(BasePasswordHasher):
             return _check_digest(kind, raw, payload)
         return False
 
-    def safe_summary(self, encoded: str) -> dict[str, Any]:
+    def safe_summary(self, encoded: str) -> dict[Any, Any]:
         decoded = self.decode(encoded)
         return {
             gettext_noop("algorithm"): decoded["algorithm"],

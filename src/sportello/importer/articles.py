@@ -81,12 +81,21 @@ def from_database(ctx: Context, article_ids: list[int]) -> dict[int, Contents]:
         article_ids,
     ):
         parts.setdefault(int(article_id), []).append(
-            (ctx.source.text(filename), ctx.source.text(ctype), ctx.source.text(cid),
-             ctx.source.text(disposition), ctx.source.blob(content))
+            (
+                ctx.source.text(filename),
+                ctx.source.text(ctype),
+                ctx.source.text(cid),
+                ctx.source.text(disposition),
+                ctx.source.blob(content),
+            )
         )
     for article_id, items in parts.items():
-        _split(ctx, _("Article %(id)s") % {"id": article_id}, items,
-               found.setdefault(article_id, Contents()))
+        _split(
+            ctx,
+            _("Article %(id)s") % {"id": article_id},
+            items,
+            found.setdefault(article_id, Contents()),
+        )
     return found
 
 
@@ -110,8 +119,13 @@ def from_files(ctx: Context, article_id: int, content_path: Any) -> Contents | N
             contents.raw = path.read_bytes()
         elif path.is_file() and not path.name.endswith(_SIDECARS):
             items.append(
-                (path.name, _sidecar(path, ".content_type"), _sidecar(path, ".content_id"),
-                 _sidecar(path, ".disposition"), path.read_bytes())
+                (
+                    path.name,
+                    _sidecar(path, ".content_type"),
+                    _sidecar(path, ".content_id"),
+                    _sidecar(path, ".disposition"),
+                    path.read_bytes(),
+                )
             )
     _split(ctx, _("Article %(id)s") % {"id": article_id}, items, contents)
     return contents

@@ -71,12 +71,18 @@ def import_catalog(ctx: Context) -> None:
         state_type = STATE_TYPES.get(type_name)
         if state_type is None:
             ctx.report.problem(
-                _("State “%(state)s” has the state type “%(type)s”, which has no counterpart; "
-                  "imported as open.") % {"state": name, "type": type_name}
+                _(
+                    "State “%(state)s” has the state type “%(type)s”, which has no counterpart; "
+                    "imported as open."
+                )
+                % {"state": name, "type": type_name}
             )
             state_type = StateType.OPEN
         ctx.upsert(
-            "ticket_state", id_, State, {"name": name},
+            "ticket_state",
+            id_,
+            State,
+            {"name": name},
             {"type": state_type, "comment": _s(comment)[:250], "valid": ctx.is_valid(valid_id)},
         )
     for id_, name, color, valid_id in src.all(
@@ -84,16 +90,24 @@ def import_catalog(ctx: Context) -> None:
     ):
         color = _s(color) if _s(color).startswith("#") and len(_s(color)) == 7 else "#cdcdcd"
         ctx.upsert(
-            "ticket_priority", id_, Priority, {"name": name},
+            "ticket_priority",
+            id_,
+            Priority,
+            {"name": name},
             {"color": color, "valid": ctx.is_valid(valid_id)},
         )
     for id_, name, valid_id in src.all("SELECT id, name, valid_id FROM ticket_type ORDER BY id"):
-        ctx.upsert("ticket_type", id_, TicketType, {"name": name}, {"valid": ctx.is_valid(valid_id)})
+        ctx.upsert(
+            "ticket_type", id_, TicketType, {"name": name}, {"valid": ctx.is_valid(valid_id)}
+        )
     for id_, name, comment, valid_id in src.all(
         "SELECT id, name, comments, valid_id FROM permission_groups ORDER BY id"
     ):
         ctx.upsert(
-            "permission_groups", id_, Group, {"name": name},
+            "permission_groups",
+            id_,
+            Group,
+            {"name": name},
             {"comment": _s(comment)[:250], "valid": ctx.is_valid(valid_id)},
         )
     for table, model in (("salutation", Salutation), ("signature", Signature)):
@@ -101,7 +115,10 @@ def import_catalog(ctx: Context) -> None:
             f"SELECT id, name, text, comments, valid_id FROM {table} ORDER BY id"  # noqa: S608
         ):
             ctx.upsert(
-                table, id_, model, {"name": name},
+                table,
+                id_,
+                model,
+                {"name": name},
                 {"text": _s(text), "comment": _s(comment)[:250], "valid": ctx.is_valid(valid_id)},
             )
     _import_calendars_slas_services(ctx)
@@ -111,7 +128,7 @@ def import_catalog(ctx: Context) -> None:
 
 
 def _calendar(ctx: Context, name: Any) -> Calendar | None:
-    """Znuny's calendars 1–9 live in its system configuration: a calendar of that name is
+    """Znuny's calendars 1 to 9 live in its system configuration: a calendar of that name is
     created once with the default hours, for the admin to adjust."""
     if not _s(name):
         return None
@@ -138,19 +155,26 @@ def _import_queues(ctx: Context) -> None:
     )
     for id_, email, display, _queue, comment, valid_id in addresses:
         ctx.upsert(
-            "system_address", id_, SystemAddress, {"email": _s(email).strip().lower()},
-            {"display_name": _s(display)[:200], "comment": _s(comment)[:250],
-             "valid": ctx.is_valid(valid_id)},
+            "system_address",
+            id_,
+            SystemAddress,
+            {"email": _s(email).strip().lower()},
+            {
+                "display_name": _s(display)[:200],
+                "comment": _s(comment)[:250],
+                "valid": ctx.is_valid(valid_id),
+            },
         )
-    by_name = {}
+    by_name: dict[str, Queue] = {}
     # Parents first: ``IT`` before ``IT::Network``.
     for row in sorted(rows, key=lambda r: (str(r[1]).count("::"), str(r[1]))):
         id_, name, group_id, unlock, address_id, sal_id, sig_id, fu_id, cal, comment, valid = row
         parent_name, _sep, leaf = str(name).rpartition("::")
         parent = by_name.get(parent_name) if parent_name else None
         if parent_name and parent is None:
-            ctx.report.skip("queue", name, _("its parent queue “%(p)s” is missing") % {
-                "p": parent_name})
+            ctx.report.skip(
+                "queue", name, _("its parent queue “%(p)s” is missing") % {"p": parent_name}
+            )
             continue
         group_target = ctx.mapping.get("permission_groups", group_id)
         if group_target is None:
@@ -158,12 +182,17 @@ def _import_queues(ctx: Context) -> None:
             continue
         policy = FOLLOW_UP.get(_s(follow_ups.get(fu_id)))
         if policy is None:
-            ctx.report.problem(_("Queue “%(q)s”: follow-up option “%(o)s” has no counterpart; "
-                                 "follow-ups reopen.") % {"q": name, "o": follow_ups.get(fu_id)})
+            ctx.report.problem(
+                _("Queue “%(q)s”: follow-up option “%(o)s” has no counterpart; follow-ups reopen.")
+                % {"q": name, "o": follow_ups.get(fu_id)}
+            )
             policy = FollowUpPolicy.REOPEN
         lookup: dict[str, Any] = {"name": leaf, "parent": parent}
         queue = ctx.upsert(
-            "queue", id_, Queue, lookup,
+            "queue",
+            id_,
+            Queue,
+            lookup,
             {
                 "group_id": group_target,
                 "unlock_timeout": int(unlock or 0),
@@ -180,9 +209,11 @@ def _import_queues(ctx: Context) -> None:
     # Each system address files its mail into its queue.
     for id_, _email, _display, queue_id, _comment, _valid in addresses:
         target = ctx.mapping.get("queue", queue_id)
-        SystemAddress.objects.filter(pk=ctx.mapping.get("system_address", id_)).exclude(
-            queue_id=target
-        ).update(queue_id=target)
+        address = ctx.mapping.get("system_address", id_)
+        if target is not None and address is not None:
+            SystemAddress.objects.filter(pk=address).exclude(queue_id=target).update(
+                queue_id=target
+            )
 
 
 def _assign(ctx: Context, sql: str, kind: str, relation: Any) -> None:
@@ -193,11 +224,16 @@ def _assign(ctx: Context, sql: str, kind: str, relation: Any) -> None:
         if queue is not None and target is not None:
             wanted.setdefault(target, set()).add(queue)
     for target, queues in wanted.items():
-        current = set(relation.objects.filter(**{f"{relation.fk}_id": target}).values_list(
-            "queue_id", flat=True))
+        current = set(
+            relation.objects.filter(**{f"{relation.fk}_id": target}).values_list(
+                "queue_id", flat=True
+            )
+        )
         relation.objects.bulk_create(
-            [relation.model(**{f"{relation.fk}_id": target, "queue_id": q})
-             for q in queues - current]
+            [
+                relation.model(**{f"{relation.fk}_id": target, "queue_id": q})
+                for q in queues - current
+            ]
         )
 
 
@@ -213,32 +249,61 @@ def _import_templates(ctx: Context) -> None:
     ):
         kind = TEMPLATE_TYPES.get(_s(template_type))
         if kind is None:
-            ctx.report.skip("standard_template", name, _("template type “%(t)s” has no "
-                                                         "counterpart") % {"t": template_type})
+            ctx.report.skip(
+                "standard_template",
+                name,
+                _("template type “%(t)s” has no counterpart") % {"t": template_type},
+            )
             continue
         ctx.upsert(
-            "standard_template", id_, StandardTemplate, {"name": name},
-            {"type": kind, "text": _s(text), "comment": _s(comment)[:250],
-             "valid": ctx.is_valid(valid_id)},
+            "standard_template",
+            id_,
+            StandardTemplate,
+            {"name": name},
+            {
+                "type": kind,
+                "text": _s(text),
+                "comment": _s(comment)[:250],
+                "valid": ctx.is_valid(valid_id),
+            },
         )
-    _assign(ctx, "SELECT queue_id, standard_template_id FROM queue_standard_template",
-            "standard_template", _Through(StandardTemplate.queues.through, "standardtemplate"))
+    _assign(
+        ctx,
+        "SELECT queue_id, standard_template_id FROM queue_standard_template",
+        "standard_template",
+        _Through(StandardTemplate.queues.through, "standardtemplate"),
+    )
     types = dict(src.all("SELECT id, name FROM auto_response_type"))
     for id_, name, subject, text, type_id, comment, valid_id in src.all(
         "SELECT id, name, text0, text1, type_id, comments, valid_id FROM auto_response"
     ):
-        kind = AUTO_RESPONSE_TYPES.get(_s(types.get(type_id)))
-        if kind is None:
-            ctx.report.skip("auto_response", name, _("auto-response type “%(t)s” has no "
-                                                     "counterpart") % {"t": types.get(type_id)})
+        response_type = AUTO_RESPONSE_TYPES.get(_s(types.get(type_id)))
+        if response_type is None:
+            ctx.report.skip(
+                "auto_response",
+                name,
+                _("auto-response type “%(t)s” has no counterpart") % {"t": types.get(type_id)},
+            )
             continue
         ctx.upsert(
-            "auto_response", id_, AutoResponse, {"name": name},
-            {"type": kind, "subject": _s(subject)[:250], "text": _s(text),
-             "comment": _s(comment)[:250], "valid": ctx.is_valid(valid_id)},
+            "auto_response",
+            id_,
+            AutoResponse,
+            {"name": name},
+            {
+                "type": response_type,
+                "subject": _s(subject)[:250],
+                "text": _s(text),
+                "comment": _s(comment)[:250],
+                "valid": ctx.is_valid(valid_id),
+            },
         )
-    _assign(ctx, "SELECT queue_id, auto_response_id FROM queue_auto_response",
-            "auto_response", _Through(AutoResponse.queues.through, "autoresponse"))
+    _assign(
+        ctx,
+        "SELECT queue_id, auto_response_id FROM queue_auto_response",
+        "auto_response",
+        _Through(AutoResponse.queues.through, "autoresponse"),
+    )
 
 
 def _import_calendars_slas_services(ctx: Context) -> None:
@@ -248,11 +313,19 @@ def _import_calendars_slas_services(ctx: Context) -> None:
         "update_time, solution_time, comments, valid_id FROM sla ORDER BY id"
     ):
         ctx.upsert(
-            "sla", id_, SLA, {"name": name},
-            {"calendar": _calendar(ctx, cal), "first_response_minutes": int(first or 0),
-             "update_minutes": int(update or 0), "solution_minutes": int(solution or 0),
-             "warning_percent": min(int(first_notify or 0), 99),
-             "comment": _s(comment)[:250], "valid": ctx.is_valid(valid_id)},
+            "sla",
+            id_,
+            SLA,
+            {"name": name},
+            {
+                "calendar": _calendar(ctx, cal),
+                "first_response_minutes": int(first or 0),
+                "update_minutes": int(update or 0),
+                "solution_minutes": int(solution or 0),
+                "warning_percent": min(int(first_notify or 0), 99),
+                "comment": _s(comment)[:250],
+                "valid": ctx.is_valid(valid_id),
+            },
         )
     rows = src.all("SELECT id, name, comments, valid_id FROM service")
     by_name: dict[str, Service] = {}
@@ -260,11 +333,15 @@ def _import_calendars_slas_services(ctx: Context) -> None:
         parent_name, _sep, leaf = str(name).rpartition("::")
         parent = by_name.get(parent_name) if parent_name else None
         if parent_name and parent is None:
-            ctx.report.skip("service", name, _("its parent service “%(p)s” is missing") % {
-                "p": parent_name})
+            ctx.report.skip(
+                "service", name, _("its parent service “%(p)s” is missing") % {"p": parent_name}
+            )
             continue
         by_name[str(name)] = ctx.upsert(
-            "service", id_, Service, {"name": leaf, "parent": parent},
+            "service",
+            id_,
+            Service,
+            {"name": leaf, "parent": parent},
             {"comment": _s(comment)[:250], "valid": ctx.is_valid(valid_id)},
         )
     _assign_slas(ctx)
@@ -288,8 +365,10 @@ def _field_config(ctx: Context, name: str, text: Any) -> dict[str, Any]:
     try:
         config = yaml.safe_load(_s(text))
     except yaml.YAMLError:
-        ctx.report.problem(_("Dynamic field “%(f)s”: its configuration cannot be read; "
-                             "imported without choices.") % {"f": name})
+        ctx.report.problem(
+            _("Dynamic field “%(f)s”: its configuration cannot be read; imported without choices.")
+            % {"f": name}
+        )
         return {}
     return config if isinstance(config, dict) else {}
 
@@ -301,20 +380,35 @@ def _import_dynamic_fields(ctx: Context) -> None:
     ):
         kind, obj = FIELD_TYPES.get(_s(field_type)), FIELD_OBJECTS.get(_s(object_type))
         if kind is None or obj is None:
-            ctx.report.skip("dynamic_field", name, _("field type %(t)s of %(o)s has no "
-                            "counterpart") % {"t": field_type, "o": object_type})
+            ctx.report.skip(
+                "dynamic_field",
+                name,
+                _("field type %(t)s of %(o)s has no counterpart")
+                % {"t": field_type, "o": object_type},
+            )
             continue
         settings = _field_config(ctx, str(name), config)
         possible = settings.get("PossibleValues") or {}
-        choices = [
-            {"key": str(key), "labels": {"en": str(value)}} for key, value in possible.items()
-        ] if isinstance(possible, dict) else []
+        choices = (
+            [{"key": str(key), "labels": {"en": str(value)}} for key, value in possible.items()]
+            if isinstance(possible, dict)
+            else []
+        )
         default = settings.get("DefaultValue")
         if kind == DynamicFieldType.MULTISELECT and default is not None:
             default = default if isinstance(default, list) else [default]
         ctx.upsert(
-            "dynamic_field", id_, DynamicField, {"name": name},
-            {"object_type": obj, "field_type": kind, "labels": {"en": _s(label)},
-             "choices": choices, "default": default if default not in ("", None) else None,
-             "order": int(order or 0), "valid": ctx.is_valid(valid_id)},
+            "dynamic_field",
+            id_,
+            DynamicField,
+            {"name": name},
+            {
+                "object_type": obj,
+                "field_type": kind,
+                "labels": {"en": _s(label)},
+                "choices": choices,
+                "default": default if default not in ("", None) else None,
+                "order": int(order or 0),
+                "valid": ctx.is_valid(valid_id),
+            },
         )

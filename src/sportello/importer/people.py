@@ -28,8 +28,10 @@ def _password(ctx: Context, kind: str, login: str, stored: Any) -> str:
         return encode_znuny(_s(stored))
     except UnsupportedHash:
         ctx.report.problem(
-            _("%(kind)s “%(login)s”: the stored password has a form that cannot be checked "
-              "(DES crypt or plain text); the password must be reset.")
+            _(
+                "%(kind)s “%(login)s”: the stored password has a form that cannot be checked "
+                "(DES crypt or plain text); the password must be reset."
+            )
             % {"kind": kind, "login": login}
         )
         return "!"
@@ -46,8 +48,9 @@ def _preferences(ctx: Context, table: str, key_column: str) -> dict[str, dict[st
 
 def _day(prefs: dict[str, str], prefix: str) -> date | None:
     try:
-        return date(int(prefs[f"{prefix}Year"]), int(prefs[f"{prefix}Month"]),
-                    int(prefs[f"{prefix}Day"]))
+        return date(
+            int(prefs[f"{prefix}Year"]), int(prefs[f"{prefix}Month"]), int(prefs[f"{prefix}Day"])
+        )
     except (KeyError, ValueError):
         return None
 
@@ -57,8 +60,10 @@ def _language(ctx: Context, who: str, value: str) -> str:
     if not value:
         return ""
     if code not in dict(settings.LANGUAGES):
-        ctx.report.problem(_("%(who)s: language “%(lang)s” is not offered; the browser's "
-                             "language applies.") % {"who": who, "lang": value})
+        ctx.report.problem(
+            _("%(who)s: language “%(lang)s” is not offered; the browser's language applies.")
+            % {"who": who, "lang": value}
+        )
         return ""
     return code
 
@@ -73,8 +78,9 @@ def import_agents(ctx: Context) -> None:
         mine = prefs.get(str(id_), {})
         zone = mine.get("UserTimeZone", "")
         if zone and zone not in zones:
-            ctx.report.problem(_("Agent “%(a)s”: unknown time zone “%(z)s”.") % {
-                "a": login, "z": zone})
+            ctx.report.problem(
+                _("Agent “%(a)s”: unknown time zone “%(z)s”.") % {"a": login, "z": zone}
+            )
             zone = ""
         away = mine.get("OutOfOffice") == "1"
         values: dict[str, Any] = {
@@ -98,11 +104,16 @@ def import_agents(ctx: Context) -> None:
 
 
 def _my_queues(ctx: Context, agent: User, znuny_id: Any) -> None:
-    wanted = {
-        ctx.mapping.get("queue", q)
-        for (q,) in ctx.source.all("SELECT queue_id FROM personal_queues WHERE user_id = %s",
-                                   [znuny_id])
-    } - {None}
+    wanted: set[int] = {
+        target
+        for target in (
+            ctx.mapping.get("queue", q)
+            for (q,) in ctx.source.all(
+                "SELECT queue_id FROM personal_queues WHERE user_id = %s", [znuny_id]
+            )
+        )
+        if target is not None
+    }
     current = set(agent.my_queues.values_list("pk", flat=True))
     if wanted - current:
         agent.my_queues.add(*(wanted - current))
@@ -113,8 +124,13 @@ def _grants(ctx: Context) -> None:
     for id_, name, comment, valid_id in src.all(
         "SELECT id, name, comments, valid_id FROM roles ORDER BY id"
     ):
-        ctx.upsert("roles", id_, Role, {"name": name},
-                   {"comment": _s(comment)[:250], "valid": ctx.is_valid(valid_id)})
+        ctx.upsert(
+            "roles",
+            id_,
+            Role,
+            {"name": name},
+            {"comment": _s(comment)[:250], "valid": ctx.is_valid(valid_id)},
+        )
     for role_id, user_id in src.all("SELECT role_id, user_id FROM role_user"):
         role, agent = ctx.mapping.get("roles", role_id), ctx.mapping.get("users", user_id)
         if role and agent:
@@ -131,8 +147,9 @@ def _grants(ctx: Context) -> None:
         _grant(ctx, RoleGrant, "role_id", ctx.mapping.get("roles", role_id), group_id, key)
 
 
-def _grant(ctx: Context, model: Any, owner: str, owner_id: int | None, group_id: Any,
-           key: Any) -> None:
+def _grant(
+    ctx: Context, model: Any, owner: str, owner_id: int | None, group_id: Any, key: Any
+) -> None:
     group = ctx.mapping.get("permission_groups", group_id)
     if owner_id is None or group is None:
         return
@@ -148,14 +165,21 @@ def _grant(ctx: Context, model: Any, owner: str, owner_id: int | None, group_id:
 def import_customers(ctx: Context) -> None:
     src = ctx.source
     for cid, name, street, city, country, comment, valid_id in src.all(
-        "SELECT customer_id, name, street, city, country, comments, valid_id "
-        "FROM customer_company"
+        "SELECT customer_id, name, street, city, country, comments, valid_id FROM customer_company"
     ):
         ctx.upsert(
-            "customer_company", cid, CustomerCompany, {"customer_id": cid},
-            {"name": _s(name)[:200], "street": _s(street)[:200], "city": _s(city)[:200],
-             "country": _s(country)[:200], "comment": _s(comment)[:250],
-             "valid": ctx.is_valid(valid_id)},
+            "customer_company",
+            cid,
+            CustomerCompany,
+            {"customer_id": cid},
+            {
+                "name": _s(name)[:200],
+                "street": _s(street)[:200],
+                "city": _s(city)[:200],
+                "country": _s(country)[:200],
+                "comment": _s(comment)[:250],
+                "valid": ctx.is_valid(valid_id),
+            },
         )
     prefs = _preferences(ctx, "customer_preferences", "user_id")
     for batch in src.rows(
@@ -164,11 +188,14 @@ def import_customers(ctx: Context) -> None:
     ):
         for login, email, cid, pw, first, last, phone, valid_id in batch:
             values: dict[str, Any] = {
-                "email": _s(email)[:254], "first_name": _s(first)[:100],
-                "last_name": _s(last)[:100], "phone": _s(phone)[:100],
+                "email": _s(email)[:254],
+                "first_name": _s(first)[:100],
+                "last_name": _s(last)[:100],
+                "phone": _s(phone)[:100],
                 "company_id": ctx.mapping.get("customer_company", cid),
-                "language": _language(ctx, _s(login),
-                                      prefs.get(_s(login), {}).get("UserLanguage", "")),
+                "language": _language(
+                    ctx, _s(login), prefs.get(_s(login), {}).get("UserLanguage", "")
+                ),
                 "valid": ctx.is_valid(valid_id),
             }
             target = ctx.mapping.get("customer_user", login)

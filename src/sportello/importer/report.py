@@ -22,9 +22,9 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
     def count(self, kind: str, outcome: str, n: int = 1) -> None:
-        {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}[
-            outcome
-        ][kind] += n
+        {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}[outcome][
+            kind
+        ] += n
 
     def skip(self, kind: str, key: object, reason: str) -> None:
         self.skipped.append((kind, str(key), reason))
@@ -43,9 +43,8 @@ class Report:
     def lines(self) -> list[str]:
         kinds = sorted(set(self.created) | set(self.updated) | set(self.unchanged))
         title = _("Dry run: nothing was written.") if self.dry_run else _("Import finished.")
-        out = [title, _("%(kind)-28s %(new)9s %(upd)9s %(same)9s") % {
-            "kind": _("object"), "new": _("new"), "upd": _("updated"), "same": _("unchanged")
-        }]
+        header = f"{_('object'):28} {_('new'):>9} {_('updated'):>9} {_('unchanged'):>9}"
+        out = [title, header]
         for kind in kinds:
             out.append(
                 f"{kind:28} {self.created[kind]:9d} {self.updated[kind]:9d} "

@@ -19,21 +19,60 @@ from sportello.importer.tickets import TicketImport
 
 # What the importer reads: a database without them is no Znuny 6/7 installation.
 REQUIRED = {
-    "valid", "users", "user_preferences", "permission_groups", "group_user", "group_role",
-    "roles", "role_user", "personal_queues", "salutation", "signature", "system_address",
-    "follow_up_possible", "queue", "ticket_priority", "ticket_type", "ticket_lock_type",
-    "ticket_state", "ticket_state_type", "ticket", "ticket_history", "ticket_history_type",
-    "ticket_watcher", "article", "article_sender_type", "article_flag",
-    "communication_channel", "article_data_mime", "article_data_mime_plain",
-    "article_data_mime_attachment", "standard_template", "queue_standard_template",
-    "auto_response_type", "auto_response", "queue_auto_response", "service", "sla",
-    "service_sla", "customer_user", "customer_preferences", "customer_company",
-    "link_object", "link_type", "link_state", "link_relation", "dynamic_field",
+    "valid",
+    "users",
+    "user_preferences",
+    "permission_groups",
+    "group_user",
+    "group_role",
+    "roles",
+    "role_user",
+    "personal_queues",
+    "salutation",
+    "signature",
+    "system_address",
+    "follow_up_possible",
+    "queue",
+    "ticket_priority",
+    "ticket_type",
+    "ticket_lock_type",
+    "ticket_state",
+    "ticket_state_type",
+    "ticket",
+    "ticket_history",
+    "ticket_history_type",
+    "ticket_watcher",
+    "article",
+    "article_sender_type",
+    "article_flag",
+    "communication_channel",
+    "article_data_mime",
+    "article_data_mime_plain",
+    "article_data_mime_attachment",
+    "standard_template",
+    "queue_standard_template",
+    "auto_response_type",
+    "auto_response",
+    "queue_auto_response",
+    "service",
+    "sla",
+    "service_sla",
+    "customer_user",
+    "customer_preferences",
+    "customer_company",
+    "link_object",
+    "link_type",
+    "link_state",
+    "link_relation",
+    "dynamic_field",
     "dynamic_field_value",
 }
 # Steps before the tickets, in order; ``--resume`` skips the finished ones.
-STEPS = (("catalog", catalog.import_catalog), ("agents", people.import_agents),
-         ("customers", people.import_customers))
+STEPS = (
+    ("catalog", catalog.import_catalog),
+    ("agents", people.import_agents),
+    ("customers", people.import_customers),
+)
 
 
 class _DryRun(Exception):
@@ -45,24 +84,30 @@ def check_schema(source: Source, report: Report) -> None:
     missing = sorted(REQUIRED - tables)
     if missing:
         hint = (
-            _("This looks like OTRS 5 or older (articles without article_data_mime): "
-              "upgrade it to Znuny 6.5 first.")
+            _(
+                "This looks like OTRS 5 or older (articles without article_data_mime): "
+                "upgrade it to Znuny 6.5 first."
+            )
             if "article" in tables and "article_data_mime" not in tables
             else _("Is this a Znuny database?")
         )
         raise SourceError(
             _("Unsupported schema: tables %(tables)s are missing. %(hint)s")
-            % {"tables": ", ".join(missing[:8]) + ("…" if len(missing) > 8 else ""),
-               "hint": hint}
+            % {"tables": ", ".join(missing[:8]) + ("…" if len(missing) > 8 else ""), "hint": hint}
         )
     if "faq_item" in tables:
-        report.note(_("The FAQ tables were found and not imported: the FAQ is migrated "
-                      "separately."))
-    for table, what in (("pm_process", _("process management")),
-                        ("generic_agent_jobs", _("GenericAgent jobs"))):
+        report.note(
+            _("The FAQ tables were found and not imported: the FAQ is migrated separately.")
+        )
+    for table, what in (
+        ("pm_process", _("process management")),
+        ("generic_agent_jobs", _("GenericAgent jobs")),
+    ):
         if table in tables and source.scalar(f"SELECT COUNT(*) FROM {table}"):  # noqa: S608
-            report.note(_("%(what)s found: not imported, re-create them by hand (see "
-                          "docs/migration.md).") % {"what": what})
+            report.note(
+                _("%(what)s found: not imported, re-create them by hand (see docs/migration.md).")
+                % {"what": what}
+            )
 
 
 def run(
@@ -76,13 +121,20 @@ def run(
 ) -> Report:
     report = Report(dry_run=dry_run)
     if article_dir is not None and not article_dir.is_dir():
-        raise SourceError(_("The article directory %(path)s does not exist.") % {
-            "path": article_dir})
+        raise SourceError(
+            _("The article directory %(path)s does not exist.") % {"path": article_dir}
+        )
     source = Source(url)
     try:
         check_schema(source, report)
-        ctx = Context(source=source, report=report, article_dir=article_dir, since=since,
-                      dry_run=dry_run, resume=resume)
+        ctx = Context(
+            source=source,
+            report=report,
+            article_dir=article_dir,
+            since=since,
+            dry_run=dry_run,
+            resume=resume,
+        )
         if progress is not None:
             ctx.progress = progress
         try:
@@ -140,7 +192,8 @@ def _complete_articles(ctx: Context) -> None:
                     store_attachment(article, item)
                 if found.raw is not None and not article.raw_size:
                     Article.objects.filter(pk=article.pk).update(
-                        raw_data=found.raw, raw_size=len(found.raw))
+                        raw_data=found.raw, raw_size=len(found.raw)
+                    )
                 if found.body_html:
                     Article.objects.filter(pk=article.pk).update(body_html=found.body_html)
             mark.delete()
@@ -152,13 +205,15 @@ def _note_system_id(ctx: Context) -> None:
 
     if "sysconfig_modified" not in ctx.source.tables():
         return
-    rows = ctx.source.all(
-        "SELECT effective_value FROM sysconfig_modified WHERE name = 'SystemID'"
-    )
+    rows = ctx.source.all("SELECT effective_value FROM sysconfig_modified WHERE name = 'SystemID'")
     if not rows:
         return
     value = ctx.source.text(rows[0][0]).replace("---", "").strip().strip("'\"")
     if value and value != str(settings.SPORTELLO_SYSTEM_ID):
-        ctx.report.note(_("Znuny's SystemID is %(old)s, SPORTELLO_SYSTEM_ID is %(new)s: set "
-                          "it to %(old)s so that new numbers look like the old ones.")
-                        % {"old": value, "new": settings.SPORTELLO_SYSTEM_ID})
+        ctx.report.note(
+            _(
+                "Znuny's SystemID is %(old)s, SPORTELLO_SYSTEM_ID is %(new)s: set "
+                "it to %(old)s so that new numbers look like the old ones."
+            )
+            % {"old": value, "new": settings.SPORTELLO_SYSTEM_ID}
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -72,10 +73,8 @@ class Source:
 
     def close(self) -> None:
         for connection in (self._connection, self._side):
-            try:
+            with contextlib.suppress(Exception):  # closing after a lost connection
                 connection.close()
-            except Exception:  # noqa: S110 - closing after a lost connection
-                pass
 
     def rows(
         self, sql: str, params: Sequence[Any] = (), *, batch_size: int = BATCH_SIZE

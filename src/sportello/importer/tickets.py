@@ -37,10 +37,13 @@ from sportello.tickets.models import (
 )
 
 BATCH = 500
-CHANNELS = {"email": Channel.EMAIL, "phone": Channel.PHONE, "internal": Channel.INTERNAL,
-            "chat": Channel.WEB}
-SENDERS = {"agent": SenderType.AGENT, "customer": SenderType.CUSTOMER,
-           "system": SenderType.SYSTEM}
+CHANNELS = {
+    "email": Channel.EMAIL,
+    "phone": Channel.PHONE,
+    "internal": Channel.INTERNAL,
+    "chat": Channel.WEB,
+}
+SENDERS = {"agent": SenderType.AGENT, "customer": SenderType.CUSTOMER, "system": SenderType.SYSTEM}
 LINK_TYPES = {"normal": LinkType.NORMAL, "parentchild": LinkType.PARENT_CHILD}
 
 TICKET_SQL = (
@@ -72,6 +75,13 @@ def aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
+def stamp(value: Any) -> datetime:
+    """A NOT NULL time column."""
+    moment = aware(value)
+    assert moment is not None
+    return moment
+
+
 def _marks(values: list[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
@@ -80,12 +90,18 @@ class TicketImport:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         src = ctx.source
-        self.locks = {i: (Lock.UNLOCK if n == "unlock" else Lock.LOCK)
-                      for i, n in src.all("SELECT id, name FROM ticket_lock_type")}
-        self.channels = {i: CHANNELS.get(str(n).lower(), Channel.INTERNAL)
-                         for i, n in src.all("SELECT id, name FROM communication_channel")}
-        self.senders = {i: SENDERS.get(str(n).lower(), SenderType.SYSTEM)
-                        for i, n in src.all("SELECT id, name FROM article_sender_type")}
+        self.locks = {
+            i: (Lock.UNLOCK if n == "unlock" else Lock.LOCK)
+            for i, n in src.all("SELECT id, name FROM ticket_lock_type")
+        }
+        self.channels = {
+            i: CHANNELS.get(str(n).lower(), Channel.INTERNAL)
+            for i, n in src.all("SELECT id, name FROM communication_channel")
+        }
+        self.senders = {
+            i: SENDERS.get(str(n).lower(), SenderType.SYSTEM)
+            for i, n in src.all("SELECT id, name FROM article_sender_type")
+        }
         self.history_types = dict(src.all("SELECT id, name FROM ticket_history_type"))
         self.system = selectors.system_user()
         self.agents = {int(k): v for k, v in ctx.mapping.all("users").items()}
@@ -114,11 +130,11 @@ class TicketImport:
         ctx = self.ctx
         step, _created = ImportStep.objects.get_or_create(name="tickets")
         start = step.last_key if ctx.resume else 0
-        sql, params = TICKET_SQL, [start]
+        sql, params = TICKET_SQL, [start]  # type: str, list[Any]
         if ctx.since is not None:
             sql += " AND change_time >= %s"
             params.append(ctx.since.replace(tzinfo=None))
-        count_sql = "SELECT COUNT(*) FROM ticket" + sql.split("FROM ticket", 1)[1]
+        count_sql = "SELECT COUNT(*) FROM ticket" + sql.split("FROM ticket", 1)[1]  # noqa: S608
         total = int(ctx.source.scalar(count_sql, params) or 0)
         done = 0
         for batch in ctx.source.rows(sql + " ORDER BY id", params, batch_size=BATCH):
@@ -145,16 +161,26 @@ class TicketImport:
                 outcome = imported.update_imported_ticket(known[int(row[0])], values)
                 ctx.report.count("ticket", "updated" if outcome else "unchanged")
             else:
-                new.append(Ticket(number=str(row[1]), created=aware(row[16]),
-                                  created_by_id=self.agent(row[17]), **values))
+                new.append(
+                    Ticket(
+                        number=str(row[1]),
+                        created=stamp(row[16]),
+                        created_by_id=self.agent(row[17]),
+                        **values,
+                    )
+                )
         imported.import_tickets(new)
         for ticket in new:
             by_znuny[self._znuny_of[ticket.number]] = ticket.pk
         ctx.mapping.put_many("ticket", [(self._znuny_of[t.number], t.pk) for t in new])
         ctx.report.count("ticket", "created", len(new))
         numbers.continue_after([t.number for t in new])
-        tickets = {t.pk: t for t in Ticket.objects.filter(pk__in=by_znuny.values()).only(
-            "pk", "number", "queue_id", "state_id")}
+        tickets = {
+            t.pk: t
+            for t in Ticket.objects.filter(pk__in=by_znuny.values()).only(
+                "pk", "number", "queue_id", "state_id"
+            )
+        }
         article_map = self.articles(by_znuny, tickets)
         self.history(by_znuny, tickets, article_map)
         self.dynamic_values(by_znuny, article_map, replace=[known[k] for k in known])
@@ -162,9 +188,28 @@ class TicketImport:
         index.index_tickets(by_znuny.values())
 
     def ticket_values(self, row: tuple[Any, ...]) -> dict[str, Any] | None:
-        (id_, tn, title, queue_id, lock_id, type_id, service_id, sla_id, owner, responsible,
-         priority, state, customer_id, customer_user, until, archive, _created, _create_by,
-         changed, change_by) = row
+        (
+            id_,
+            tn,
+            title,
+            queue_id,
+            lock_id,
+            type_id,
+            service_id,
+            sla_id,
+            owner,
+            responsible,
+            priority,
+            state,
+            customer_id,
+            customer_user,
+            until,
+            archive,
+            _created,
+            _create_by,
+            changed,
+            change_by,
+        ) = row
         ctx = self.ctx
         queue = ctx.mapping.get("queue", queue_id)
         state_id = ctx.mapping.get("ticket_state", state)
@@ -172,11 +217,20 @@ class TicketImport:
         type_target = ctx.mapping.get("ticket_type", type_id) if type_id else None
         if type_target is None and self.default_type is not None:
             type_target = self.default_type.pk
-        missing = [name for name, value in (("queue", queue), ("state", state_id),
-                   ("priority", priority_id), ("type", type_target)) if value is None]
+        missing = [
+            name
+            for name, value in (
+                ("queue", queue),
+                ("state", state_id),
+                ("priority", priority_id),
+                ("type", type_target),
+            )
+            if value is None
+        ]
         if missing:
-            ctx.report.skip("ticket", tn, _("no counterpart for its %(what)s") % {
-                "what": ", ".join(missing)})
+            ctx.report.skip(
+                "ticket", tn, _("no counterpart for its %(what)s") % {"what": ", ".join(missing)}
+            )
             return None
         self._znuny_of[str(tn)] = int(id_)
         return {
@@ -213,14 +267,17 @@ class TicketImport:
             position[int(row[1])] += 1
             if int(row[0]) in known:
                 continue
-            item, files_missing = self.article(row, tickets[by_znuny[int(row[1])]],
-                                               position[int(row[1])], stored)
+            item, files_missing = self.article(
+                row, tickets[by_znuny[int(row[1])]], position[int(row[1])], stored
+            )
             items.append(item)
             if files_missing:
                 incomplete.append(int(row[0]))
         imported.import_articles(items, keep_files=not ctx.dry_run)
-        pairs = [(int(r[0]), item.article.pk) for r, item in zip(
-            [r for r in rows if int(r[0]) not in known], items, strict=True)]
+        pairs = [
+            (int(r[0]), item.article.pk)
+            for r, item in zip([r for r in rows if int(r[0]) not in known], items, strict=True)
+        ]
         ctx.mapping.put_many("article", pairs)
         ctx.mapping.put_many("article_incomplete", [(i, dict(pairs)[i]) for i in incomplete])
         ctx.report.count("article", "created", len(items))
@@ -231,8 +288,26 @@ class TicketImport:
     def article(
         self, row: tuple[Any, ...], ticket: Ticket, number: int, stored: dict[int, Any]
     ) -> tuple[imported.ImportedArticle, bool]:
-        (id_, _ticket, sender, channel, visible, created, create_by, a_from, reply_to, a_to,
-         a_cc, subject, message_id, in_reply_to, references, content_type, body, path) = row
+        (
+            id_,
+            _ticket,
+            sender,
+            channel,
+            visible,
+            created,
+            create_by,
+            a_from,
+            reply_to,
+            a_to,
+            a_cc,
+            subject,
+            message_id,
+            in_reply_to,
+            references,
+            content_type,
+            body,
+            path,
+        ) = row
         src = self.ctx.source
         # Znuny fills content_path whatever the storage: contents in the database win,
         # else the files. Every mail has a plain.txt there; other articles have a folder
@@ -244,8 +319,10 @@ class TicketImport:
                 found = contents.Contents()
         if found.missing:
             self.ctx.report.problem(
-                _("Article %(id)s of ticket %(tn)s: its files are missing at %(path)s; "
-                  "imported without them, a later run adds them.")
+                _(
+                    "Article %(id)s of ticket %(tn)s: its files are missing at %(path)s; "
+                    "imported without them, a later run adds them."
+                )
                 % {"id": id_, "tn": ticket.number, "path": found.missing}
             )
         sender_type = self.senders.get(sender, SenderType.SYSTEM)
@@ -265,19 +342,20 @@ class TicketImport:
             message_id=src.text(message_id).strip()[:998],
             in_reply_to=src.text(in_reply_to).strip(),
             references=src.text(references).strip(),
-            created=aware(created),
-            created_by_id=self.agent(create_by) if sender_type == SenderType.AGENT
+            created=stamp(created),
+            created_by_id=self.agent(create_by)
+            if sender_type == SenderType.AGENT
             else self.system.pk,
         )
         _unused = content_type
         return (
-            imported.ImportedArticle(article=article, raw=found.raw,
-                                     attachments=found.attachments),
+            imported.ImportedArticle(article=article, raw=found.raw, attachments=found.attachments),
             bool(found.missing),
         )
 
-    def history(self, by_znuny: dict[int, int], tickets: dict[int, Ticket],
-                article_map: dict[int, int]) -> None:
+    def history(
+        self, by_znuny: dict[int, int], tickets: dict[int, Ticket], article_map: dict[int, int]
+    ) -> None:
         ctx = self.ctx
         ids = list(by_znuny)
         last = {int(k): v for k, v in ctx.mapping.lookup("ticket_history_last", ids).items()}
@@ -287,16 +365,21 @@ class TicketImport:
         for id_, name, type_id, ticket_id, article_id, queue_id, state_id, created, by in rows:
             if int(id_) <= last.get(int(ticket_id), 0):
                 continue
-            code, old, new, comment = translate(str(self.history_types.get(type_id, "Misc")),
-                                                ctx.source.text(name))
+            code, old, new, comment = translate(
+                str(self.history_types.get(type_id, "Misc")), ctx.source.text(name)
+            )
             entry = history.entry_by_ids(
-                by_znuny[int(ticket_id)], code,  # type: ignore[arg-type]
-                queue_id=ctx.mapping.get("queue", queue_id) or tickets[
-                    by_znuny[int(ticket_id)]].queue_id,
-                state_id=ctx.mapping.get("ticket_state", state_id) or tickets[
-                    by_znuny[int(ticket_id)]].state_id,
-                actor=self.actor(by), old=old[:2000], new=new[:2000], comment=comment,
-                created=aware(created),
+                by_znuny[int(ticket_id)],
+                code,  # type: ignore[arg-type]
+                queue_id=ctx.mapping.get("queue", queue_id)
+                or tickets[by_znuny[int(ticket_id)]].queue_id,
+                state_id=ctx.mapping.get("ticket_state", state_id)
+                or tickets[by_znuny[int(ticket_id)]].state_id,
+                actor=self.actor(by),
+                old=old[:2000],
+                new=new[:2000],
+                comment=comment,
+                created=stamp(created),
             )
             entry.article_id = article_map.get(int(article_id)) if article_id else None
             entries.append(entry)
@@ -304,13 +387,16 @@ class TicketImport:
         imported.import_history(entries)
         for ticket_id, history_id in newest.items():
             ImportedObject.objects.update_or_create(
-                kind="ticket_history_last", source_key=str(ticket_id),
-                defaults={"target_id": history_id})
+                kind="ticket_history_last",
+                source_key=str(ticket_id),
+                defaults={"target_id": history_id},
+            )
         ctx.report.count("history", "created", len(entries))
         ctx.report.count("history", "unchanged", len(rows) - len(entries))
 
-    def dynamic_values(self, by_znuny: dict[int, int], article_map: dict[int, int],
-                       replace: list[int]) -> None:
+    def dynamic_values(
+        self, by_znuny: dict[int, int], article_map: dict[int, int], replace: list[int]
+    ) -> None:
         if not self.fields:
             return
         keys = [*by_znuny, *article_map]
@@ -324,14 +410,18 @@ class TicketImport:
         values = []
         for field_id, object_id, text, when, number in rows:
             field = self.fields[int(field_id)]
-            owner = {"ticket_id": by_znuny.get(int(object_id))} if field.object_type == "ticket" \
+            owner = (
+                {"ticket_id": by_znuny.get(int(object_id))}
+                if field.object_type == "ticket"
                 else {"article_id": article_map.get(int(object_id))}
+            )
             if None in owner.values():
                 continue
             if field.object_type == "article" and int(object_id) not in self._new_articles:
                 continue
-            values.append(DynamicFieldValue(field=field, **owner, **_typed(field, text, when,
-                                                                            number)))
+            values.append(
+                DynamicFieldValue(field=field, **owner, **_typed(field, text, when, number))
+            )
         values, replace = self._changed_values(values, replace)
         imported.import_dynamic_values(values, replace_tickets=replace)
         self.ctx.report.count("dynamic_field_value", "created", len(values))
@@ -342,12 +432,17 @@ class TicketImport:
     ) -> tuple[list[DynamicFieldValue], list[int]]:
         """The values to write: all of new tickets and articles, and those of already
         imported tickets whose values differ from the stored ones (which are replaced)."""
-        columns = ("field_id", "value_key", "value_text", "value_int", "value_date",
-                   "value_datetime")
+        columns = (
+            "field_id",
+            "value_key",
+            "value_text",
+            "value_int",
+            "value_date",
+            "value_datetime",
+        )
 
         def key(row: Any) -> tuple[Any, ...]:
-            return tuple(getattr(row, c) if not isinstance(row, dict) else row[c]
-                         for c in columns)
+            return tuple(getattr(row, c) if not isinstance(row, dict) else row[c] for c in columns)
 
         stored: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for row in DynamicFieldValue.objects.filter(ticket_id__in=tickets).values(
@@ -359,19 +454,25 @@ class TicketImport:
             if value.ticket_id in stored or value.ticket_id in tickets:
                 wanted[value.ticket_id].append(key(value))
         changed = [t for t in tickets if sorted(stored.get(t, [])) != sorted(wanted.get(t, []))]
-        keep = [v for v in values if v.ticket_id is None or v.ticket_id not in tickets
-                or v.ticket_id in changed]
+        keep = [
+            v
+            for v in values
+            if v.ticket_id is None or v.ticket_id not in tickets or v.ticket_id in changed
+        ]
         return keep, changed
 
     def watchers_and_flags(self, by_znuny: dict[int, int], article_map: dict[int, int]) -> None:
         ids = list(by_znuny)
         for ticket_id, user_id, created in self.ctx.source.all(
             f"SELECT ticket_id, user_id, create_time FROM ticket_watcher "  # noqa: S608
-            f"WHERE ticket_id IN ({_marks(ids)})", ids
+            f"WHERE ticket_id IN ({_marks(ids)})",
+            ids,
         ):
             _watch, made = TicketWatch.objects.get_or_create(
-                ticket_id=by_znuny[int(ticket_id)], agent_id=self.agent(user_id),
-                defaults={"created": aware(created)})
+                ticket_id=by_znuny[int(ticket_id)],
+                agent_id=self.agent(user_id),
+                defaults={"created": stamp(created)},
+            )
             self.ctx.report.count("watcher", "created" if made else "unchanged")
         if not article_map:
             return
@@ -379,7 +480,8 @@ class TicketImport:
         seen: dict[tuple[int, int], dict[str, bool]] = {}
         for article_id, key, user_id in self.ctx.source.all(
             "SELECT article_id, article_key, create_by FROM article_flag "  # noqa: S608
-            f"WHERE article_id IN ({_marks(keys)})", keys
+            f"WHERE article_id IN ({_marks(keys)})",
+            keys,
         ):
             flag = {"Seen": "seen", "Marked": "marked"}.get(str(key))
             if flag:
@@ -387,7 +489,8 @@ class TicketImport:
                 seen.setdefault(pair, {})[flag] = True
         for (article, agent), flags in seen.items():
             _flag, made = ArticleFlag.objects.update_or_create(
-                article_id=article, agent_id=agent, defaults=flags)
+                article_id=article, agent_id=agent, defaults=flags
+            )
             self.ctx.report.count("article_flag", "created" if made else "unchanged")
 
     # -- after the tickets -----------------------------------------------------------
@@ -403,9 +506,14 @@ class TicketImport:
         ):
             for so, sk, to, tk, type_id, state_id in batch:
                 if objects.get(so) != "Ticket" or objects.get(to) != "Ticket":
-                    ctx.report.skip("link", f"{sk}-{tk}", _("links to %(o)s are not imported")
-                                    % {"o": objects.get(to) if objects.get(so) == "Ticket"
-                                       else objects.get(so)})
+                    ctx.report.skip(
+                        "link",
+                        f"{sk}-{tk}",
+                        _("links to %(o)s are not imported")
+                        % {
+                            "o": objects.get(to) if objects.get(so) == "Ticket" else objects.get(so)
+                        },
+                    )
                     continue
                 if states.get(state_id) != "Valid":
                     continue
@@ -413,26 +521,30 @@ class TicketImport:
                 source, target = ctx.mapping.get("ticket", sk), ctx.mapping.get("ticket", tk)
                 if kind is None or source is None or target is None:
                     if kind is None:
-                        ctx.report.skip("link", f"{sk}-{tk}", _("link type %(t)s has no "
-                                        "counterpart") % {"t": types.get(type_id)})
+                        ctx.report.skip(
+                            "link",
+                            f"{sk}-{tk}",
+                            _("link type %(t)s has no counterpart") % {"t": types.get(type_id)},
+                        )
                     continue
                 made = imported.import_link(source, target, kind)
                 ctx.report.count("link", "created" if made else "unchanged")
         # A merged ticket hands its follow-ups to the one it was merged into: its
         # "Merged" history row names both.
-        merged = self.history_types and [
-            k for k, v in self.history_types.items() if v == "Merged"]
+        merged = self.history_types and [k for k, v in self.history_types.items() if v == "Merged"]
         if merged:
             for batch in src.rows(
-                "SELECT ticket_id, name FROM ticket_history WHERE history_type_id = %s "
-                "ORDER BY id", [merged[0]]
+                "SELECT ticket_id, name FROM ticket_history WHERE history_type_id = %s ORDER BY id",
+                [merged[0]],
             ):
                 for ticket_id, name in batch:
                     parts = src.text(name).strip("%").split("%%")
                     if len(parts) < 4 or str(parts[1]) != str(ticket_id):
                         continue
-                    source, target = ctx.mapping.get("ticket", parts[1]), ctx.mapping.get(
-                        "ticket", parts[3])
+                    source, target = (
+                        ctx.mapping.get("ticket", parts[1]),
+                        ctx.mapping.get("ticket", parts[3]),
+                    )
                     if source and target and imported.set_merged_into(source, target):
                         ctx.report.count("merge", "created")
 

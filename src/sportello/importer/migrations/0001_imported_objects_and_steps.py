@@ -5,40 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='ImportStep',
+            name="ImportStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='step')),
-                ('last_key', models.BigIntegerField(default=0, verbose_name='last key')),
-                ('finished', models.BooleanField(default=False, verbose_name='finished')),
-                ('changed', models.DateTimeField(default=django.utils.timezone.now, verbose_name='changed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="step")),
+                ("last_key", models.BigIntegerField(default=0, verbose_name="last key")),
+                ("finished", models.BooleanField(default=False, verbose_name="finished")),
+                (
+                    "changed",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="changed"),
+                ),
             ],
             options={
-                'verbose_name': 'import step',
-                'verbose_name_plural': 'import steps',
+                "verbose_name": "import step",
+                "verbose_name_plural": "import steps",
             },
         ),
         migrations.CreateModel(
-            name='ImportedObject',
+            name="ImportedObject",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40, verbose_name='kind')),
-                ('source_key', models.CharField(max_length=250, verbose_name='source key')),
-                ('target_id', models.BigIntegerField(verbose_name='target id')),
-                ('imported', models.DateTimeField(default=django.utils.timezone.now, verbose_name='imported')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40, verbose_name="kind")),
+                ("source_key", models.CharField(max_length=250, verbose_name="source key")),
+                ("target_id", models.BigIntegerField(verbose_name="target id")),
+                (
+                    "imported",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="imported"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'imported object',
-                'verbose_name_plural': 'imported objects',
-                'constraints': [models.UniqueConstraint(fields=('kind', 'source_key'), name='imported_object_key')],
+                "verbose_name": "imported object",
+                "verbose_name_plural": "imported objects",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "source_key"), name="imported_object_key"
+                    )
+                ],
             },
         ),
     ]

@@ -7,6 +7,7 @@ it already has changes nothing: no history row, no event. The functions live in 
 by topic and are used as ``from sportello.tickets import actions; actions.move(...)``.
 """
 
+from sportello.tickets.actions import imported
 from sportello.tickets.actions._base import holding
 from sportello.tickets.actions.attributes import (
     move,
@@ -33,7 +34,6 @@ from sportello.tickets.actions.dialogs import (
 )
 from sportello.tickets.actions.dynamic_fields import set_dynamic_fields
 from sportello.tickets.actions.followup import customer_follow_up
-from sportello.tickets.actions import imported
 from sportello.tickets.actions.links import link, merge, split, unlink
 from sportello.tickets.actions.locking import (
     editing,
@@ -58,7 +58,6 @@ from sportello.tickets.actions.sent import record_bounce
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 
 __all__ = [
-    "imported",
     "KEEP",
     "ArticleInput",
     "AttachmentInput",
@@ -70,6 +69,7 @@ __all__ = [
     "customer_follow_up",
     "editing",
     "holding",
+    "imported",
     "link",
     "lock",
     "lock_for_dialog",

@@ -1,5 +1,5 @@
 """``sportello import znuny --database URL [--article-dir PATH] [--since DATE] [--dry-run]
-[--resume]``: a whole OTRS 6 / Znuny 6.5–7.x installation, read from its database."""
+[--resume]``: a whole OTRS 6 / Znuny 6.5 to 7.x installation, read from its database."""
 
 from __future__ import annotations
 
@@ -28,15 +28,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         systems = parser.add_subparsers(dest="system", required=True)
         znuny = systems.add_parser("znuny", help="OTRS 6 or Znuny 6.5-7.x, read from its database")
-        znuny.add_argument("--database", required=True,
-                           help="mysql://user:pw@host/db or postgresql://user:pw@host/db")
-        znuny.add_argument("--article-dir", type=Path,
-                           help="Znuny's var/article (ArticleStorageFS)")
+        znuny.add_argument(
+            "--database",
+            required=True,
+            help="mysql://user:pw@host/db or postgresql://user:pw@host/db",
+        )
+        znuny.add_argument(
+            "--article-dir", type=Path, help="Znuny's var/article (ArticleStorageFS)"
+        )
         znuny.add_argument("--since", type=_date, help="only tickets changed since this date")
-        znuny.add_argument("--dry-run", action="store_true",
-                           help="report what would be imported and every mapping problem")
-        znuny.add_argument("--resume", action="store_true",
-                           help="continue an interrupted import after its last batch")
+        znuny.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="report what would be imported and every mapping problem",
+        )
+        znuny.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue an interrupted import after its last batch",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         last: dict[str, int] = {}
