@@ -43,6 +43,7 @@ class Numbers:
     wlan: str = format_number("20240315", "10", 1)
     pending: str = format_number("20240316", "10", 2)
     merged: str = format_number("20240317", "10", 3)
+    auto_increment: str = "1000042"
 
 
 NUMBERS = Numbers()
@@ -256,6 +257,17 @@ def build(db: ZnunyDB, article_dir: Path) -> None:
         queue_id=102,
         ticket_state_id=9,
         create_time="2024-03-17 09:00:00",
+        **ticket,
+    )
+    # A number of Znuny's AutoIncrement generator (no date, no check digit).
+    ins(
+        "ticket",
+        id=103,
+        tn=NUMBERS.auto_increment,
+        title="Drucker",
+        queue_id=100,
+        ticket_state_id=2,
+        create_time="2024-03-18 09:00:00",
         **ticket,
     )
     # Articles: an HTML mail with an inline image (database storage), the agent's answer,

@@ -257,6 +257,12 @@ def test_follow_ups_by_number_references_and_merge(znuny: tuple[ZnunyDB, Path]) 
     assert by_number.ticket == ticket.number and by_references.ticket == ticket.number
     assert to_merged.ticket == ticket.number
     assert ticket.articles.count() == 5
+    old_number = ingest_message(
+        f"From: j.mueller@mueller.example\r\nTo: it@example.org\r\nSubject: "
+        f"Re: [Ticket#{NUMBERS.auto_increment}] Drucker\r\nMessage-ID: <f4@m.example>\r\n\r\n"
+        "y\r\n".encode()
+    )
+    assert old_number.ticket == NUMBERS.auto_increment
 
 
 def test_new_numbers_continue_the_counter(znuny: tuple[ZnunyDB, Path]) -> None:
@@ -321,7 +327,7 @@ def test_resume_continues_after_the_last_batch(znuny: tuple[ZnunyDB, Path]) -> N
     # As if interrupted after the welcome ticket's batch: the later tickets come on resume.
     ImportStep.objects.filter(name="tickets").update(last_key=1, finished=False)
     report = importer.run(db.url, article_dir=article_dir, resume=True)
-    assert report.unchanged["ticket"] == 3 and report.created.get("ticket", 0) == 0
+    assert report.unchanged["ticket"] == 4 and report.created.get("ticket", 0) == 0
 
 
 def test_unreachable_database_and_wrong_schema() -> None:
