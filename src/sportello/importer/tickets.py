@@ -385,12 +385,16 @@ class TicketImport:
             entries.append(entry)
             newest[int(ticket_id)] = int(id_)
         imported.import_history(entries)
-        for ticket_id, history_id in newest.items():
-            ImportedObject.objects.update_or_create(
-                kind="ticket_history_last",
-                source_key=str(ticket_id),
-                defaults={"target_id": history_id},
-            )
+        # Per ticket the newest Znuny history id taken: one row per ticket, not per entry.
+        ImportedObject.objects.bulk_create(
+            [
+                ImportedObject(kind="ticket_history_last", source_key=str(t), target_id=h)
+                for t, h in newest.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["kind", "source_key"],
+            update_fields=["target_id"],
+        )
         ctx.report.count("history", "created", len(entries))
         ctx.report.count("history", "unchanged", len(rows) - len(entries))
 
@@ -487,11 +491,16 @@ class TicketImport:
             if flag:
                 pair = (article_map[int(article_id)], self.agent(user_id))
                 seen.setdefault(pair, {})[flag] = True
-        for (article, agent), flags in seen.items():
-            _flag, made = ArticleFlag.objects.update_or_create(
-                article_id=article, agent_id=agent, defaults=flags
-            )
-            self.ctx.report.count("article_flag", "created" if made else "unchanged")
+        ArticleFlag.objects.bulk_create(
+            [
+                ArticleFlag(article_id=article, agent_id=agent, **flags)
+                for (article, agent), flags in seen.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["agent", "article"],
+            update_fields=["seen", "marked"],
+        )
+        self.ctx.report.count("article_flag", "created", len(seen))
 
     # -- after the tickets -----------------------------------------------------------
 
