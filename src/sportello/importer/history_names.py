@@ -34,6 +34,9 @@ KNOWN: dict[str, tuple[str, int | None, int | None]] = {
 }
 
 
+_CODES = frozenset(HistoryType.values)
+
+
 def split_name(name: str) -> list[str]:
     """``%%open%%closed%%`` → ``["open", "closed"]``."""
     parts = name.split("%%")
@@ -50,7 +53,7 @@ def translate(type_name: str, name: str) -> tuple[str, str, str, str]:
     comment. Nothing is dropped: the unparsed name goes into the comment."""
     known = KNOWN.get(type_name)
     if known is None:
-        code = type_name if type_name in HistoryType.values else type_name[:40]
+        code = type_name if type_name in _CODES else type_name[:40]
         return code, "", "", name
     code, old_index, new_index = known
     parts = split_name(name)

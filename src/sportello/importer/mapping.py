@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils import timezone
+
+from sportello.core.writes import Insert
 from sportello.importer.models import ImportedObject
+
+# A batch of tickets maps thousands of rows: the insert is compiled once (core.writes).
+_INSERT = Insert(ImportedObject)
 
 
 class Mapping:
@@ -39,7 +45,8 @@ class Mapping:
         return dict(rows.values_list("source_key", "target_id"))
 
     def put_many(self, kind: str, pairs: Iterable[tuple[object, int]]) -> None:
-        ImportedObject.objects.bulk_create(
-            [ImportedObject(kind=kind, source_key=str(key), target_id=t) for key, t in pairs],
-            batch_size=2000,
+        """New rows of a batch (the caller knows they are new)."""
+        now = timezone.now()
+        _INSERT.save_many(
+            [ImportedObject(None, kind, str(key), target, now) for key, target in pairs]
         )

@@ -18,7 +18,7 @@ from sportello.importer import articles as contents
 from sportello.importer.context import Context
 from sportello.importer.history_names import translate
 from sportello.importer.models import ImportedObject, ImportStep
-from sportello.search import index
+from sportello.search import pending
 from sportello.tickets import history, numbers
 from sportello.tickets.actions import imported
 from sportello.tickets.models import (
@@ -185,7 +185,8 @@ class TicketImport:
         self.history(by_znuny, tickets, article_map)
         self.dynamic_values(by_znuny, article_map, replace=[known[k] for k in known])
         self.watchers_and_flags(by_znuny, article_map)
-        index.index_tickets(by_znuny.values())
+        # Indexed by the search job after commit, as after any article.
+        pending.mark_many(sorted(by_znuny.values()))
 
     def ticket_values(self, row: tuple[Any, ...]) -> dict[str, Any] | None:
         (

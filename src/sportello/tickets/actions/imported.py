@@ -18,7 +18,7 @@ from django.db import transaction
 
 from sportello.core.writes import Insert
 from sportello.tickets import history
-from sportello.tickets.articles import AttachmentInput, store_attachment
+from sportello.tickets.articles import AttachmentInput, store_attachments
 from sportello.tickets.models import Article, DynamicFieldValue, History, Ticket, TicketLink
 
 _TICKETS = Insert(Ticket)
@@ -97,9 +97,7 @@ def import_articles(items: Sequence[ImportedArticle], *, keep_files: bool = True
                     article.raw_source.save(name, ContentFile(raw), save=False)
         _ARTICLES.save_many([item.article for item in items])
         if keep_files:
-            for item in items:
-                for attachment in item.attachments:
-                    store_attachment(item.article, attachment)
+            store_attachments([(i.article, a) for i in items for a in i.attachments])
 
 
 def import_history(rows: Sequence[History]) -> None:
