@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "sportello.portal",
     "sportello.api",
     "sportello.web",
+    "sportello.importer",
     "sportello.accounts.admin_site.SportelloAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -171,6 +172,8 @@ AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # Hashes carried over by the Znuny import; upgraded to the first one at login.
+    "sportello.accounts.hashers.ZnunyPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -45,12 +45,14 @@ _REFERENCED = Statement(
 
 @lru_cache(maxsize=8)
 def _subject_pattern(hook: str) -> re.Pattern[str]:
-    return re.compile(re.escape(hook) + r"\s*:?\s*(\d{10,40})", re.IGNORECASE)
+    return re.compile(re.escape(hook) + r"\s*:?\s*(\d{6,40})", re.IGNORECASE)
 
 
 def numbers_in_subject(subject: str) -> list[str]:
     found = _subject_pattern(settings.SPORTELLO_TICKET_HOOK).findall(subject)
-    return [number for number in found if is_valid_number(number)]
+    # Numbers with the check digit first; then those of OTRS's other generators
+    # (AutoIncrement, kept by an import from Znuny), which only an exact match finds.
+    return sorted(dict.fromkeys(found), key=lambda number: not is_valid_number(number))
 
 
 def _by_subject(subject: str) -> Ticket | None:

@@ -37,6 +37,21 @@ def mark(ticket_id: int) -> None:
         )
 
 
+def mark_many(ticket_ids: list[int]) -> None:
+    """``mark`` for a batch of tickets (an import), in the caller's transaction."""
+    if not ticket_ids:
+        return
+    table = connection.ops.quote_name(PendingIndex._meta.db_table)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (ticket_id, version, queued) VALUES (%s, 1, %s)"  # noqa: S608
+            f" ON CONFLICT (ticket_id) DO UPDATE SET version = {table}.version + 1,"
+            " queued = excluded.queued",
+            [(ticket_id, now) for ticket_id in ticket_ids],
+        )
+
+
 _last_wake = -math.inf
 _delayed_until = -math.inf
 

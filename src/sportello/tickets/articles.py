@@ -131,6 +131,19 @@ def store_article(ticket: Ticket, data: ArticleInput, *, number: int, created_by
 
 
 def store_attachment(article: Article, item: AttachmentInput) -> Attachment:
+    attachment = _attachment_file(article, item)
+    _ATTACHMENT_INSERT.save([attachment])
+    return attachment
+
+
+def store_attachments(items: Sequence[tuple[Article, AttachmentInput]]) -> list[Attachment]:
+    """``store_attachment`` for a batch (an import): the files, then one insert."""
+    attachments = [_attachment_file(article, item) for article, item in items]
+    _ATTACHMENT_INSERT.save_many(attachments)
+    return attachments
+
+
+def _attachment_file(article: Article, item: AttachmentInput) -> Attachment:
     content: File[bytes] = (
         ContentFile(item.content) if isinstance(item.content, bytes) else File(item.content)
     )
@@ -144,7 +157,6 @@ def store_attachment(article: Article, item: AttachmentInput) -> Attachment:
     )
     # Stored under a neutral name: the original filename is data, not a path.
     attachment.file.save(f"{article.ticket.number}-{article.number}.bin", content, save=False)
-    _ATTACHMENT_INSERT.save([attachment])
     return attachment
 
 

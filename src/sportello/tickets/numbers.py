@@ -57,3 +57,27 @@ def next_ticket_number(now: datetime | None = None) -> str:
     day = local.strftime("%Y%m%d")
     system_id = str(settings.SPORTELLO_SYSTEM_ID)
     return format_number(day, system_id, _next_counter(system_id, day))
+
+
+def continue_after(numbers: list[str]) -> int:
+    """Raise the daily counters past imported numbers of this system id (DateChecksum
+    form), so that new tickets of those days never take an old number. Returns how many
+    days were raised. Must run inside the transaction that stores those tickets."""
+    system_id = str(settings.SPORTELLO_SYSTEM_ID)
+    highest: dict[str, int] = {}
+    for number in numbers:
+        if not is_valid_number(number) or number[8 : 8 + len(system_id)] != system_id:
+            continue
+        day, counter = number[:8], int(number[8 + len(system_id) : -1])
+        highest[day] = max(highest.get(day, 0), counter)
+    table = TicketCounter._meta.db_table
+    with connection.cursor() as cursor:
+        for day, value in highest.items():
+            cursor.execute(
+                f"INSERT INTO {table} (system_id, day, value) VALUES (%s, %s, %s) "  # noqa: S608
+                f"ON CONFLICT (system_id, day) DO UPDATE SET value = "
+                f"CASE WHEN {table}.value < excluded.value THEN excluded.value "
+                f"ELSE {table}.value END",
+                [system_id, day, value],
+            )
+    return len(highest)

@@ -7,6 +7,7 @@ it already has changes nothing: no history row, no event. The functions live in 
 by topic and are used as ``from sportello.tickets import actions; actions.move(...)``.
 """
 
+from sportello.tickets.actions import imported
 from sportello.tickets.actions._base import holding
 from sportello.tickets.actions.attributes import (
     move,
@@ -68,6 +69,7 @@ __all__ = [
     "customer_follow_up",
     "editing",
     "holding",
+    "imported",
     "link",
     "lock",
     "lock_for_dialog",
