@@ -29,7 +29,7 @@ DOMAIN = (
     "kb",
     "reports",
 )
-INTERFACES = ("web", "portal", "api")
+INTERFACES = ("web", "portal", "api", "ops")
 
 
 def _module_name(path: Path) -> str:

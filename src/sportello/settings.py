@@ -80,6 +80,10 @@ if SECURE_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SPORTELLO_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SPORTELLO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SPORTELLO_HSTS_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("SPORTELLO_HSTS_PRELOAD")
+    # Probes and scrapers may ask over plain HTTP on the private side of the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 INSTALLED_APPS = [
     "sportello.core",
@@ -94,6 +98,7 @@ INSTALLED_APPS = [
     "sportello.portal",
     "sportello.api",
     "sportello.web",
+    "sportello.ops",
     "sportello.accounts.admin_site.SportelloAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -107,6 +112,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -114,11 +120,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sportello.ops.logs.RequestContextMiddleware",
     "sportello.web.middleware.AgentPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "sportello.urls"
@@ -373,10 +381,23 @@ SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR = os.environ.get("SPORTELLO_CUSTOMER_LDAP_C
 SPORTELLO_SEARCH_CONFIG = os.environ.get("SPORTELLO_SEARCH_CONFIG", "simple")
 SPORTELLO_ARCHIVE_AFTER_DAYS = int(os.environ.get("SPORTELLO_ARCHIVE_AFTER_DAYS", "183"))
 
+# Operators: /metrics for a full administrator's login or this bearer token, and only
+# from these networks when listed (comma-separated addresses or CIDR networks).
+SPORTELLO_METRICS_TOKEN = os.environ.get("SPORTELLO_METRICS_TOKEN", "")
+SPORTELLO_OPERATOR_ALLOWED_IPS = env_list("SPORTELLO_OPERATOR_ALLOWED_IPS")
+
+# Logs: plain text, or one JSON object per line (SPORTELLO_LOG_FORMAT=json) with the
+# request id, agent id and ticket number (sportello.ops.logs).
+SPORTELLO_LOG_FORMAT = os.environ.get("SPORTELLO_LOG_FORMAT", "text")
+_console: dict[str, Any] = {"class": "logging.StreamHandler"}
+if SPORTELLO_LOG_FORMAT == "json":
+    _console.update(formatter="json", filters=["context"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "sportello.ops.logs.JsonFormatter"}},
+    "filters": {"context": {"()": "sportello.ops.logs.ContextFilter"}},
+    "handlers": {"console": _console},
     "root": {"handlers": ["console"], "level": os.environ.get("SPORTELLO_LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}},
 }
