@@ -83,7 +83,7 @@ def _sha256(path: Path) -> str:
 def _file_columns() -> list[tuple[str, str]]:
     """(table, column) of every FileField: what names stored files."""
     return [
-        (model._meta.db_table, field.column)
+        (model._meta.db_table, str(field.column))
         for model in apps.get_models()
         for field in model._meta.concrete_fields
         if isinstance(field, models.FileField)
