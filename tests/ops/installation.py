@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 import subprocess
 import sys
 import uuid
@@ -43,6 +44,9 @@ class Installation:
     database_url: str = ""
     database: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # Run every command as this system user (as an MTA's pipe runs it), not as root.
+    user: str | None = None
+    program: list[str] = field(default_factory=lambda: [str(SPORTELLO)])
 
     @classmethod
     def create(cls, home: Path, **extra: str) -> Installation:
@@ -76,16 +80,22 @@ class Installation:
             values["DATABASE_URL"] = self.database_url
         return values
 
+    @property
+    def group(self) -> int | None:
+        return pwd.getpwnam(self.user).pw_gid if self.user else None
+
     def run(
         self, *args: str, stdin: bytes = b"", check: bool = True, timeout: float = 300
     ) -> subprocess.CompletedProcess[bytes]:
         done = subprocess.run(
-            [str(SPORTELLO), *args],
+            [*self.program, *args],
             input=stdin,
             env=self.env(),
             capture_output=True,
             timeout=timeout,
             check=False,
+            user=self.user,
+            group=self.group,
         )
         if check and done.returncode != 0:
             raise AssertionError(
