@@ -169,10 +169,17 @@ def _databases() -> dict[str, Any]:
                 "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=30000;"
             ),
         }
-    return {"default": config}
+    databases = {"default": config}
+    # Stale-tolerant reads (overview counts, statistics): sportello.core.replica.
+    replica = os.environ.get("DATABASE_REPLICA_URL", "")
+    if replica:
+        databases["replica"] = dj_database_url.parse(replica, conn_max_age=config["CONN_MAX_AGE"])
+        databases["replica"]["TEST"] = {"MIRROR": "default"}
+    return databases
 
 
 DATABASES = _databases()
+DATABASE_ROUTERS = ["sportello.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -206,10 +213,39 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = SPORTELLO_HOME / "static"
 MEDIA_ROOT = SPORTELLO_HOME / "media"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+# Stored files (attachments, raw mails): the file system under MEDIA_ROOT, or an
+# S3-compatible object store (django-storages) with SPORTELLO_STORAGE=s3. Both stores are
+# named ("filesystem", "s3" when configured) so `sportello move_files` can move between them.
+SPORTELLO_STORAGE = os.environ.get("SPORTELLO_STORAGE", "filesystem")
+_filesystem = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES: dict[str, Any] = {
+    "default": _filesystem,
+    "filesystem": _filesystem,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+if os.environ.get("SPORTELLO_S3_BUCKET"):
+    STORAGES["s3"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["SPORTELLO_S3_BUCKET"],
+            "endpoint_url": os.environ.get("SPORTELLO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("SPORTELLO_S3_REGION") or None,
+            "access_key": os.environ.get("SPORTELLO_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("SPORTELLO_S3_SECRET_KEY") or None,
+            "location": os.environ.get("SPORTELLO_S3_PREFIX", ""),
+            # Never replace an object: a name is one file for ever, as on the disk.
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+if SPORTELLO_STORAGE not in STORAGES or SPORTELLO_STORAGE == "staticfiles":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SPORTELLO_STORAGE must be filesystem, or s3 with SPORTELLO_S3_BUCKET set."
+    )
+STORAGES["default"] = STORAGES[SPORTELLO_STORAGE]
 if TESTING or DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 

@@ -43,6 +43,8 @@ from django.db import connection, models
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from sportello.ops.files import stored_names
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 CONFIGURATION = (
@@ -189,20 +191,13 @@ def _dump_database(target: Path) -> tuple[dict[str, Any], Snapshot]:
     return {"vendor": "postgresql", "file": path.name}, snapshot
 
 
-def _stored_names(folder: str = "") -> Iterator[str]:
-    directories, files = default_storage.listdir(folder)
-    for name in files:
-        yield f"{folder}/{name}" if folder else name
-    for directory in directories:
-        yield from _stored_names(f"{folder}/{directory}" if folder else directory)
+def _stored_names() -> Iterator[str]:
+    return stored_names(default_storage)
 
 
 def _copy_files(target: Path) -> dict[str, dict[str, Any]]:
     entries: dict[str, dict[str, Any]] = {}
-    try:
-        names = sorted(_stored_names())
-    except FileNotFoundError:
-        names = []  # a new installation has stored nothing yet
+    names = sorted(_stored_names())
     for name in names:
         relative = Path("files") / name
         destination = target / relative
@@ -422,11 +417,8 @@ def restore(source: Path) -> dict[str, Any]:
             "the database is not empty: restore into a new, empty database "
             "(do not run migrate first)"
         )
-    try:
-        if any(_stored_names()):
-            raise BackupError("the file store is not empty: restore into an empty one")
-    except FileNotFoundError:
-        pass
+    if any(_stored_names()):
+        raise BackupError("the file store is not empty: restore into an empty one")
     _restore_database(source, manifest)
     _restore_files(source, manifest)
     verify_installation(manifest)
