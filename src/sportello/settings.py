@@ -276,10 +276,13 @@ CACHES: dict[str, Any] = {
         "LOCATION": str(SPORTELLO_HOME / "cache"),
     }
 }
+# The name of this installation's keys in a shared Redis (job queue and cache).
+SPORTELLO_REDIS_NAME = os.environ.get("SPORTELLO_REDIS_NAME", "sportello")
 if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        "KEY_PREFIX": SPORTELLO_REDIS_NAME,
     }
 if TESTING:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -287,7 +290,7 @@ HUEY: dict[str, Any]
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "sportello",
+        "name": SPORTELLO_REDIS_NAME,
         "url": REDIS_URL,
         "immediate": False,
     }
