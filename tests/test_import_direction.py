@@ -29,7 +29,7 @@ DOMAIN = (
     "kb",
     "reports",
 )
-INTERFACES = ("web", "portal", "api", "importer")
+INTERFACES = ("web", "portal", "api", "importer", "ops")
 
 
 def _module_name(path: Path) -> str:

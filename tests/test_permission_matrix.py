@@ -64,7 +64,8 @@ def _dialog(name: str, article: bool = False) -> Kwargs:
 @dataclass(frozen=True)
 class Rule:
     # "public": anyone; "agent": any agent, no ticket involved; "ro" / "note" / "rw": the
-    # permission on the ticket's queue the URL needs.
+    # permission on the ticket's queue the URL needs; "operator": a full administrator or
+    # the metrics token (sportello.ops.access), refused to every other agent with 403.
     need: str
     kwargs: Kwargs = lambda w: {}
     method: str = "get"
@@ -75,6 +76,9 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
+    "ops:healthz": Rule("public"),
+    "ops:readyz": Rule("public"),
+    "ops:metrics": Rule("operator"),
     "web:home": Rule("agent", lists_ticket=True),
     "web:login": Rule("public"),
     "web:logout": Rule("public", method="post"),
@@ -250,6 +254,8 @@ def _world(queue: Queue, level: str) -> World:
 
 
 def _allowed(need: str, level: str) -> bool:
+    if need == "operator":
+        return False
     if need in ("public", "agent"):
         return True
     order = {"none": 0, "ro": 1, "note": 2, "rw": 3}
@@ -271,6 +277,8 @@ def test_access(name: str, level: str, matrix_queue: Queue) -> None:
     response = client.post(url, rule.data(world)) if rule.method == "post" else client.get(url)
     if _allowed(rule.need, level):
         assert response.status_code < 400, (name, level, response.status_code)
+    elif rule.need == "operator":
+        assert response.status_code == 403, (name, level, response.status_code)
     elif level == "none":
         # Without ro the ticket does not exist for the agent.
         assert response.status_code == 404, (name, level, response.status_code)
@@ -320,6 +328,9 @@ def test_logged_out_visitors_reach_only_the_login() -> None:
             continue
         url = reverse(name, kwargs=_placeholder_kwargs(name))
         response = client.post(url) if rule.method == "post" else client.get(url)
+        if rule.need == "operator":
+            assert response.status_code == 403, (name, response.status_code)
+            continue
         assert response.status_code == 302, (name, response.status_code)
         assert "/login/" in response["Location"], (name, response["Location"])
 
@@ -479,3 +490,44 @@ def test_api_without_token_or_with_a_read_token_for_writes(route: str, matrix_qu
         refused = _api_call(route, world, secret)
         assert refused.status_code == 403, (route, refused.status_code)
         assert refused.json()["error"]["code"] == "scope"
+
+
+# -- the operator's endpoints (sportello.ops.access) -------------------------------------
+
+
+@pytest.mark.django_db
+def test_metrics_for_a_full_administrator_or_the_token_only(settings: Any) -> None:
+    settings.SPORTELLO_METRICS_TOKEN = "scrape-secret-0123456789"
+    url = reverse("ops:metrics")
+    admin = User.objects.create_superuser("ops-admin", "ops@example.org", "x" * 12)
+    client = Client()
+    client.force_login(admin)
+    assert client.get(url).status_code == 200
+    anonymous = Client()
+    assert anonymous.get(url).status_code == 403
+    assert anonymous.get(url, HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
+    assert (
+        anonymous.get(url, HTTP_AUTHORIZATION="Basic scrape-secret-0123456789").status_code == 403
+    )
+    allowed = anonymous.get(url, HTTP_AUTHORIZATION="Bearer scrape-secret-0123456789")
+    assert allowed.status_code == 200
+    assert b"sportello_outbox_depth" in allowed.content
+    # Without a configured token no bearer value opens it.
+    settings.SPORTELLO_METRICS_TOKEN = ""
+    assert anonymous.get(url, HTTP_AUTHORIZATION="Bearer ").status_code == 403
+
+
+@pytest.mark.django_db
+def test_operator_address_allow_list(settings: Any) -> None:
+    settings.SPORTELLO_METRICS_TOKEN = "scrape-secret-0123456789"
+    settings.SPORTELLO_OPERATOR_ALLOWED_IPS = ["10.1.0.0/16", "127.0.0.2"]
+    url = reverse("ops:metrics")
+    auth = {"HTTP_AUTHORIZATION": "Bearer scrape-secret-0123456789"}
+    client = Client()
+    assert client.get(url, REMOTE_ADDR="10.1.2.3", **auth).status_code == 200
+    assert client.get(url, REMOTE_ADDR="127.0.0.2", **auth).status_code == 200
+    assert client.get(url, REMOTE_ADDR="10.2.0.1", **auth).status_code == 403
+    assert client.get(url, REMOTE_ADDR="not-an-address", **auth).status_code == 403
+    admin = User.objects.create_superuser("ops-admin", "ops@example.org", "x" * 12)
+    client.force_login(admin)
+    assert client.get(url, REMOTE_ADDR="192.0.2.1").status_code == 403

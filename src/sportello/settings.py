@@ -80,6 +80,10 @@ if SECURE_TLS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SPORTELLO_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = int(os.environ.get("SPORTELLO_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SPORTELLO_HSTS_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("SPORTELLO_HSTS_PRELOAD")
+    # Probes and scrapers may ask over plain HTTP on the private side of the proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 INSTALLED_APPS = [
     "sportello.core",
@@ -95,6 +99,7 @@ INSTALLED_APPS = [
     "sportello.api",
     "sportello.web",
     "sportello.importer",
+    "sportello.ops",
     "sportello.accounts.admin_site.SportelloAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -108,6 +113,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,11 +121,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sportello.ops.logs.RequestContextMiddleware",
     "sportello.web.middleware.AgentPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "sportello.urls"
@@ -162,10 +170,17 @@ def _databases() -> dict[str, Any]:
                 "PRAGMA foreign_keys=ON;PRAGMA busy_timeout=30000;"
             ),
         }
-    return {"default": config}
+    databases = {"default": config}
+    # Stale-tolerant reads (overview counts, statistics): sportello.core.replica.
+    replica = os.environ.get("DATABASE_REPLICA_URL", "")
+    if replica:
+        databases["replica"] = dj_database_url.parse(replica, conn_max_age=config["CONN_MAX_AGE"])
+        databases["replica"]["TEST"] = {"MIRROR": "default"}
+    return databases
 
 
 DATABASES = _databases()
+DATABASE_ROUTERS = ["sportello.core.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -201,10 +216,39 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = SPORTELLO_HOME / "static"
 MEDIA_ROOT = SPORTELLO_HOME / "media"
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+# Stored files (attachments, raw mails): the file system under MEDIA_ROOT, or an
+# S3-compatible object store (django-storages) with SPORTELLO_STORAGE=s3. Both stores are
+# named ("filesystem", "s3" when configured) so `sportello move_files` can move between them.
+SPORTELLO_STORAGE = os.environ.get("SPORTELLO_STORAGE", "filesystem")
+_filesystem = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES: dict[str, Any] = {
+    "default": _filesystem,
+    "filesystem": _filesystem,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+if os.environ.get("SPORTELLO_S3_BUCKET"):
+    STORAGES["s3"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["SPORTELLO_S3_BUCKET"],
+            "endpoint_url": os.environ.get("SPORTELLO_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("SPORTELLO_S3_REGION") or None,
+            "access_key": os.environ.get("SPORTELLO_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("SPORTELLO_S3_SECRET_KEY") or None,
+            "location": os.environ.get("SPORTELLO_S3_PREFIX", ""),
+            # Never replace an object: a name is one file for ever, as on the disk.
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+        },
+    }
+if SPORTELLO_STORAGE not in STORAGES or SPORTELLO_STORAGE == "staticfiles":
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SPORTELLO_STORAGE must be filesystem, or s3 with SPORTELLO_S3_BUCKET set."
+    )
+STORAGES["default"] = STORAGES[SPORTELLO_STORAGE]
 if TESTING or DEBUG:
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
@@ -235,10 +279,13 @@ CACHES: dict[str, Any] = {
         "LOCATION": str(SPORTELLO_HOME / "cache"),
     }
 }
+# The name of this installation's keys in a shared Redis (job queue and cache).
+SPORTELLO_REDIS_NAME = os.environ.get("SPORTELLO_REDIS_NAME", "sportello")
 if REDIS_URL:
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
+        "KEY_PREFIX": SPORTELLO_REDIS_NAME,
     }
 if TESTING:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -246,7 +293,7 @@ HUEY: dict[str, Any]
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",
-        "name": "sportello",
+        "name": SPORTELLO_REDIS_NAME,
         "url": REDIS_URL,
         "immediate": False,
     }
@@ -376,10 +423,23 @@ SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR = os.environ.get("SPORTELLO_CUSTOMER_LDAP_C
 SPORTELLO_SEARCH_CONFIG = os.environ.get("SPORTELLO_SEARCH_CONFIG", "simple")
 SPORTELLO_ARCHIVE_AFTER_DAYS = int(os.environ.get("SPORTELLO_ARCHIVE_AFTER_DAYS", "183"))
 
+# Operators: /metrics for a full administrator's login or this bearer token, and only
+# from these networks when listed (comma-separated addresses or CIDR networks).
+SPORTELLO_METRICS_TOKEN = os.environ.get("SPORTELLO_METRICS_TOKEN", "")
+SPORTELLO_OPERATOR_ALLOWED_IPS = env_list("SPORTELLO_OPERATOR_ALLOWED_IPS")
+
+# Logs: plain text, or one JSON object per line (SPORTELLO_LOG_FORMAT=json) with the
+# request id, agent id and ticket number (sportello.ops.logs).
+SPORTELLO_LOG_FORMAT = os.environ.get("SPORTELLO_LOG_FORMAT", "text")
+_console: dict[str, Any] = {"class": "logging.StreamHandler"}
+if SPORTELLO_LOG_FORMAT == "json":
+    _console.update(formatter="json", filters=["context"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "sportello.ops.logs.JsonFormatter"}},
+    "filters": {"context": {"()": "sportello.ops.logs.ContextFilter"}},
+    "handlers": {"console": _console},
     "root": {"handlers": ["console"], "level": os.environ.get("SPORTELLO_LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}},
 }

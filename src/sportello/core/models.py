@@ -18,3 +18,21 @@ class ConfigVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class PeriodicRun(models.Model):
+    """A periodic job claimed for one period (its minute): with several job consumers (or
+    cron on several hosts) each job still runs once per period. The unique row decides."""
+
+    name = models.CharField(_("job"), max_length=100)
+    period = models.DateTimeField(_("period"))
+    started = models.DateTimeField(_("started"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("periodic job run")
+        verbose_name_plural = _("periodic job runs")
+        constraints = [models.UniqueConstraint(fields=["name", "period"], name="periodic_run_once")]
+        indexes = [models.Index(fields=["period"], name="periodic_run_period")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.period:%Y-%m-%d %H:%M}"

@@ -10,5 +10,6 @@ from sportello.core import scheduler
 
 @db_periodic_task(crontab(minute="*"))
 def run_periodic_jobs() -> dict[str, int]:
-    """Every minute: every registered job whose schedule matches."""
-    return scheduler.run()
+    """Every minute: every registered job whose schedule matches, once per minute however
+    many consumers run this."""
+    return scheduler.run(claim_period=True)

@@ -28,7 +28,8 @@ LEAN_APPS = {
     )
 }
 # csp: system checks only; ninja: the API docs' static files (its import pulls in pydantic)
-SKIPPED_APPS = frozenset({"huey.contrib.djhuey", "csp", "ninja"})
+# sportello.ops: the metrics registry and the probes
+SKIPPED_APPS = frozenset({"huey.contrib.djhuey", "csp", "ninja", "sportello.ops"})
 # Options that only the management command understands (bulk imports, the spool, Django's
 # own): with any of them the full command runs.
 OTHER_OPTIONS = (

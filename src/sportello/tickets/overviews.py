@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
 from sportello.core import cache as configuration_cache
+from sportello.core import replica
 from sportello.core.statements import TIME, Statement, Variant
 from sportello.tickets import tallies
 from sportello.tickets.history_types import HistoryType
@@ -441,8 +442,10 @@ def news_ticket_ids(user: User, ticket_ids: list[int]) -> set[int]:
 
 
 def queue_state_counts(user: User) -> dict[int, dict[int, int]]:
-    """{queue id: {state id: open tickets}}, from the tallies."""
-    return tallies.per_queue_and_state(open_tallies(user))
+    """{queue id: {state id: open tickets}}, from the tallies (a replica may answer)."""
+    permissions.grants(user)  # from the primary: see core.replica
+    with replica.stale_ok():
+        return tallies.per_queue_and_state(open_tallies(user))
 
 
 @dataclass(frozen=True)
@@ -478,6 +481,12 @@ def per_day(user: User, *, days: int = 7, now: datetime | None = None) -> list[D
     index with a filtered count per day (no per-row date function: SQLite's runs in
     Python)."""
     now = now or timezone.now()
+    permissions.grants(user)  # from the primary: see core.replica
+    with replica.stale_ok():
+        return _per_day(user, days, now)
+
+
+def _per_day(user: User, days: int, now: datetime) -> list[DayFigures]:
     today = timezone.localdate(now)
     first = today - timedelta(days=days - 1)
     tz = timezone.get_current_timezone()

@@ -38,7 +38,9 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"unknown job: {', '.join(unknown)}")
         while True:
-            results = scheduler.run(timezone.now(), names=names, force=options["all"])
+            results = scheduler.run(
+                timezone.now(), names=names, force=options["all"], claim_period=not options["all"]
+            )
             for name, count in results.items():
                 self.stdout.write(f"{name}: {count}")
             if options["once"]:
