@@ -34,6 +34,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_json(name: str, default: str) -> Any:
+    try:
+        return json.loads(os.environ.get(name, default))
+    except ValueError as error:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 SPORTELLO_HOME = Path(os.environ.get("SPORTELLO_HOME", "var")).resolve()
 DEMO = env_bool("SPORTELLO_DEMO")
@@ -177,6 +186,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Local passwords first (the break-glass admin works while a directory is down), then the
+# agents' LDAP directories (sportello.accounts.ldap; none unless SPORTELLO_AGENT_LDAP).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "sportello.accounts.ldap.AgentLDAPBackend",
 ]
 # Requests per API token (per agent for session calls), in ninja's rate notation.
 SPORTELLO_API_RATE = os.environ.get("SPORTELLO_API_RATE", "600/m")
@@ -366,6 +381,12 @@ SPORTELLO_CUSTOMER_LDAP_USER_ATTR_MAP = json.loads(
 )
 # An LDAP attribute holding the customer ID of the user's company (empty: none).
 SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR = os.environ.get("SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR", "")
+
+# Agents from LDAP: a JSON list of directories tried in order (keys in
+# sportello.accounts.ldap). Directory groups (and OIDC/SAML group values) to roles and
+# grants: a JSON object (sportello.accounts.role_mapping).
+SPORTELLO_AGENT_LDAP: list[dict[str, Any]] = env_json("SPORTELLO_AGENT_LDAP", "[]")
+SPORTELLO_SSO_GROUP_MAP: dict[str, Any] = env_json("SPORTELLO_SSO_GROUP_MAP", "{}")
 
 # Search: PostgreSQL text search configuration (german, italian, english or simple:
 # simple does no stemming and finds the same tickets as SQLite's FTS5); closed tickets
