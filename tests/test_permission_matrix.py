@@ -77,6 +77,9 @@ class Rule:
 RULES: dict[str, Rule] = {
     "web:home": Rule("agent", lists_ticket=True),
     "web:login": Rule("public"),
+    # Single sign-on (tests/sso): off here, so both lead back to the log-in page.
+    "web:oidc-begin": Rule("public"),
+    "web:oidc-callback": Rule("public"),
     "web:logout": Rule("public", method="post"),
     "web:password-change": Rule("agent"),
     "web:new-phone-ticket": Rule("agent"),

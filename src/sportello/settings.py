@@ -387,6 +387,11 @@ SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR = os.environ.get("SPORTELLO_CUSTOMER_LDAP_C
 # grants: a JSON object (sportello.accounts.role_mapping).
 SPORTELLO_AGENT_LDAP: list[dict[str, Any]] = env_json("SPORTELLO_AGENT_LDAP", "[]")
 SPORTELLO_SSO_GROUP_MAP: dict[str, Any] = env_json("SPORTELLO_SSO_GROUP_MAP", "{}")
+# OpenID Connect for agents and, separately, for portal customers (sportello.core.oidc):
+# {"discovery_url", "client_id", "client_secret", "scope", "claims", "label",
+#  "create_agents" / "create_customers"}; empty: off.
+SPORTELLO_AGENT_OIDC: dict[str, Any] = env_json("SPORTELLO_AGENT_OIDC", "{}")
+SPORTELLO_CUSTOMER_OIDC: dict[str, Any] = env_json("SPORTELLO_CUSTOMER_OIDC", "{}")
 
 # Search: PostgreSQL text search configuration (german, italian, english or simple:
 # simple does no stemming and finds the same tickets as SQLite's FTS5); closed tickets

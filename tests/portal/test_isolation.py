@@ -138,6 +138,9 @@ NO_ID_PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
     "forms": ("get", "/portal/forms/", {}),
     "form": ("get", "/portal/forms/printing/", {}),
     "form-embed": ("get", "/portal/forms/printing/embed/", {}),
+    # Single sign-on is off here (tests/sso): both lead to the log-in page.
+    "oidc-begin": ("get", "/portal/login/oidc/", {}),
+    "oidc-callback": ("get", "/portal/login/oidc/callback/?state=x&code=y", {}),
 }
 
 
@@ -196,6 +199,8 @@ RULES: dict[str, Probe] = {
     "forms": no_ticket_data("forms"),
     "form": no_ticket_data("form"),
     "form-embed": no_ticket_data("form-embed"),
+    "oidc-begin": no_ticket_data("oidc-begin"),
+    "oidc-callback": no_ticket_data("oidc-callback"),
 }
 
 

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from sportello.portal.views import auth, forms, requests
+from sportello.portal.views import auth, forms, requests, sso
 
 app_name = "portal"
 
 urlpatterns = [
     path("", requests.my_requests, name="my-requests"),
     path("login/", auth.login, name="login"),
+    path("login/oidc/", sso.oidc_begin, name="oidc-begin"),
+    path("login/oidc/callback/", sso.oidc_callback, name="oidc-callback"),
     path("logout/", auth.logout, name="logout"),
     path("language/", auth.language, name="language"),
     path("login/link/", auth.link_request, name="link-request"),

@@ -10,6 +10,7 @@ from sportello.web.views import (
     overviews,
     preferences,
     printing,
+    sso,
     zoom,
 )
 
@@ -32,6 +33,8 @@ urlpatterns = [
     path("overview/<str:name>/", overviews.overview, name="overview"),
     path("tickets/bulk/", overviews.bulk_action, name="bulk"),
     path("login/", auth.LoginView.as_view(), name="login"),
+    path("login/oidc/", sso.oidc_begin, name="oidc-begin"),
+    path("login/oidc/callback/", sso.oidc_callback, name="oidc-callback"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("tickets/new/phone/", create.new_phone_ticket, name="new-phone-ticket"),

@@ -17,7 +17,8 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 
@@ -57,9 +58,30 @@ def clear_failures(request: HttpRequest, username: str) -> None:
     cache.delete(_keys(request, username)[0])
 
 
+def sign_on_methods(next_url: str) -> list[dict[str, str]]:
+    """The single sign-on buttons of the log-in page, as configured."""
+    methods = []
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    config = settings.SPORTELLO_AGENT_OIDC
+    if config:
+        provider = config.get("label") or _("your university account")
+        methods.append(
+            {
+                "url": reverse("web:oidc-begin") + query,
+                "label": _("Log in with %(provider)s") % {"provider": provider},
+            }
+        )
+    return methods
+
+
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_methods"] = sign_on_methods(context.get("next") or "")
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")

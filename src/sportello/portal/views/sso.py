@@ -1,0 +1,70 @@
+"""Customer single sign-on through OpenID Connect for the portal: the same protocol code
+as the agents' (``core.oidc``), its own configuration; the record from ``customers.sso``."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from sportello.core import oidc
+from sportello.core.signon import SignOnRefused, safe_next
+from sportello.customers import sso
+from sportello.portal import auth
+from sportello.portal.views.common import error_page
+
+log = logging.getLogger(__name__)
+NEXT_KEY = "_portal_sso_next"
+
+
+def refused(request: HttpRequest, method: str, reason: str) -> HttpResponse:
+    log.warning(
+        "customer sign-on refused (%s) from %s: %s", method, auth.client_ip(request), reason
+    )
+    message = _(
+        "The answer of the identity provider was not accepted. Please try again, or log in "
+        "another way."
+    )
+    return error_page(request, message, 403)
+
+
+def next_url(request: HttpRequest) -> str:
+    root = reverse("portal:my-requests")
+    return safe_next(request, request.GET.get("next", ""), root=root, default=root)
+
+
+@never_cache
+@require_GET
+def oidc_begin(request: HttpRequest) -> HttpResponse:
+    config = settings.SPORTELLO_CUSTOMER_OIDC
+    if not config:  # not configured: the log-in page shows the methods there are
+        return redirect("portal:login")
+    request.session[NEXT_KEY] = next_url(request)
+    callback = request.build_absolute_uri(reverse("portal:oidc-callback"))
+    try:
+        return oidc.begin(request, "customer", config, callback)
+    except SignOnRefused as error:
+        return refused(request, "oidc", error.reason)
+
+
+@never_cache
+@require_GET
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    config = settings.SPORTELLO_CUSTOMER_OIDC
+    if not config:
+        return redirect("portal:login")
+    try:
+        identity = oidc.mapped(oidc.complete(request, "customer", config), config)
+        customer = sso.customer_for(identity, create=bool(config.get("create_customers")))
+    except SignOnRefused as error:
+        return refused(request, "oidc", error.reason)
+    wanted = request.session.get(NEXT_KEY) or reverse("portal:my-requests")
+    auth.login(request, customer)  # a new session id (no fixation)
+    log.info("customer %s signed on (oidc)", customer.login)
+    return HttpResponseRedirect(wanted)
