@@ -392,6 +392,11 @@ SPORTELLO_SSO_GROUP_MAP: dict[str, Any] = env_json("SPORTELLO_SSO_GROUP_MAP", "{
 #  "create_agents" / "create_customers"}; empty: off.
 SPORTELLO_AGENT_OIDC: dict[str, Any] = env_json("SPORTELLO_AGENT_OIDC", "{}")
 SPORTELLO_CUSTOMER_OIDC: dict[str, Any] = env_json("SPORTELLO_CUSTOMER_OIDC", "{}")
+# SAML 2.0 (Shibboleth: DFN-AAI, IDEM) for agents and for customers (sportello.core.saml):
+# {"idp_metadata_file" or "idp_metadata_url", "idp_metadata_cert", "idp_entity_id",
+#  "key_file", "cert_file", "attributes", "label", "create_agents" / "create_customers"}.
+SPORTELLO_AGENT_SAML: dict[str, Any] = env_json("SPORTELLO_AGENT_SAML", "{}")
+SPORTELLO_CUSTOMER_SAML: dict[str, Any] = env_json("SPORTELLO_CUSTOMER_SAML", "{}")
 
 # Search: PostgreSQL text search configuration (german, italian, english or simple:
 # simple does no stemming and finds the same tickets as SQLite's FTS5); closed tickets

@@ -78,17 +78,23 @@ def require_slapd() -> tuple[str, str]:
     pytest.skip(message)
 
 
-def _write_certificate(root: Path) -> Path:
-    """A self-signed certificate for 127.0.0.1; returns the file clients trust."""
+def _write_certificate(root: Path, *, rsa: bool = False) -> Path:
+    """A self-signed certificate for 127.0.0.1 (EC, or RSA for XML signatures) as
+    ``server.crt`` beside its key ``server.key``; returns the file clients trust."""
     from datetime import UTC, datetime, timedelta
     from ipaddress import IPv4Address
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import rsa as rsa_keys
     from cryptography.x509.oid import NameOID
 
-    key = ec.generate_private_key(ec.SECP256R1())
+    key: ec.EllipticCurvePrivateKey | rsa_keys.RSAPrivateKey = (
+        rsa_keys.generate_private_key(65537, 2048)
+        if rsa
+        else ec.generate_private_key(ec.SECP256R1())
+    )
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.now(UTC)
     certificate = (

@@ -37,15 +37,18 @@ def _sign_on_methods(next_url: str) -> list[dict[str, str]]:
     """The single sign-on buttons of the log-in page, as configured."""
     methods = []
     query = f"?{urlencode({'next': next_url})}"
-    config = settings.SPORTELLO_CUSTOMER_OIDC
-    if config:
-        provider = config.get("label") or _("your university account")
-        methods.append(
-            {
-                "url": reverse("portal:oidc-begin") + query,
-                "label": _("Log in with %(provider)s") % {"provider": provider},
-            }
-        )
+    for config, url in (
+        (settings.SPORTELLO_CUSTOMER_SAML, "portal:saml-begin"),
+        (settings.SPORTELLO_CUSTOMER_OIDC, "portal:oidc-begin"),
+    ):
+        if config:
+            provider = config.get("label") or _("your university account")
+            methods.append(
+                {
+                    "url": reverse(url) + query,
+                    "label": _("Log in with %(provider)s") % {"provider": provider},
+                }
+            )
     return methods
 
 

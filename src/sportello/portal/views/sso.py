@@ -1,5 +1,6 @@
-"""Customer single sign-on through OpenID Connect for the portal: the same protocol code
-as the agents' (``core.oidc``), its own configuration; the record from ``customers.sso``."""
+"""Customer single sign-on through OpenID Connect and SAML for the portal: the same
+protocol code as the agents' (``core.oidc``, ``core.saml``), its own configuration; the
+record from ``customers.sso``."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from sportello.core import oidc
+from sportello.core import oidc, saml
 from sportello.core.signon import SignOnRefused, safe_next
 from sportello.customers import sso
 from sportello.portal import auth
@@ -67,4 +69,58 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     wanted = request.session.get(NEXT_KEY) or reverse("portal:my-requests")
     auth.login(request, customer)  # a new session id (no fixation)
     log.info("customer %s signed on (oidc)", customer.login)
+    return HttpResponseRedirect(wanted)
+
+
+def _saml_sp(request: HttpRequest) -> saml.SPConfig:
+    return saml.sp_config(
+        settings.SPORTELLO_CUSTOMER_SAML,
+        metadata_url=request.build_absolute_uri(reverse("portal:saml-metadata")),
+        acs_url=request.build_absolute_uri(reverse("portal:saml-acs")),
+    )
+
+
+@require_GET
+def saml_metadata(request: HttpRequest) -> HttpResponse:
+    if not settings.SPORTELLO_CUSTOMER_SAML:
+        return redirect("portal:login")
+    return HttpResponse(saml.metadata_xml(_saml_sp(request)), content_type="application/xml")
+
+
+@never_cache
+@require_GET
+def saml_begin(request: HttpRequest) -> HttpResponse:
+    config = settings.SPORTELLO_CUSTOMER_SAML
+    if not config:
+        return redirect("portal:login")
+    try:
+        location = saml.begin(
+            _saml_sp(request), config, scope="customer", next_url=next_url(request)
+        )
+    except SignOnRefused as error:
+        return refused(request, "saml", error.reason)
+    return HttpResponseRedirect(location)
+
+
+@never_cache
+@csrf_exempt  # posted by the IdP's page; the signed response and RelayState protect it
+@require_POST
+def saml_acs(request: HttpRequest) -> HttpResponse:
+    config = settings.SPORTELLO_CUSTOMER_SAML
+    if not config:
+        return redirect("portal:login")
+    try:
+        attributes, wanted = saml.complete(
+            _saml_sp(request),
+            scope="customer",
+            saml_response=request.POST.get("SAMLResponse", ""),
+            relay_state=request.POST.get("RelayState", ""),
+        )
+        customer = sso.customer_for(
+            saml.mapped(attributes, config), create=bool(config.get("create_customers"))
+        )
+    except SignOnRefused as error:
+        return refused(request, "saml", error.reason)
+    auth.login(request, customer)  # a new session id (no fixation)
+    log.info("customer %s signed on (saml)", customer.login)
     return HttpResponseRedirect(wanted)

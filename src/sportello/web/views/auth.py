@@ -62,15 +62,18 @@ def sign_on_methods(next_url: str) -> list[dict[str, str]]:
     """The single sign-on buttons of the log-in page, as configured."""
     methods = []
     query = f"?{urlencode({'next': next_url})}" if next_url else ""
-    config = settings.SPORTELLO_AGENT_OIDC
-    if config:
-        provider = config.get("label") or _("your university account")
-        methods.append(
-            {
-                "url": reverse("web:oidc-begin") + query,
-                "label": _("Log in with %(provider)s") % {"provider": provider},
-            }
-        )
+    for config, url in (
+        (settings.SPORTELLO_AGENT_SAML, "web:saml-begin"),
+        (settings.SPORTELLO_AGENT_OIDC, "web:oidc-begin"),
+    ):
+        if config:
+            provider = config.get("label") or _("your university account")
+            methods.append(
+                {
+                    "url": reverse(url) + query,
+                    "label": _("Log in with %(provider)s") % {"provider": provider},
+                }
+            )
     return methods
 
 

@@ -1,6 +1,6 @@
-"""Agent single sign-on through OpenID Connect: the redirect to the provider and its
-answer. The protocol is ``core.oidc``, the agent ``accounts.sso``; a refusal shows one
-page and writes one log line with the reason."""
+"""Agent single sign-on through OpenID Connect and SAML: the redirect to the provider and
+its answer, and the SAML metadata. The protocols are ``core.oidc`` and ``core.saml``, the
+agent ``accounts.sso``; a refusal shows one page and writes one log line with the reason."""
 
 from __future__ import annotations
 
@@ -8,15 +8,16 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from sportello.accounts import sso
 from sportello.accounts.models import AuthSource
-from sportello.core import oidc
+from sportello.core import oidc, saml
 from sportello.core.signon import SignOnRefused, safe_next
 
 log = logging.getLogger(__name__)
@@ -66,4 +67,58 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     wanted = request.session.get(NEXT_KEY) or reverse("web:home")
     login(request, agent, backend=BACKEND)  # a new session id (no fixation)
     log.info("agent %s signed on (oidc)", agent.username)
+    return redirect(wanted)
+
+
+def _saml_sp(request: HttpRequest) -> saml.SPConfig:
+    return saml.sp_config(
+        settings.SPORTELLO_AGENT_SAML,
+        metadata_url=request.build_absolute_uri(reverse("web:saml-metadata")),
+        acs_url=request.build_absolute_uri(reverse("web:saml-acs")),
+    )
+
+
+@require_GET
+def saml_metadata(request: HttpRequest) -> HttpResponse:
+    if not settings.SPORTELLO_AGENT_SAML:
+        return redirect("web:login")
+    return HttpResponse(saml.metadata_xml(_saml_sp(request)), content_type="application/xml")
+
+
+@never_cache
+@require_GET
+def saml_begin(request: HttpRequest) -> HttpResponse:
+    config = settings.SPORTELLO_AGENT_SAML
+    if not config:
+        return redirect("web:login")
+    try:
+        location = saml.begin(_saml_sp(request), config, scope="agent", next_url=next_url(request))
+    except SignOnRefused as error:
+        return refused(request, "saml", error.reason)
+    return HttpResponseRedirect(location)
+
+
+@never_cache
+@csrf_exempt  # posted by the IdP's page; the signed response and RelayState protect it
+@require_POST
+def saml_acs(request: HttpRequest) -> HttpResponse:
+    config = settings.SPORTELLO_AGENT_SAML
+    if not config:
+        return redirect("web:login")
+    try:
+        attributes, wanted = saml.complete(
+            _saml_sp(request),
+            scope="agent",
+            saml_response=request.POST.get("SAMLResponse", ""),
+            relay_state=request.POST.get("RelayState", ""),
+        )
+        agent = sso.agent_for(
+            saml.mapped(attributes, config),
+            source=AuthSource.SAML,
+            create=bool(config.get("create_agents")),
+        )
+    except SignOnRefused as error:
+        return refused(request, "saml", error.reason)
+    login(request, agent, backend=BACKEND)  # a new session id (no fixation)
+    log.info("agent %s signed on (saml)", agent.username)
     return redirect(wanted)
