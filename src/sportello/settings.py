@@ -190,9 +190,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # Local passwords first (the break-glass admin works while a directory is down), then the
 # agents' LDAP directories (sportello.accounts.ldap; none unless SPORTELLO_AGENT_LDAP).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "sportello.accounts.backends.LocalPasswordBackend",
     "sportello.accounts.ldap.AgentLDAPBackend",
 ]
+# Local agent passwords off (with single sign-on or a directory), except for the
+# break-glass logins listed (comma-separated).
+SPORTELLO_AGENT_LOCAL_PASSWORDS = env_bool("SPORTELLO_AGENT_LOCAL_PASSWORDS", default=True)
+SPORTELLO_AGENT_BREAK_GLASS = env_list("SPORTELLO_AGENT_BREAK_GLASS")
 # Requests per API token (per agent for session calls), in ninja's rate notation.
 SPORTELLO_API_RATE = os.environ.get("SPORTELLO_API_RATE", "600/m")
 # Failed log-ins per login name and client address before the form refuses for a while.

@@ -227,3 +227,20 @@ def test_the_map_reports_unknown_names(settings: Any, network: tuple[Role, Group
     result = role_mapping.resolve(["X"])
     assert result.roles == {"Network", "Nope"}
     assert result.problems == ["unknown permission rx", "unknown role Nope", "unknown group gone"]
+
+
+def test_whois_shows_the_mapping_without_logging_in(directory_settings: Any) -> None:
+    out = StringIO()
+    call_command("sso", "whois", "anna", "--group", "students", stdout=out)
+    text = out.getvalue()
+    assert "agent: none yet" in text
+    assert f"directory entry: uid=anna,{PEOPLE}" in text
+    assert "  mail: anna@uni.example.org" in text
+    assert "groups (given, directory):" in text and "  students" in text
+    assert "mapped roles: Network" in text
+    assert "mapped grants: rw on netz" in text
+    assert not User.objects.filter(username="anna").exists()
+    out = StringIO()
+    call_command("sso", "whois", "nobody", stdout=out)
+    assert "directory entry: not found" in out.getvalue()
+    assert "mapped roles: -" in out.getvalue()

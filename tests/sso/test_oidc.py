@@ -191,4 +191,4 @@ def test_without_configuration_the_urls_lead_to_the_login(settings: Any) -> None
         assert client.get(path)["Location"] == "/login/"
     for path in ("/portal/login/oidc/", "/portal/login/oidc/callback/"):
         assert client.get(path)["Location"] == "/portal/login/"
-    assert b"Single sign-on" not in client.get("/login/").content
+    assert b"sso-methods" not in client.get("/login/").content

@@ -10,6 +10,7 @@ address is REMOTE_ADDR: a reverse proxy in front must set it (no X-Forwarded-For
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from sportello.accounts import ldap
+
+log = logging.getLogger(__name__)
 
 
 def _address(request: HttpRequest) -> str:
@@ -84,6 +89,10 @@ class LoginView(auth_views.LoginView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["sso_methods"] = sign_on_methods(context.get("next") or "")
+        # Without local passwords and a directory the form is for break-glass logins only.
+        context["break_glass_only"] = not (
+            settings.SPORTELLO_AGENT_LOCAL_PASSWORDS or ldap.enabled()
+        )
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -96,7 +105,9 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        record_failure(self.request, self.request.POST.get("username", ""))
+        username = self.request.POST.get("username", "")
+        log.warning("agent log-in refused for %r from %s", username[:150], _address(self.request))
+        record_failure(self.request, username)
         return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:

@@ -16,13 +16,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sportello.accounts import sso
+from sportello.accounts.backends import SESSION_BACKEND
 from sportello.accounts.models import AuthSource
 from sportello.core import oidc, saml
 from sportello.core.signon import SignOnRefused, safe_next
 
 log = logging.getLogger(__name__)
 NEXT_KEY = "_sso_next"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = SESSION_BACKEND
 
 
 def refused(request: HttpRequest, method: str, reason: str) -> HttpResponse:
