@@ -94,6 +94,10 @@ def complete(request: HttpRequest, name: str, config: dict[str, Any]) -> dict[st
         if extra.get("sub") != claims.get("sub"):
             raise SignOnRefused("user info names another subject")
         claims = {**extra, **claims}
+    # Portal tickets are found by address: an address the provider has not verified
+    # would open someone else's tickets.
+    if claims.get("email") and claims.get("email_verified") is False:
+        raise SignOnRefused("the provider has not verified the email address")
     return claims
 
 
