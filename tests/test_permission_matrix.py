@@ -83,6 +83,7 @@ RULES: dict[str, Rule] = {
     "web:saml-begin": Rule("public"),
     "web:saml-acs": Rule("public", method="post"),
     "web:saml-metadata": Rule("public"),
+    "web:saml-sls": Rule("public"),
     "web:logout": Rule("public", method="post"),
     "web:password-change": Rule("agent"),
     "web:new-phone-ticket": Rule("agent"),

@@ -144,6 +144,7 @@ NO_ID_PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
     "saml-begin": ("get", "/portal/login/saml/", {}),
     "saml-acs": ("post", "/portal/login/saml/acs/", {"SAMLResponse": "x", "RelayState": "y"}),
     "saml-metadata": ("get", "/portal/login/saml/metadata/", {}),
+    "saml-sls": ("get", "/portal/login/saml/sls/?SAMLResponse=x&RelayState=y", {}),
 }
 
 
@@ -207,6 +208,7 @@ RULES: dict[str, Probe] = {
     "saml-begin": no_ticket_data("saml-begin"),
     "saml-acs": no_ticket_data("saml-acs"),
     "saml-metadata": no_ticket_data("saml-metadata"),
+    "saml-sls": no_ticket_data("saml-sls"),
 }
 
 

@@ -94,7 +94,10 @@ class SamlIdp:
                         "endpoints": {
                             "single_sign_on_service": [
                                 (f"{self.base}/sso/redirect", BINDING_HTTP_REDIRECT)
-                            ]
+                            ],
+                            "single_logout_service": [
+                                (f"{self.base}/slo/redirect", BINDING_HTTP_REDIRECT)
+                            ],
                         },
                         "policy": {
                             "default": {
@@ -160,6 +163,30 @@ class SamlIdp:
 OTHER_SP = "https://another-sp.example.org/sp"
 
 
+def logout_answer(idp: SamlIdp, location: str) -> tuple[str, str]:
+    """(the NameID asked to log out, the URL of the SP's logout service with the answer)."""
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.server import Server
+
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    server = Server(config=idp._config())
+    request = server.parse_logout_request(
+        query["SAMLRequest"], BINDING_HTTP_REDIRECT, relay_state=query.get("RelayState")
+    ).message
+    response = server.create_logout_response(request, [BINDING_HTTP_REDIRECT], sign=False)
+    destination = server.metadata.single_logout_service(
+        request.issuer.text, BINDING_HTTP_REDIRECT, "spsso"
+    )[0]["location"]
+    info = server.apply_binding(
+        BINDING_HTTP_REDIRECT,
+        str(response),
+        destination,
+        query.get("RelayState", ""),
+        response=True,
+    )
+    return str(request.name_id.text), str(dict(info["headers"])["Location"])
+
+
 def _other_sp(xmlsec: str) -> Any:
     """Another service provider of the federation, for answers meant for it."""
     from saml2 import BINDING_HTTP_POST
@@ -196,6 +223,12 @@ def _handler(idp: SamlIdp) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:  # the log-in form, keeping the request
+            if self.path.startswith("/slo/"):
+                _name_id, answer = logout_answer(idp, self.path)
+                self.send_response(302)
+                self.send_header("Location", answer)
+                self.end_headers()
+                return
             location = html.escape(self.path, quote=True)
             self._page(
                 '<form method="post" action="/sso/login">'

@@ -14,7 +14,7 @@ from django.test import Client
 
 from sportello.accounts.models import AgentGrant, AuthSource, Group, Role, User
 from sportello.customers.models import CustomerSource, CustomerUser
-from tests.sso.saml_idp import SamlIdp
+from tests.sso.saml_idp import SamlIdp, logout_answer
 
 pytestmark = pytest.mark.django_db
 ENTITLEMENT = "urn:mace:uni.example.org:helpdesk:network"
@@ -158,4 +158,39 @@ def test_without_configuration_the_urls_lead_to_the_login(settings: Any) -> None
     assert client.get("/login/saml/")["Location"] == "/login/"
     assert client.get("/login/saml/metadata/")["Location"] == "/login/"
     assert client.post("/login/saml/acs/")["Location"] == "/login/"
+    assert client.get("/login/saml/sls/")["Location"] == "/login/"
     assert client.get("/portal/login/saml/")["Location"] == "/portal/login/"
+
+
+@pytest.mark.parametrize(
+    ("start", "logout", "login_page"),
+    [
+        ("/login/saml/", "/logout/", "/login/"),
+        ("/portal/login/saml/", "/portal/logout/", "/portal/login/"),
+    ],
+)
+def test_single_logout_through_the_idp(
+    saml_settings: Any, idp: SamlIdp, start: str, logout: str, login_page: str
+) -> None:
+    client = Client()
+    acs, form = answer(client, start, idp, "paola")
+    assert client.post(acs, form).status_code == 302
+    response = client.post(logout)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{idp.base}/slo/redirect?SAMLRequest=")
+    assert "_auth_user_id" not in client.session and "_portal_customer_id" not in client.session
+    name_id, back = logout_answer(idp, response["Location"])
+    assert name_id == "transient-paola"
+    assert back.startswith(f"http://testserver{login_page}saml/sls/?SAMLResponse=")
+    response = client.get(back.removeprefix("http://testserver"))
+    assert response.status_code == 302 and response["Location"] == login_page
+    # The same answer again is no answer to anything.
+    assert client.get(back.removeprefix("http://testserver")).status_code == 403
+
+
+def test_logout_without_saml_stays_local(saml_settings: Any, idp: SamlIdp) -> None:
+    user = User.objects.create_user("local", email="l@example.org")
+    client = Client()
+    client.force_login(user)
+    response = client.post("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/login/"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
@@ -28,6 +29,7 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
+from saml2.saml import name_id_from_string
 
 from sportello.core.signon import SignOnRefused
 
@@ -45,7 +47,7 @@ REQUEST_SECONDS = 15 * 60
 _KEY = "saml-request:"
 
 
-def sp_config(config: dict[str, Any], *, metadata_url: str, acs_url: str) -> SPConfig:
+def sp_config(config: dict[str, Any], *, metadata_url: str, acs_url: str, sls_url: str) -> SPConfig:
     metadata: dict[str, Any] = {}
     if config.get("idp_metadata_file"):
         metadata["local"] = [config["idp_metadata_file"]]
@@ -61,7 +63,10 @@ def sp_config(config: dict[str, Any], *, metadata_url: str, acs_url: str) -> SPC
         "allow_unknown_attributes": True,
         "service": {
             "sp": {
-                "endpoints": {"assertion_consumer_service": [(acs_url, BINDING_HTTP_POST)]},
+                "endpoints": {
+                    "assertion_consumer_service": [(acs_url, BINDING_HTTP_POST)],
+                    "single_logout_service": [(sls_url, BINDING_HTTP_REDIRECT)],
+                },
                 "allow_unsolicited": False,
                 "want_response_signed": False,
                 "want_assertions_signed": False,
@@ -108,10 +113,17 @@ def begin(sp: SPConfig, config: dict[str, Any], *, scope: str, next_url: str) ->
     return str(dict(info["headers"])["Location"])
 
 
-def complete(
-    sp: SPConfig, *, scope: str, saml_response: str, relay_state: str
-) -> tuple[dict[str, list[str]], str]:
-    """The checked attributes of the subject, and the ``next`` path remembered."""
+@dataclass
+class SignOn:
+    attributes: dict[str, list[str]]
+    next_url: str
+    # What a single logout names: the IdP, the subject's NameID (XML), the session index.
+    logout: dict[str, str]
+
+
+def complete(sp: SPConfig, *, scope: str, saml_response: str, relay_state: str) -> SignOn:
+    """The checked attributes of the subject, the ``next`` path remembered, and what a
+    later single logout needs (kept in the session)."""
     key = _KEY + relay_state
     pending = cache.get(key) if relay_state else None
     cache.delete(key)
@@ -130,7 +142,69 @@ def complete(
     for assertion_id in assertion_ids:
         if not cache.add(f"saml-assertion:{assertion_id}", 1, REQUEST_SECONDS * 4):
             raise SignOnRefused(f"assertion {assertion_id} was used before")
-    return dict(response.ava), str(pending["next"])
+    session_index = ""
+    for statement in response.assertion.authn_statement if response.assertion else []:
+        session_index = statement.session_index or session_index
+    logout = {
+        "idp": str(response.issuer()),
+        "name_id": response.name_id.to_string().decode() if response.name_id else "",
+        "session_index": session_index,
+    }
+    return SignOn(dict(response.ava), str(pending["next"]), logout)
+
+
+def logout_url(sp: SPConfig, logout: dict[str, str], *, scope: str, after: str) -> str | None:
+    """Where to send the browser for the IdP's single logout, if the IdP offers it by
+    HTTP-Redirect; the Sportello session is ended by the caller either way."""
+    client = Saml2Client(sp)
+    try:
+        destinations = client.metadata.single_logout_service(
+            logout["idp"], BINDING_HTTP_REDIRECT, "idpsso"
+        )
+    except Exception:  # the IdP is not in the metadata any more
+        return None
+    if not destinations or not logout.get("name_id"):
+        return None
+    destination = destinations[0]["location"]
+    sign = bool(sp.key_file)
+    request_id, request = client.create_logout_request(
+        destination,
+        logout["idp"],
+        name_id=name_id_from_string(logout["name_id"]),
+        session_indexes=[logout["session_index"]] if logout.get("session_index") else None,
+        sign=False,
+    )
+    relay_state = secrets.token_urlsafe(24)
+    cache.set(
+        _KEY + relay_state,
+        {"scope": scope, "request_id": request_id, "next": after, "logout": True},
+        REQUEST_SECONDS,
+    )
+    info = client.apply_binding(
+        BINDING_HTTP_REDIRECT, str(request), destination, relay_state, sign=sign
+    )
+    return str(dict(info["headers"])["Location"])
+
+
+def logout_done(sp: SPConfig, *, scope: str, saml_response: str, relay_state: str) -> str:
+    """The page after the IdP's answer to our logout request; refused when it is not
+    an answer to one of ours or says the logout failed (the session is over anyway)."""
+    key = _KEY + relay_state
+    pending = cache.get(key) if relay_state else None
+    cache.delete(key)
+    if not pending or pending["scope"] != scope or not pending.get("logout"):
+        raise SignOnRefused("no outstanding logout for this RelayState")
+    try:
+        response = Saml2Client(sp).parse_logout_request_response(
+            saml_response, BINDING_HTTP_REDIRECT
+        )
+    except Exception as error:
+        raise SignOnRefused(f"{type(error).__name__}: {error}") from None
+    if response is None or response.in_response_to != pending["request_id"]:
+        raise SignOnRefused("the logout response answers another request")
+    if not response.status_ok():
+        raise SignOnRefused("the IdP reports the single logout failed")
+    return str(pending["next"])
 
 
 def mapped(attributes: dict[str, list[str]], config: dict[str, Any]) -> dict[str, Any]:

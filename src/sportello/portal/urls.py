@@ -11,6 +11,7 @@ urlpatterns = [
     path("login/oidc/callback/", sso.oidc_callback, name="oidc-callback"),
     path("login/saml/", sso.saml_begin, name="saml-begin"),
     path("login/saml/acs/", sso.saml_acs, name="saml-acs"),
+    path("login/saml/sls/", sso.saml_sls, name="saml-sls"),
     path("login/saml/metadata/", sso.saml_metadata, name="saml-metadata"),
     path("logout/", auth.logout, name="logout"),
     path("language/", auth.language, name="language"),

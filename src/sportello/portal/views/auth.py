@@ -108,7 +108,14 @@ def login(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
+    from sportello.portal.views import sso
+
+    saml_logout = request.session.pop(sso.SAML_LOGOUT_KEY, None)
     auth.logout(request)
+    if saml_logout:
+        url = sso.saml_logout_url(request, saml_logout)
+        if url:
+            return HttpResponseRedirect(url)
     return redirect("portal:login")
 
 

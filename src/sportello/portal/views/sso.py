@@ -22,6 +22,7 @@ from sportello.portal import auth
 from sportello.portal.views.common import error_page
 
 log = logging.getLogger(__name__)
+SAML_LOGOUT_KEY = "_saml_logout"
 NEXT_KEY = "_portal_sso_next"
 
 
@@ -77,6 +78,7 @@ def _saml_sp(request: HttpRequest) -> saml.SPConfig:
         settings.SPORTELLO_CUSTOMER_SAML,
         metadata_url=request.build_absolute_uri(reverse("portal:saml-metadata")),
         acs_url=request.build_absolute_uri(reverse("portal:saml-acs")),
+        sls_url=request.build_absolute_uri(reverse("portal:saml-sls")),
     )
 
 
@@ -110,17 +112,48 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
     if not config:
         return redirect("portal:login")
     try:
-        attributes, wanted = saml.complete(
+        signed_on = saml.complete(
             _saml_sp(request),
             scope="customer",
             saml_response=request.POST.get("SAMLResponse", ""),
             relay_state=request.POST.get("RelayState", ""),
         )
         customer = sso.customer_for(
-            saml.mapped(attributes, config), create=bool(config.get("create_customers"))
+            saml.mapped(signed_on.attributes, config), create=bool(config.get("create_customers"))
         )
     except SignOnRefused as error:
         return refused(request, "saml", error.reason)
     auth.login(request, customer)  # a new session id (no fixation)
+    request.session[SAML_LOGOUT_KEY] = signed_on.logout
     log.info("customer %s signed on (saml)", customer.login)
-    return HttpResponseRedirect(wanted)
+    return HttpResponseRedirect(signed_on.next_url)
+
+
+def saml_logout_url(request: HttpRequest, logout: dict[str, str]) -> str | None:
+    """The IdP's single logout for a session that began there (None: not offered)."""
+    if not settings.SPORTELLO_CUSTOMER_SAML:
+        return None
+    after = reverse("portal:login")
+    try:
+        return saml.logout_url(_saml_sp(request), logout, scope="customer", after=after)
+    except Exception as error:  # a logout must never fail: the local session is over
+        log.warning("no SAML single logout: %s", error)
+        return None
+
+
+@never_cache
+@require_GET
+def saml_sls(request: HttpRequest) -> HttpResponse:
+    """The IdP's answer to our single logout request."""
+    if not settings.SPORTELLO_CUSTOMER_SAML:
+        return redirect("portal:login")
+    try:
+        after = saml.logout_done(
+            _saml_sp(request),
+            scope="customer",
+            saml_response=request.GET.get("SAMLResponse", ""),
+            relay_state=request.GET.get("RelayState", ""),
+        )
+    except SignOnRefused as error:
+        return refused(request, "saml logout", error.reason)
+    return HttpResponseRedirect(after)

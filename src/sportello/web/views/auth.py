@@ -15,12 +15,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from sportello.accounts import ldap
 
@@ -116,6 +119,21 @@ class LoginView(auth_views.LoginView):
             return self.form_invalid(form)
         clear_failures(self.request, self.request.POST.get("username", ""))
         return super().form_valid(form)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """End the session; one that began at a SAML IdP offering single logout goes on to
+    the IdP, which ends its own session and sends the browser back."""
+    from sportello.web.views import sso
+
+    saml_logout = request.session.get(sso.SAML_LOGOUT_KEY)
+    auth_logout(request)
+    if saml_logout:
+        url = sso.saml_logout_url(request, saml_logout)
+        if url:
+            return HttpResponseRedirect(url)
+    return redirect("web:login")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -22,6 +22,7 @@ from sportello.core import oidc, saml
 from sportello.core.signon import SignOnRefused, safe_next
 
 log = logging.getLogger(__name__)
+SAML_LOGOUT_KEY = "_saml_logout"
 NEXT_KEY = "_sso_next"
 BACKEND = SESSION_BACKEND
 
@@ -76,6 +77,7 @@ def _saml_sp(request: HttpRequest) -> saml.SPConfig:
         settings.SPORTELLO_AGENT_SAML,
         metadata_url=request.build_absolute_uri(reverse("web:saml-metadata")),
         acs_url=request.build_absolute_uri(reverse("web:saml-acs")),
+        sls_url=request.build_absolute_uri(reverse("web:saml-sls")),
     )
 
 
@@ -107,19 +109,50 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
     if not config:
         return redirect("web:login")
     try:
-        attributes, wanted = saml.complete(
+        signed_on = saml.complete(
             _saml_sp(request),
             scope="agent",
             saml_response=request.POST.get("SAMLResponse", ""),
             relay_state=request.POST.get("RelayState", ""),
         )
         agent = sso.agent_for(
-            saml.mapped(attributes, config),
+            saml.mapped(signed_on.attributes, config),
             source=AuthSource.SAML,
             create=bool(config.get("create_agents")),
         )
     except SignOnRefused as error:
         return refused(request, "saml", error.reason)
     login(request, agent, backend=BACKEND)  # a new session id (no fixation)
+    request.session[SAML_LOGOUT_KEY] = signed_on.logout
     log.info("agent %s signed on (saml)", agent.username)
-    return redirect(wanted)
+    return redirect(signed_on.next_url)
+
+
+def saml_logout_url(request: HttpRequest, logout: dict[str, str]) -> str | None:
+    """The IdP's single logout for a session that began there (None: not offered)."""
+    if not settings.SPORTELLO_AGENT_SAML:
+        return None
+    after = reverse("web:login")
+    try:
+        return saml.logout_url(_saml_sp(request), logout, scope="agent", after=after)
+    except Exception as error:  # a logout must never fail: the local session is over
+        log.warning("no SAML single logout: %s", error)
+        return None
+
+
+@never_cache
+@require_GET
+def saml_sls(request: HttpRequest) -> HttpResponse:
+    """The IdP's answer to our single logout request."""
+    if not settings.SPORTELLO_AGENT_SAML:
+        return redirect("web:login")
+    try:
+        after = saml.logout_done(
+            _saml_sp(request),
+            scope="agent",
+            saml_response=request.GET.get("SAMLResponse", ""),
+            relay_state=request.GET.get("RelayState", ""),
+        )
+    except SignOnRefused as error:
+        return refused(request, "saml logout", error.reason)
+    return HttpResponseRedirect(after)
