@@ -81,6 +81,13 @@ RULES: dict[str, Rule] = {
     "ops:metrics": Rule("operator"),
     "web:home": Rule("agent", lists_ticket=True),
     "web:login": Rule("public"),
+    # Single sign-on (tests/sso): off here, so both lead back to the log-in page.
+    "web:oidc-begin": Rule("public"),
+    "web:oidc-callback": Rule("public"),
+    "web:saml-begin": Rule("public"),
+    "web:saml-acs": Rule("public", method="post"),
+    "web:saml-metadata": Rule("public"),
+    "web:saml-sls": Rule("public"),
     "web:logout": Rule("public", method="post"),
     "web:password-change": Rule("agent"),
     "web:new-phone-ticket": Rule("agent"),

@@ -34,6 +34,15 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_json(name: str, default: str) -> Any:
+    try:
+        return json.loads(os.environ.get(name, default))
+    except ValueError as error:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {error}") from None
+
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 SPORTELLO_HOME = Path(os.environ.get("SPORTELLO_HOME", "var")).resolve()
 DEMO = env_bool("SPORTELLO_DEMO")
@@ -196,6 +205,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Local passwords first (the break-glass admin works while a directory is down), then the
+# agents' LDAP directories (sportello.accounts.ldap; none unless SPORTELLO_AGENT_LDAP).
+AUTHENTICATION_BACKENDS = [
+    "sportello.accounts.backends.LocalPasswordBackend",
+    "sportello.accounts.ldap.AgentLDAPBackend",
+]
+# Local agent passwords off (with single sign-on or a directory), except for the
+# break-glass logins listed (comma-separated).
+SPORTELLO_AGENT_LOCAL_PASSWORDS = env_bool("SPORTELLO_AGENT_LOCAL_PASSWORDS", default=True)
+SPORTELLO_AGENT_BREAK_GLASS = env_list("SPORTELLO_AGENT_BREAK_GLASS")
 # Requests per API token (per agent for session calls), in ninja's rate notation.
 SPORTELLO_API_RATE = os.environ.get("SPORTELLO_API_RATE", "600/m")
 # Failed log-ins per login name and client address before the form refuses for a while.
@@ -417,6 +436,22 @@ SPORTELLO_CUSTOMER_LDAP_USER_ATTR_MAP = json.loads(
 # An LDAP attribute holding the customer ID of the user's company (empty: none).
 SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR = os.environ.get("SPORTELLO_CUSTOMER_LDAP_COMPANY_ATTR", "")
 
+# Agents from LDAP: a JSON list of directories tried in order (keys in
+# sportello.accounts.ldap). Directory groups (and OIDC/SAML group values) to roles and
+# grants: a JSON object (sportello.accounts.role_mapping).
+SPORTELLO_AGENT_LDAP: list[dict[str, Any]] = env_json("SPORTELLO_AGENT_LDAP", "[]")
+SPORTELLO_SSO_GROUP_MAP: dict[str, Any] = env_json("SPORTELLO_SSO_GROUP_MAP", "{}")
+# OpenID Connect for agents and, separately, for portal customers (sportello.core.oidc):
+# {"discovery_url", "client_id", "client_secret", "scope", "claims", "label",
+#  "create_agents" / "create_customers"}; empty: off.
+SPORTELLO_AGENT_OIDC: dict[str, Any] = env_json("SPORTELLO_AGENT_OIDC", "{}")
+SPORTELLO_CUSTOMER_OIDC: dict[str, Any] = env_json("SPORTELLO_CUSTOMER_OIDC", "{}")
+# SAML 2.0 (Shibboleth: DFN-AAI, IDEM) for agents and for customers (sportello.core.saml):
+# {"idp_metadata_file" or "idp_metadata_url", "idp_metadata_cert", "idp_entity_id",
+#  "key_file", "cert_file", "attributes", "label", "create_agents" / "create_customers"}.
+SPORTELLO_AGENT_SAML: dict[str, Any] = env_json("SPORTELLO_AGENT_SAML", "{}")
+SPORTELLO_CUSTOMER_SAML: dict[str, Any] = env_json("SPORTELLO_CUSTOMER_SAML", "{}")
+
 # Search: PostgreSQL text search configuration (german, italian, english or simple:
 # simple does no stemming and finds the same tickets as SQLite's FTS5); closed tickets
 # unchanged for this many days are archived (left out unless a search asks for them).
@@ -441,5 +476,10 @@ LOGGING = {
     "filters": {"context": {"()": "sportello.ops.logs.ContextFilter"}},
     "handlers": {"console": _console},
     "root": {"handlers": ["console"], "level": os.environ.get("SPORTELLO_LOG_LEVEL", "INFO")},
-    "loggers": {"huey": {"level": "WARNING"}},
+    "loggers": {
+        "huey": {"level": "WARNING"},
+        # pysaml2 and its schema library narrate every message at INFO.
+        "saml2": {"level": "WARNING"},
+        "xmlschema": {"level": "WARNING"},
+    },
 }

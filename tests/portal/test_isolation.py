@@ -138,6 +138,13 @@ NO_ID_PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
     "forms": ("get", "/portal/forms/", {}),
     "form": ("get", "/portal/forms/printing/", {}),
     "form-embed": ("get", "/portal/forms/printing/embed/", {}),
+    # Single sign-on is off here (tests/sso): both lead to the log-in page.
+    "oidc-begin": ("get", "/portal/login/oidc/", {}),
+    "oidc-callback": ("get", "/portal/login/oidc/callback/?state=x&code=y", {}),
+    "saml-begin": ("get", "/portal/login/saml/", {}),
+    "saml-acs": ("post", "/portal/login/saml/acs/", {"SAMLResponse": "x", "RelayState": "y"}),
+    "saml-metadata": ("get", "/portal/login/saml/metadata/", {}),
+    "saml-sls": ("get", "/portal/login/saml/sls/?SAMLResponse=x&RelayState=y", {}),
 }
 
 
@@ -196,6 +203,12 @@ RULES: dict[str, Probe] = {
     "forms": no_ticket_data("forms"),
     "form": no_ticket_data("form"),
     "form-embed": no_ticket_data("form-embed"),
+    "oidc-begin": no_ticket_data("oidc-begin"),
+    "oidc-callback": no_ticket_data("oidc-callback"),
+    "saml-begin": no_ticket_data("saml-begin"),
+    "saml-acs": no_ticket_data("saml-acs"),
+    "saml-metadata": no_ticket_data("saml-metadata"),
+    "saml-sls": no_ticket_data("saml-sls"),
 }
 
 

@@ -61,9 +61,21 @@ class AgentDefaultsForm(forms.ModelForm[AgentDefaults]):
 class UserAdmin(BaseUserAdmin):
     inlines = [AgentGrantInline]
     form = AgentForm
-    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "auth_source",
+        "is_active",
+        "is_staff",
+    )
+    list_filter = (*BaseUserAdmin.list_filter, "auth_source")
+    # Directory and single sign-on set it; the admin sees where an agent comes from.
+    readonly_fields = ("auth_source",)
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
+        (_("Identity source"), {"fields": ("auth_source",)}),
         (
             _("Preferences"),
             {

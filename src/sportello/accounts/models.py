@@ -67,11 +67,24 @@ class AgentDefaults(models.Model):
         return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
+class AuthSource(models.TextChoices):
+    """Where an agent's identity comes from; the directory and single sign-on keep the
+    password (a directory agent has none here) and re-evaluate mapped roles at login."""
+
+    LOCAL = "local", _("local password")
+    LDAP = "ldap", _("LDAP directory")
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML")
+
+
 class User(AbstractUser):
     """An agent (staff member who works on tickets), or the one system user that
     stands for automatic actions (mail ingestion, jobs)."""
 
     is_system = models.BooleanField(_("system user"), default=False)
+    auth_source = models.CharField(
+        _("identity source"), max_length=10, choices=AuthSource.choices, default=AuthSource.LOCAL
+    )
     # Empty language / time zone: the browser's language / the server's zone.
     language = models.CharField(_("language"), max_length=8, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)

@@ -35,6 +35,7 @@ class CustomerCompany(models.Model):
 class CustomerSource(models.TextChoices):
     DATABASE = "database", _("database")
     LDAP = "ldap", _("LDAP")
+    SSO = "sso", _("single sign-on")
 
 
 class CustomerUser(models.Model):

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from sportello.web import link_urls
@@ -10,6 +9,7 @@ from sportello.web.views import (
     overviews,
     preferences,
     printing,
+    sso,
     zoom,
 )
 
@@ -32,7 +32,13 @@ urlpatterns = [
     path("overview/<str:name>/", overviews.overview, name="overview"),
     path("tickets/bulk/", overviews.bulk_action, name="bulk"),
     path("login/", auth.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/oidc/", sso.oidc_begin, name="oidc-begin"),
+    path("login/oidc/callback/", sso.oidc_callback, name="oidc-callback"),
+    path("login/saml/", sso.saml_begin, name="saml-begin"),
+    path("login/saml/acs/", sso.saml_acs, name="saml-acs"),
+    path("login/saml/sls/", sso.saml_sls, name="saml-sls"),
+    path("login/saml/metadata/", sso.saml_metadata, name="saml-metadata"),
+    path("logout/", auth.logout, name="logout"),
     path("password/", auth.PasswordChangeView.as_view(), name="password-change"),
     path("tickets/new/phone/", create.new_phone_ticket, name="new-phone-ticket"),
     path("tickets/new/email/", create.new_email_ticket, name="new-email-ticket"),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -31,6 +31,25 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return wanted
     return portal_root
+
+
+def _sign_on_methods(next_url: str) -> list[dict[str, str]]:
+    """The single sign-on buttons of the log-in page, as configured."""
+    methods = []
+    query = f"?{urlencode({'next': next_url})}"
+    for config, url in (
+        (settings.SPORTELLO_CUSTOMER_SAML, "portal:saml-begin"),
+        (settings.SPORTELLO_CUSTOMER_OIDC, "portal:oidc-begin"),
+    ):
+        if config:
+            provider = config.get("label") or _("your university account")
+            methods.append(
+                {
+                    "url": reverse(url) + query,
+                    "label": _("Log in with %(provider)s") % {"provider": provider},
+                }
+            )
+    return methods
 
 
 def _window() -> timedelta:
@@ -77,13 +96,26 @@ def login(request: HttpRequest) -> HttpResponse:
             error = _("Your login or password was wrong. Please try again.")
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "error": error, "next": _next_url(request), "email_form": EmailForm()}
+    context = {
+        "form": form,
+        "error": error,
+        "next": _next_url(request),
+        "email_form": EmailForm(),
+        "sso_methods": _sign_on_methods(_next_url(request)),
+    }
     return render(request, "login.html", context, status=status)
 
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
+    from sportello.portal.views import sso
+
+    saml_logout = request.session.pop(sso.SAML_LOGOUT_KEY, None)
     auth.logout(request)
+    if saml_logout:
+        url = sso.saml_logout_url(request, saml_logout)
+        if url:
+            return HttpResponseRedirect(url)
     return redirect("portal:login")
 
 

@@ -10,15 +10,24 @@ address is REMOTE_ADDR: a reverse proxy in front must set it (no X-Forwarded-For
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse_lazy
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sportello.accounts import ldap
+
+log = logging.getLogger(__name__)
 
 
 def _address(request: HttpRequest) -> str:
@@ -57,9 +66,37 @@ def clear_failures(request: HttpRequest, username: str) -> None:
     cache.delete(_keys(request, username)[0])
 
 
+def sign_on_methods(next_url: str) -> list[dict[str, str]]:
+    """The single sign-on buttons of the log-in page, as configured."""
+    methods = []
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    for config, url in (
+        (settings.SPORTELLO_AGENT_SAML, "web:saml-begin"),
+        (settings.SPORTELLO_AGENT_OIDC, "web:oidc-begin"),
+    ):
+        if config:
+            provider = config.get("label") or _("your university account")
+            methods.append(
+                {
+                    "url": reverse(url) + query,
+                    "label": _("Log in with %(provider)s") % {"provider": provider},
+                }
+            )
+    return methods
+
+
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_methods"] = sign_on_methods(context.get("next") or "")
+        # Without local passwords and a directory the form is for break-glass logins only.
+        context["break_glass_only"] = not (
+            settings.SPORTELLO_AGENT_LOCAL_PASSWORDS or ldap.enabled()
+        )
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
@@ -71,7 +108,9 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        record_failure(self.request, self.request.POST.get("username", ""))
+        username = self.request.POST.get("username", "")
+        log.warning("agent log-in refused for %r from %s", username[:150], _address(self.request))
+        record_failure(self.request, username)
         return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -80,6 +119,21 @@ class LoginView(auth_views.LoginView):
             return self.form_invalid(form)
         clear_failures(self.request, self.request.POST.get("username", ""))
         return super().form_valid(form)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    """End the session; one that began at a SAML IdP offering single logout goes on to
+    the IdP, which ends its own session and sends the browser back."""
+    from sportello.web.views import sso
+
+    saml_logout = request.session.get(sso.SAML_LOGOUT_KEY)
+    auth_logout(request)
+    if saml_logout:
+        url = sso.saml_logout_url(request, saml_logout)
+        if url:
+            return HttpResponseRedirect(url)
+    return redirect("web:login")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

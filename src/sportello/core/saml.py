@@ -1,0 +1,223 @@
+"""SAML 2.0 service provider (pysaml2, signatures by xmlsec1), shared by the agents' and
+the customers' log-in.
+
+A configuration is a dict (``SPORTELLO_AGENT_SAML``, ``SPORTELLO_CUSTOMER_SAML``):
+``idp_metadata_file`` or ``idp_metadata_url`` (with ``idp_metadata_cert`` to check the
+metadata's signature, as DFN-AAI and IDEM sign theirs), ``idp_entity_id`` (which IdP of
+the metadata; needed when it lists several), ``entity_id`` (default: the metadata URL),
+``key_file``/``cert_file`` (the SP's key pair: signed requests, encrypted assertions),
+``attributes`` (see ``DEFAULT_ATTRIBUTES``).
+
+The request goes out by HTTP-Redirect and the answer comes back by HTTP-POST from the
+IdP's site, where the browser does not send our Lax session cookie: the outstanding
+request is therefore kept in the shared cache under a random ``RelayState`` and used
+once. pysaml2 checks the signature (the response's or every assertion's; unsigned is
+refused), the audience, the destination, the validity window and ``InResponseTo``; an
+assertion ID seen before is refused as a replay.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.client import Saml2Client
+from saml2.config import SPConfig
+from saml2.metadata import entity_descriptor
+from saml2.saml import name_id_from_string
+
+from sportello.core.signon import SignOnRefused
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ATTRIBUTES: dict[str, Any] = {
+    "login": "eduPersonPrincipalName",
+    "email": "mail",
+    "first_name": "givenName",
+    "last_name": "sn",
+    "language": "preferredLanguage",
+    "groups": ["eduPersonEntitlement", "eduPersonScopedAffiliation", "eduPersonAffiliation"],
+}
+REQUEST_SECONDS = 15 * 60
+_KEY = "saml-request:"
+
+
+def sp_config(config: dict[str, Any], *, metadata_url: str, acs_url: str, sls_url: str) -> SPConfig:
+    metadata: dict[str, Any] = {}
+    if config.get("idp_metadata_file"):
+        metadata["local"] = [config["idp_metadata_file"]]
+    if config.get("idp_metadata_url"):
+        remote = {"url": config["idp_metadata_url"]}
+        if config.get("idp_metadata_cert"):
+            remote["cert"] = config["idp_metadata_cert"]
+        metadata["remote"] = [remote]
+    settings: dict[str, Any] = {
+        "entityid": config.get("entity_id") or metadata_url,
+        "xmlsec_binary": shutil.which("xmlsec1") or "/usr/bin/xmlsec1",
+        "metadata": metadata,
+        "allow_unknown_attributes": True,
+        "service": {
+            "sp": {
+                "endpoints": {
+                    "assertion_consumer_service": [(acs_url, BINDING_HTTP_POST)],
+                    "single_logout_service": [(sls_url, BINDING_HTTP_REDIRECT)],
+                },
+                "allow_unsolicited": False,
+                "want_response_signed": False,
+                "want_assertions_signed": False,
+                "want_assertions_or_response_signed": True,
+                "authn_requests_signed": bool(config.get("key_file")),
+            }
+        },
+    }
+    if config.get("key_file"):
+        settings["key_file"] = config["key_file"]
+        settings["cert_file"] = config["cert_file"]
+        settings["encryption_keypairs"] = [
+            {"key_file": config["key_file"], "cert_file": config["cert_file"]}
+        ]
+    sp = SPConfig()
+    sp.load(settings)
+    return sp
+
+
+def metadata_xml(sp: SPConfig) -> str:
+    """The SP's metadata for the federation (entity ID, ACS, certificate)."""
+    return str(entity_descriptor(sp))
+
+
+def begin(sp: SPConfig, config: dict[str, Any], *, scope: str, next_url: str) -> str:
+    """The IdP URL with the authentication request; the request is remembered."""
+    client = Saml2Client(sp)
+    idps = list(client.metadata.identity_providers())
+    idp = config.get("idp_entity_id") or (idps[0] if len(idps) == 1 else "")
+    if not idp:
+        raise SignOnRefused(f"choose the IdP with idp_entity_id among {len(idps)}")
+    relay_state = secrets.token_urlsafe(24)
+    try:
+        request_id, info = client.prepare_for_authenticate(
+            entityid=idp, relay_state=relay_state, binding=BINDING_HTTP_REDIRECT
+        )
+    except Exception as error:  # pysaml2 raises many kinds on bad metadata
+        raise SignOnRefused(f"no authentication request: {error}") from None
+    cache.set(
+        _KEY + relay_state,
+        {"scope": scope, "request_id": request_id, "next": next_url},
+        REQUEST_SECONDS,
+    )
+    return str(dict(info["headers"])["Location"])
+
+
+@dataclass
+class SignOn:
+    attributes: dict[str, list[str]]
+    next_url: str
+    # What a single logout names: the IdP, the subject's NameID (XML), the session index.
+    logout: dict[str, str]
+
+
+def complete(sp: SPConfig, *, scope: str, saml_response: str, relay_state: str) -> SignOn:
+    """The checked attributes of the subject, the ``next`` path remembered, and what a
+    later single logout needs (kept in the session)."""
+    key = _KEY + relay_state
+    pending = cache.get(key) if relay_state else None
+    cache.delete(key)
+    if not pending or pending["scope"] != scope:
+        raise SignOnRefused("no outstanding request for this RelayState (replay or forged)")
+    client = Saml2Client(sp)
+    try:
+        response = client.parse_authn_request_response(
+            saml_response, BINDING_HTTP_POST, outstanding={pending["request_id"]: pending["next"]}
+        )
+    except Exception as error:  # signature, audience, time, status: all mean no
+        raise SignOnRefused(f"{type(error).__name__}: {error}") from None
+    if response is None:
+        raise SignOnRefused("the response could not be read")
+    assertion_ids = [a.id for a in response.response.assertion or []] or [response.id()]
+    for assertion_id in assertion_ids:
+        if not cache.add(f"saml-assertion:{assertion_id}", 1, REQUEST_SECONDS * 4):
+            raise SignOnRefused(f"assertion {assertion_id} was used before")
+    session_index = ""
+    for statement in response.assertion.authn_statement if response.assertion else []:
+        session_index = statement.session_index or session_index
+    logout = {
+        "idp": str(response.issuer()),
+        "name_id": response.name_id.to_string().decode() if response.name_id else "",
+        "session_index": session_index,
+    }
+    return SignOn(dict(response.ava), str(pending["next"]), logout)
+
+
+def logout_url(sp: SPConfig, logout: dict[str, str], *, scope: str, after: str) -> str | None:
+    """Where to send the browser for the IdP's single logout, if the IdP offers it by
+    HTTP-Redirect; the Sportello session is ended by the caller either way."""
+    client = Saml2Client(sp)
+    try:
+        destinations = client.metadata.single_logout_service(
+            logout["idp"], BINDING_HTTP_REDIRECT, "idpsso"
+        )
+    except Exception:  # the IdP is not in the metadata any more
+        return None
+    if not destinations or not logout.get("name_id"):
+        return None
+    destination = destinations[0]["location"]
+    sign = bool(sp.key_file)
+    request_id, request = client.create_logout_request(
+        destination,
+        logout["idp"],
+        name_id=name_id_from_string(logout["name_id"]),
+        session_indexes=[logout["session_index"]] if logout.get("session_index") else None,
+        sign=False,
+    )
+    relay_state = secrets.token_urlsafe(24)
+    cache.set(
+        _KEY + relay_state,
+        {"scope": scope, "request_id": request_id, "next": after, "logout": True},
+        REQUEST_SECONDS,
+    )
+    info = client.apply_binding(
+        BINDING_HTTP_REDIRECT, str(request), destination, relay_state, sign=sign
+    )
+    return str(dict(info["headers"])["Location"])
+
+
+def logout_done(sp: SPConfig, *, scope: str, saml_response: str, relay_state: str) -> str:
+    """The page after the IdP's answer to our logout request; refused when it is not
+    an answer to one of ours or says the logout failed (the session is over anyway)."""
+    key = _KEY + relay_state
+    pending = cache.get(key) if relay_state else None
+    cache.delete(key)
+    if not pending or pending["scope"] != scope or not pending.get("logout"):
+        raise SignOnRefused("no outstanding logout for this RelayState")
+    try:
+        response = Saml2Client(sp).parse_logout_request_response(
+            saml_response, BINDING_HTTP_REDIRECT
+        )
+    except Exception as error:
+        raise SignOnRefused(f"{type(error).__name__}: {error}") from None
+    if response is None or response.in_response_to != pending["request_id"]:
+        raise SignOnRefused("the logout response answers another request")
+    if not response.status_ok():
+        raise SignOnRefused("the IdP reports the single logout failed")
+    return str(pending["next"])
+
+
+def mapped(attributes: dict[str, list[str]], config: dict[str, Any]) -> dict[str, Any]:
+    """The attributes under Sportello's names (login, email, names, language, groups)."""
+    names = {**DEFAULT_ATTRIBUTES, **(config.get("attributes") or {})}
+    lowered = {key.lower(): values for key, values in attributes.items()}
+    values: dict[str, Any] = {}
+    for field, attribute in names.items():
+        if field == "groups":
+            listed = [attribute] if isinstance(attribute, str) else attribute
+            found = [str(v) for name in listed for v in lowered.get(name.lower(), [])]
+            values[field] = found if any(name.lower() in lowered for name in listed) else None
+        else:
+            found_values = lowered.get(str(attribute).lower()) or [""]
+            values[field] = str(found_values[0]).strip()
+    return values
