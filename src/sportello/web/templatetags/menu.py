@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
+from sportello.accounts.permissions import may_report
 from sportello.web.menu import ordered
 
 register = template.Library()
@@ -16,4 +17,8 @@ register = template.Library()
 def main_menu(context: Any) -> list[tuple[str, Any, str]]:
     user = context.get("user")
     saved = getattr(user, "menu_order", None)
-    return [(entry.key, entry.label, reverse(entry.url_name)) for entry in ordered(saved)]
+    entries = ordered(saved)
+    if user is None or not getattr(user, "is_authenticated", False) or not may_report(user, "ro"):
+        # Statistics are for the reporting group only.
+        entries = [entry for entry in entries if entry.key != "reports"]
+    return [(entry.key, entry.label, reverse(entry.url_name)) for entry in entries]
