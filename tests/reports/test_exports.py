@@ -46,7 +46,7 @@ def test_csv_has_a_bom_and_semicolons_in_german(scenario: Scenario) -> None:
     with translation.override("de"):
         german = exports.to_csv(_result(scenario), semicolon=True).decode("utf-8-sig")
     assert german.splitlines()[0].startswith("Queue \\ Zeit;Januar 2026;")
-    assert german.splitlines()[3] == "Summe;1;1;1;1;0;4"
+    assert german.splitlines()[3] == "Gesamt;1;1;1;1;0;4"
 
 
 def test_xlsx_cells_are_typed(scenario: Scenario) -> None:
