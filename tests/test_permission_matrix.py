@@ -76,6 +76,16 @@ class Rule:
     lists_ticket: bool = False
 
 
+_STATISTIC_FORM = {
+    "name": "n",
+    "kind": "matrix",
+    "x": "queue",
+    "granularity": "month",
+    "time_field": "created",
+    "period": "this_year",
+    "chart": "bar",
+}
+
 RULES: dict[str, Rule] = {
     "web:home": Rule("agent", lists_ticket=True),
     "web:login": Rule("public"),
@@ -147,15 +157,13 @@ RULES: dict[str, Rule] = {
     "web:report-new": Rule(
         "rw",
         method="post",
-        data=lambda w: {"name": "n", "kind": "matrix", "x": "queue", "granularity": "month",
-                        "time_field": "created", "period": "this_year", "chart": "bar"},
-    ),  # fmt: skip
+        data=lambda w: _STATISTIC_FORM,
+    ),
     "web:report-preview": Rule(
         "rw",
         method="post",
-        data=lambda w: {"name": "n", "kind": "matrix", "x": "queue", "granularity": "month",
-                        "time_field": "created", "period": "this_year", "chart": "bar"},
-    ),  # fmt: skip
+        data=lambda w: _STATISTIC_FORM,
+    ),
     "web:report-run": Rule("ro", lambda w: {"pk": w.statistic}),
     "web:report-edit": Rule("rw", lambda w: {"pk": w.statistic}),
     "web:report-delete": Rule("rw", lambda w: {"pk": w.statistic}, method="post"),
