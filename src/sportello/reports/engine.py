@@ -8,6 +8,7 @@ ticket was in when it was closed."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -69,6 +70,9 @@ def period_text(start: datetime, end: datetime) -> str:
     )
 
 
+_TICKET_COLUMN = re.compile(r"\bt\.")
+
+
 def _source(time_field: str, query: Query) -> tuple[str, str, Columns]:
     """FROM clause, the time expression and where queue and state come from."""
     closed = f"SELECT id FROM {T['state']} WHERE type = %s"
@@ -116,9 +120,14 @@ def run_matrix(config: MatrixConfig, agent: User, now: datetime, zone: tzinfo) -
         query.join(f"LEFT JOIN {T['dfv']} sv ON sv.ticket_id = t.id AND sv.field_id = %s", df.pk)
         measures += ", SUM(sv.value_int)"
     tail, params = query.tail()
-    sql = f"{cte}SELECT {exprs[0]}, {exprs[1]}, {measures} {base} {tail} GROUP BY {exprs[0]}" + (
-        f", {exprs[1]}" if config.y is not None else ""
-    )
+    if base.startswith(f"FROM {T['history']} h JOIN") and not _TICKET_COLUMN.search(
+        f"{exprs[0]} {exprs[1]} {measures} {tail}"
+    ):
+        # Every figure comes from the history row (and every queue is readable): the
+        # ticket rows are not needed.
+        base = f"FROM {T['history']} h"
+    group_by = exprs[0] if config.y is None else f"{exprs[0]}, {exprs[1]}"
+    sql = f"{cte}SELECT {exprs[0]}, {exprs[1]}, {measures} {base} {tail} GROUP BY {group_by}"
     found = fetch(sql, cte_params + params)
 
     def keys(index: int) -> tuple[list[Any], dict[Any, str]]:
