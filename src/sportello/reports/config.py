@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any, Literal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sportello.core.errors import InvalidInput
@@ -74,6 +75,27 @@ BUILTIN_REPORTS = (
     "channel_mix",
 )
 CHARTS = ("bar", "stacked", "line", "pie", "none")
+GRANULARITY_LABELS = {
+    "hour": gettext_lazy("hour"),
+    "day": gettext_lazy("day"),
+    "week": gettext_lazy("week"),
+    "month": gettext_lazy("month"),
+    "quarter": gettext_lazy("quarter"),
+    "year": gettext_lazy("year"),
+}
+PERIOD_LABELS = {
+    "today": gettext_lazy("today"),
+    "yesterday": gettext_lazy("yesterday"),
+    "this_week": gettext_lazy("this week"),
+    "last_week": gettext_lazy("last week"),
+    "this_month": gettext_lazy("this month"),
+    "last_month": gettext_lazy("last month"),
+    "last_7_days": gettext_lazy("last 7 days"),
+    "last_30_days": gettext_lazy("last 30 days"),
+    "last_12_months": gettext_lazy("last 12 months"),
+    "this_year": gettext_lazy("this year"),
+    "last_year": gettext_lazy("last year"),
+}
 _DF = re.compile(r"^df:[-a-zA-Z0-9_]+$")
 
 

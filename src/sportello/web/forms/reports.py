@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sportello.reports.config import GRANULARITIES, RELATIVE_PERIODS
+from sportello.reports.config import GRANULARITY_LABELS, PERIOD_LABELS
 from sportello.reports.models import StatisticKind
 
 AXES = (
@@ -46,34 +46,42 @@ class StatisticForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=StatisticKind.choices)
     x = forms.ChoiceField(label=_("X axis"), choices=AXES, initial="time")
     granularity = forms.ChoiceField(
-        label=_("Time interval"), choices=[(g, g) for g in GRANULARITIES], initial="month"
+        label=_("Time interval"), choices=list(GRANULARITY_LABELS.items()), initial="month"
     )
     y = forms.ChoiceField(
         label=_("Y axis"), choices=[("", _("none")), *AXES], required=False, initial="queue"
     )
     time_field = forms.ChoiceField(label=_("Time of"), choices=TIME_FIELDS, initial="created")
     period = forms.ChoiceField(
-        label=_("Period"), choices=[(p, p.replace("_", " ")) for p in RELATIVE_PERIODS],
+        label=_("Period"), choices=list(PERIOD_LABELS.items()),
         initial="last_12_months",
     )  # fmt: skip
     chart = forms.ChoiceField(label=_("Chart"), choices=CHARTS, initial="bar")
     config = forms.CharField(
-        label=_("Configuration (JSON, for lists and built-in reports)"),
+        label=_("Configuration (JSON)"),
+        help_text=_("Lists and built-in reports; a matrix's restrictions and sum."),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
+    def _json(self) -> dict[str, Any]:
+        try:
+            value = json.loads(self.cleaned_data.get("config") or "{}")
+        except ValueError:
+            raise forms.ValidationError(_("The configuration is not valid JSON.")) from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("The configuration is not valid JSON."))
+        return value
+
     def configuration(self) -> dict[str, Any]:
         data = self.cleaned_data
         if data["kind"] != StatisticKind.MATRIX:
-            try:
-                value = json.loads(data.get("config") or "{}")
-            except ValueError:
-                raise forms.ValidationError(_("The configuration is not valid JSON.")) from None
-            if not isinstance(value, dict):
-                raise forms.ValidationError(_("The configuration is not valid JSON."))
-            return value
+            return self._json()
+        extra = self._json() if (data.get("config") or "").strip() else {}
         config: dict[str, Any] = {
+            key: extra[key] for key in ("restrictions", "sum_field") if key in extra
+        }
+        config |= {
             "x": {"attribute": data["x"], "granularity": data["granularity"]},
             "time_field": data["time_field"],
             "period": {"relative": data["period"]},

@@ -151,7 +151,7 @@ def report_run(request: HttpRequest, pk: int) -> HttpResponse:
         "statistic": statistic,
         "params": _params(request),
         "may_edit": permissions.may_report(agent, "rw"),
-        "periods": [(p, p.replace("_", " ")) for p in services.cfg.RELATIVE_PERIODS],
+        "periods": list(services.cfg.PERIOD_LABELS.items()),
         "error": "",
         "run": None,
     }
