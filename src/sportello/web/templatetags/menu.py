@@ -7,8 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from sportello.accounts.permissions import may_report
-from sportello.web.menu import ordered
+from sportello.web.menu import ordered, visible
 
 register = template.Library()
 
@@ -17,8 +16,5 @@ register = template.Library()
 def main_menu(context: Any) -> list[tuple[str, Any, str]]:
     user = context.get("user")
     saved = getattr(user, "menu_order", None)
-    entries = ordered(saved)
-    if user is None or not getattr(user, "is_authenticated", False) or not may_report(user, "ro"):
-        # Statistics are for the reporting group only.
-        entries = [entry for entry in entries if entry.key != "reports"]
+    entries = ordered(saved, visible(user))
     return [(entry.key, entry.label, reverse(entry.url_name)) for entry in entries]
