@@ -38,6 +38,8 @@ class World:
     attachment: int
     template: int
     token: int
+    statistic: int
+    run: int
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -74,6 +76,16 @@ class Rule:
     # The page lists the ticket: it must appear for readers and only for them.
     lists_ticket: bool = False
 
+
+_STATISTIC_FORM = {
+    "name": "n",
+    "kind": "matrix",
+    "x": "queue",
+    "granularity": "month",
+    "time_field": "created",
+    "period": "this_year",
+    "chart": "bar",
+}
 
 RULES: dict[str, Rule] = {
     "ops:healthz": Rule("public"),
@@ -151,6 +163,23 @@ RULES: dict[str, Rule] = {
     ),
     "actions:article-dialog": Rule("rw", _dialog("reply", article=True)),
     "actions:article-open": Rule("rw", _dialog("forward", article=True), method="post"),
+    # Statistics: the levels are grants on the reporting group (the matrix group here).
+    "web:reports": Rule("ro"),
+    "web:report-new": Rule(
+        "rw",
+        method="post",
+        data=lambda w: _STATISTIC_FORM,
+    ),
+    "web:report-preview": Rule(
+        "rw",
+        method="post",
+        data=lambda w: _STATISTIC_FORM,
+    ),
+    "web:report-run": Rule("ro", lambda w: {"pk": w.statistic}),
+    "web:report-edit": Rule("rw", lambda w: {"pk": w.statistic}),
+    "web:report-delete": Rule("rw", lambda w: {"pk": w.statistic}, method="post"),
+    "web:report-export": Rule("ro", lambda w: {"pk": w.statistic}, query=lambda w: "format=csv"),
+    "web:report-status": Rule("ro", lambda w: {"pk": w.statistic, "run": w.run}),
     "search:search": Rule(
         "agent", query=lambda w: f"run=1&attrs=number&number={w.ticket.number}", lists_ticket=True
     ),
@@ -223,6 +252,11 @@ def test_every_agent_url_has_a_rule() -> None:
     assert not stale, f"rules for URL patterns that no longer exist: {stale}"
 
 
+@pytest.fixture(autouse=True)
+def _reporting_group_is_the_matrix_group(settings: Any) -> None:
+    settings.SPORTELLO_REPORTS_GROUP = "matrix"
+
+
 @pytest.fixture
 def matrix_queue(db: None) -> Queue:
     group, _created = provisioning.add_group("matrix")
@@ -251,13 +285,32 @@ def _world(queue: Queue, level: str) -> World:
     attachment = ticket.articles.get(number=1).attachments.get(filename="report.pdf")
     template = SearchTemplate.objects.create(agent=agent, name="t", options={})
     token = tokens.create_token(agent, name="matrix").token
+    statistic, run = _statistic(agent)
     return World(
         ticket=ticket,
         agent=agent,
         attachment=attachment.pk,
         template=template.pk,
         token=token.pk,
+        statistic=statistic,
+        run=run,
     )
+
+
+def _statistic(agent: User) -> tuple[int, int]:
+    """A matrix statistic and a finished run of it by ``agent``."""
+    from sportello.reports.models import RunStatus, Statistic, StatisticRun
+
+    system = User.objects.get(is_system=True)
+    statistic = Statistic.objects.create(
+        name="Per queue", kind="matrix", config={"x": {"attribute": "queue"}},
+        created_by=system, changed_by=system,
+    )  # fmt: skip
+    run = StatisticRun.objects.create(
+        statistic=statistic, key="k", definition_changed=statistic.changed, agent=agent,
+        status=RunStatus.DONE, result=None,
+    )  # fmt: skip
+    return statistic.pk, run.pk
 
 
 def _allowed(need: str, level: str) -> bool:

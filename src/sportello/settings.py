@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "sportello.notifications",
     "sportello.sla",
     "sportello.search",
+    "sportello.reports",
     "sportello.portal",
     "sportello.api",
     "sportello.web",
@@ -356,6 +357,10 @@ SPORTELLO_STATS_CACHE_SECONDS = int(
 # Fernet keys for secrets at rest (sportello.core.crypto), comma-separated: the first
 # encrypts, all decrypt. Empty: one key derived from SECRET_KEY.
 SPORTELLO_ENCRYPTION_KEYS = env_list("SPORTELLO_ENCRYPTION_KEYS")
+# Statistics: agents with ro on this group run them, rw creates and edits them; results
+# are cached this many seconds (a definition's change invalidates them at once).
+SPORTELLO_REPORTS_GROUP = os.environ.get("SPORTELLO_REPORTS_GROUP", "stats")
+SPORTELLO_REPORTS_CACHE_SECONDS = int(os.environ.get("SPORTELLO_REPORTS_CACHE_SECONDS", "900"))
 SPORTELLO_MAIL_MAX_SIZE = int(os.environ.get("SPORTELLO_MAIL_MAX_SIZE", str(50 * 1024 * 1024)))
 # Raw messages up to this size are kept in the article's row, larger ones as files under
 # MEDIA_ROOT (0: always files).

@@ -35,9 +35,11 @@ def saved(agent: User) -> list[str]:
     return list(agent.menu_order)
 
 
-def test_the_menu_starts_in_its_default_order(logged_in: Client) -> None:
+def test_the_menu_starts_in_its_default_order(logged_in: Client, agent: User) -> None:
     assert shown(logged_in.get("/").content.decode()) == DEFAULT
-    assert [e.key for e in menu.ordered([])] == DEFAULT
+    assert [e.key for e in menu.ordered([], menu.visible(agent))] == DEFAULT
+    # Statistics are in the menu of the reporting group only.
+    assert [e.key for e in menu.ordered([])] == [*DEFAULT, "reports"]
 
 
 def test_a_dragged_order_is_kept_and_shown_on_every_page(logged_in: Client, agent: User) -> None:

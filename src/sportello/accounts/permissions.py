@@ -139,6 +139,24 @@ def visible_tallies(user: User, queryset: Any) -> Any:
     return queryset.filter(queue__group_id__in=groups_with(user, "ro"))
 
 
+def may_report(user: User, permission: str) -> bool:
+    """Statistics (``sportello.reports``): ``ro`` on the reporting group
+    (``SPORTELLO_REPORTS_GROUP``) runs them, ``rw`` creates and edits them. What a run
+    counts is still narrowed to ``readable_queues``."""
+    from django.conf import settings
+
+    from sportello.accounts.models import Group
+
+    if user.is_system:
+        return True
+    group_id = (
+        Group.objects.filter(name=settings.SPORTELLO_REPORTS_GROUP, valid=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return group_id is not None and may_on_group(user, permission, group_id)
+
+
 def agents_with(permission: str, queue: Queue) -> Any:
     """Active agents holding ``permission`` (or ``rw``) on ``queue``'s group, directly or
     through a valid role: notification recipient lists and owner choices use this."""

@@ -24,22 +24,37 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("phone", _("New phone ticket"), "web:new-phone-ticket"),
     MenuEntry("email", _("New email ticket"), "web:new-email-ticket"),
     MenuEntry("search", _("Search"), "search:search"),
+    MenuEntry("reports", _("Reports"), "web:reports"),
 )
 KEYS = tuple(entry.key for entry in MENU)
 
 
-def ordered(saved: Any) -> list[MenuEntry]:
+def visible(user: Any) -> tuple[MenuEntry, ...]:
+    """The entries ``user`` sees: statistics only for the reporting group."""
+    from sportello.accounts.permissions import may_report
+
+    if user is not None and getattr(user, "is_authenticated", False) and may_report(user, "ro"):
+        return MENU
+    return tuple(entry for entry in MENU if entry.key != "reports")
+
+
+def keys_for(user: Any) -> tuple[str, ...]:
+    return tuple(entry.key for entry in visible(user))
+
+
+def ordered(saved: Any, entries: tuple[MenuEntry, ...] = MENU) -> list[MenuEntry]:
     """The entries in the saved order (a list of keys); keys it lacks follow in the
     default order, anything else in it is passed over."""
-    by_key = {entry.key: entry for entry in MENU}
+    by_key = {entry.key: entry for entry in entries}
     chosen = [key for key in saved if key in by_key] if isinstance(saved, list) else []
-    keys = list(dict.fromkeys(chosen)) + [key for key in KEYS if key not in chosen]
+    defaults = [entry.key for entry in entries]
+    keys = list(dict.fromkeys(chosen)) + [key for key in defaults if key not in chosen]
     return [by_key[key] for key in keys]
 
 
-def moved(saved: Any, key: str, step: int) -> list[str]:
+def moved(saved: Any, key: str, step: int, entries: tuple[MenuEntry, ...] = MENU) -> list[str]:
     """The order with ``key`` one place up (``step`` -1) or down (+1)."""
-    keys = [entry.key for entry in ordered(saved)]
+    keys = [entry.key for entry in ordered(saved, entries)]
     if key in keys:
         index = keys.index(key)
         target = min(max(index + step, 0), len(keys) - 1)

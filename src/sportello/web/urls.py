@@ -10,6 +10,7 @@ from sportello.web.views import (
     preferences,
     printing,
     sso,
+    reports,
     zoom,
 )
 
@@ -69,6 +70,14 @@ urlpatterns = [
     path("preferences/skin/", preferences.switch_skin, name="skin"),
     path("preferences/menu/", preferences.menu_order, name="menu-order"),
     path("preferences/api-tokens/", api_tokens.api_tokens, name="api-tokens"),
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/new/", reports.report_edit, name="report-new"),
+    path("reports/preview/", reports.report_preview, name="report-preview"),
+    path("reports/<int:pk>/", reports.report_run, name="report-run"),
+    path("reports/<int:pk>/edit/", reports.report_edit, name="report-edit"),
+    path("reports/<int:pk>/delete/", reports.report_delete, name="report-delete"),
+    path("reports/<int:pk>/export/", reports.report_export, name="report-export"),
+    path("reports/<int:pk>/runs/<int:run>/", reports.report_status, name="report-status"),
     path(
         "preferences/api-tokens/<int:pk>/revoke/",
         api_tokens.api_token_revoke,

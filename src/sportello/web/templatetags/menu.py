@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from sportello.web.menu import ordered
+from sportello.web.menu import ordered, visible
 
 register = template.Library()
 
@@ -16,4 +16,5 @@ register = template.Library()
 def main_menu(context: Any) -> list[tuple[str, Any, str]]:
     user = context.get("user")
     saved = getattr(user, "menu_order", None)
-    return [(entry.key, entry.label, reverse(entry.url_name)) for entry in ordered(saved)]
+    entries = ordered(saved, visible(user))
+    return [(entry.key, entry.label, reverse(entry.url_name)) for entry in entries]

@@ -95,10 +95,15 @@ def menu_order(request: HttpRequest) -> HttpResponse:
     order = request.POST.getlist("order")
     for name, step in (("up", -1), ("down", 1)):
         if request.POST.get(name):
-            order = menu.moved(order or agent.menu_order, request.POST[name], step)  # type: ignore[union-attr]
+            order = menu.moved(
+                order or agent.menu_order,  # type: ignore[union-attr]
+                request.POST[name],
+                step,
+                menu.visible(agent),
+            )
     fetched = bool(request.headers.get("HX-Request"))
     try:
-        set_menu_order(agent, order, known=menu.KEYS)  # type: ignore[arg-type]
+        set_menu_order(agent, order, known=menu.keys_for(agent))  # type: ignore[arg-type]
     except DomainError as error:
         if fetched:
             return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
