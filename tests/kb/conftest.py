@@ -9,6 +9,14 @@ from sportello.accounts.models import Group, User
 from sportello.core.actor import Actor
 from sportello.kb import actions
 from sportello.kb.models import Category, FaqItem
+from tests.portal.conftest import (  # noqa: F401 - the portal's fixtures, for the FAQ pages
+    _portal_settings,
+    client_a,
+    company,
+    customer_a,
+    helpdesk,
+    request_form,
+)
 
 
 @pytest.fixture
