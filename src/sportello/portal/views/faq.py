@@ -21,7 +21,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.http import http_date
+from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -281,9 +281,18 @@ def public_sitemap(request: HttpRequest) -> HttpResponse:
         for item in items
     ]
     index = request.build_absolute_uri(reverse("faq:index"))
-    response = render(request, "faq_sitemap.xml", {"urls": urls, "index": index})
-    response["Content-Type"] = "application/xml; charset=utf-8"
-    response["Last-Modified"] = http_date()
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+        f"<url><loc>{escape(index)}</loc></url>",
+    ]
+    lines += [
+        f"<url><loc>{escape(loc)}</loc><lastmod>{changed.isoformat()}</lastmod></url>"
+        for loc, changed in urls
+        if changed is not None
+    ]
+    lines.append("</urlset>")
+    response = HttpResponse("\n".join(lines), content_type="application/xml; charset=utf-8")
     return _public(response)
 
 
