@@ -393,7 +393,37 @@ API_RULES: dict[str, ApiRule] = {
     "GET /states": ApiRule("agent", lambda w: "/states", about_ticket=False),
     "GET /priorities": ApiRule("agent", lambda w: "/priorities", about_ticket=False),
     "GET /types": ApiRule("agent", lambda w: "/types", about_ticket=False),
+    # FAQ reads: the article is in a category of the matrix group (no grant: 404).
+    "GET /faq": ApiRule(
+        "agent",
+        lambda w: f"/faq?q=matrixfaq&n={_api_faq(w)}",
+        about_ticket=False,
+        lists=lambda w: "Matrixfaq api",
+    ),
+    "GET /faq/categories": ApiRule(
+        "agent",
+        lambda w: f"/faq/categories?n={_api_faq(w)}",
+        about_ticket=False,
+        lists=lambda w: "Matrix FAQ",
+    ),
+    "GET /faq/{number}": ApiRule("ro", lambda w: f"/faq/{_api_faq(w)}"),
 }
+
+
+def _api_faq(w: World) -> int:
+    """The number of an internal FAQ article in a category of the matrix group (made on
+    first use)."""
+    from sportello.core.actor import Actor
+    from sportello.kb import actions as kb_actions
+    from sportello.kb.models import FaqItem
+
+    found = FaqItem.objects.filter(title="Matrixfaq api").first()
+    if found is not None:
+        return found.number
+    category = kb_actions.ensure_category_path("Matrix FAQ")
+    category.groups.set([Group.objects.get(name="matrix")])
+    data = kb_actions.ItemInput(title="Matrixfaq api", category=category, solution="matrixfaq")
+    return kb_actions.create_item(data, actor=Actor.system(channel="cli")).number
 
 
 def _api_routes() -> set[str]:

@@ -53,7 +53,7 @@ def generate(count: int, rng: random.Random) -> None:
     from sportello.accounts import provisioning
     from sportello.accounts.models import User
     from sportello.kb.actions import FIRST_NUMBER, ensure_category_path, search_words
-    from sportello.kb.models import FaqItem, FaqVersion
+    from sportello.kb.models import VERSIONED_FIELDS, FaqItem, FaqVersion
 
     author = User.objects.filter(is_system=True).get()
     groups = [provisioning.add_group(f"faq-bench-{n}")[0] for n in range(4)]
@@ -103,22 +103,10 @@ def generate(count: int, rng: random.Random) -> None:
             FaqVersion(
                 item=item,
                 number=1,
-                data={
-                    k: getattr(item, k)
-                    for k in (
-                        "title",
-                        "keywords",
-                        "visibility",
-                        "language",
-                        "symptom",
-                        "problem",
-                        "solution",
-                        "comment",
-                    )
-                },
+                data={k: getattr(item, k) for k in VERSIONED_FIELDS},
                 changed_fields=[],
                 created_by=author,
-            )  # fmt: skip
+            )
             for item in created
         ]
         FaqVersion.objects.bulk_create(versions, batch_size=1000)
@@ -184,7 +172,20 @@ def run(options: argparse.Namespace) -> Figures:
     one = [rng.choice(t[1].split()) for t in rng.sample(texts, 20)]
     two = [" ".join(t[1].split()[:2]) for t in rng.sample(texts, 20)]
     typed = [(t[1], t[2]) for t in rng.sample(texts, 20)]
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
+
+    def suggest_http(typed: tuple[str, str]) -> Any:
+        response = client.get(
+            "/portal/forms/faq-bench/suggestions/",
+            {"title": typed[0], "description": typed[1]},
+            secure=True,  # production settings redirect HTTP
+        )
+        if response.status_code != 200:
+            raise SystemExit(f"suggestions answered {response.status_code}")
+        return response
 
     def cycle(values: list[Any], call: Callable[[Any], Any]) -> Callable[[], Any]:
         state = {"n": 0}
@@ -204,13 +205,7 @@ def run(options: argparse.Namespace) -> Figures:
         "suggestions": cycle(
             typed, lambda st: selectors.suggestions(f"{st[0]} {st[1]}", customer=False)
         ),
-        "suggestions_http": cycle(
-            typed,
-            lambda st: client.get(
-                "/portal/forms/faq-bench/suggestions/",
-                {"title": st[0], "description": st[1]},
-            ),
-        ),
+        "suggestions_http": cycle(typed, suggest_http),
     }
     for name, call in kinds.items():
         call()  # warm
