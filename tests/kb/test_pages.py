@@ -14,6 +14,7 @@ from sportello.accounts import provisioning
 from sportello.accounts.models import Group, User
 from sportello.core.actor import Actor
 from sportello.customers.models import CustomerUser
+from sportello.kb import actions
 from sportello.kb.models import Category, FaqItem
 from sportello.portal.models import FaqSuggestionUse, RequestForm
 from tests.kb.conftest import make_agent, new_item
@@ -265,3 +266,40 @@ def test_article_links_its_request_form(
     item = new_item(writer_actor, category, request_form_slug="printing")
     page = Client().get(f"/faq/{item.number}-{item.slug}/").content.decode()
     assert 'href="/portal/forms/printing/"' in page
+
+
+def test_dashboard_widgets_load_after_the_page(
+    writer_client: Client, writer_actor: Actor, category: Category
+) -> None:
+    item = new_item(writer_actor, category)
+    actions.rate(item, voter="session:x", value=5)
+    home = writer_client.get("/").content.decode()
+    assert 'data-widget="faq-recent"' in home and 'data-widget="faq-top"' in home
+    assert f'data-faq="{item.number}"' not in home  # loaded by the widget itself
+    for name in ("faq-recent", "faq-top"):
+        body = writer_client.get(f"/dashboard/{name}/").content.decode()
+        assert f'data-faq="{item.number}"' in body, name
+    nobody = Client()
+    nobody.force_login(make_agent("nobody"))
+    assert f'data-faq="{item.number}"' not in nobody.get("/dashboard/faq-top/").content.decode()
+
+
+def test_the_note_dialog_offers_the_picker(category: Category, queue: Any, agent: User) -> None:
+    from sportello.tickets import actions as ticket_actions
+    from sportello.tickets.articles import ArticleInput
+
+    ticket = ticket_actions.create_ticket(
+        title="WLAN",
+        queue=queue,
+        article=ArticleInput(channel="email", sender_type="customer", body="b"),
+        actor=Actor(user=agent),
+    )
+    client = Client()
+    client.force_login(agent)
+    for dialog, target in (("note", "id_body"), ("reply", "id_text")):
+        url = f"/ticket/{ticket.number}/action/{dialog}/"
+        if dialog == "reply":
+            url = f"/ticket/{ticket.number}/article/1/action/reply/"
+        page = client.get(url).content.decode()
+        assert f'data-faq-picker data-target="{target}"' in page, dialog
+    assert 'data-target="id_text"' in client.get("/tickets/new/phone/").content.decode()

@@ -7,13 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.postgres.search import SearchVectorField
+from django.db import connection
 from django.db.models import Count, F, FloatField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
 from sportello.core.errors import NotFound
 from sportello.kb.models import Category, FaqHistory, FaqItem, Language
+from sportello.search import query as fulltext
 from sportello.search.text import words
 
 SORTS = {
@@ -25,15 +29,40 @@ SORTS = {
 MAX_QUERY_WORDS = 8
 
 
+# Literal SQL per indexed column (kb migration 0002): the vector expression must be the
+# indexed one for PostgreSQL to use its GIN index.
+PG_VECTORS = {
+    "search_text": "to_tsvector('simple'::regconfig, kb_faqitem.search_text)",
+    "published_search": "to_tsvector('simple'::regconfig, kb_faqitem.published_search)",
+}
+FTS5_MATCHES = {
+    "search_text": "SELECT rowid FROM kb_fts WHERE kb_fts MATCH %s",
+    "published_search": "SELECT rowid FROM kb_published_fts WHERE kb_published_fts MATCH %s",
+}
+
+
+def _fulltext(column: str, found: Sequence[str], *, any_word: bool = False) -> Q:
+    """Articles whose ``column`` holds every word of ``found`` (``any_word``: one of
+    them), the last one also as a prefix (search as you type), through the full-text
+    index of the database (kb migration 0002) and the search module's compilers."""
+    terms: list[fulltext.Node] = [fulltext.Term((word,)) for word in found[:-1]]
+    terms.append(fulltext.Term((found[-1],), prefix=True))
+    node: fulltext.Node = (fulltext.Or if any_word else fulltext.And)(tuple(terms))
+    if connection.vendor == "postgresql":
+        query = fulltext.tsquery(node, "simple")
+        vector = RawSQL(PG_VECTORS[column], [], output_field=SearchVectorField())  # noqa: S611
+        ids = FaqItem.objects.annotate(fts=vector).filter(fts=query).values("pk")
+        return Q(pk__in=ids)
+    match = fulltext.fts5(node)
+    return Q(pk__in=RawSQL(FTS5_MATCHES[column], [match]))  # noqa: S611 - literal SQL
+
+
 def _word_filter(column: str, query: str) -> Q | None:
     """Every word of ``query`` (folded as the index is) must occur in ``column``."""
     found = words(query)[:MAX_QUERY_WORDS]
     if not found:
         return None
-    condition = Q()
-    for word in found:
-        condition &= Q(**{f"{column}__contains": word})
-    return condition
+    return _fulltext(column, found)
 
 
 def agent_items(user: Any) -> QuerySet[FaqItem]:
@@ -198,10 +227,9 @@ def suggestions(text: str, *, customer: bool, category: Category | None = None) 
     found = list(dict.fromkeys(w for w in words(text) if len(w) > 2))[:MAX_QUERY_WORDS]
     if not found:
         return []
-    condition = Q()
-    for word in found:
-        condition |= Q(published_search__contains=word)
-    items = published_items(customer=customer).filter(condition)
+    items = published_items(customer=customer).filter(
+        _fulltext("published_search", found, any_word=True)
+    )
     if category is not None:
         items = items.filter(
             Q(category=category) | Q(category__full_name__startswith=category.full_name + "::")
@@ -209,7 +237,8 @@ def suggestions(text: str, *, customer: bool, category: Category | None = None) 
     candidates = list(items.order_by("-published_at", "-number")[:200])
 
     def score(item: FaqItem) -> tuple[int, int]:
-        hits = sum(1 for word in found if word in item.published_search)
+        present = set(item.published_search.split())
+        hits = sum(1 for word in found if word in present)
         return (-hits, -item.number)
 
     return sorted(candidates, key=score)[:5]
