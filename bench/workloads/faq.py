@@ -93,7 +93,7 @@ def generate(count: int, rng: random.Random) -> None:
                     published_at=now,
                     published_title=values["title"],
                     published_visibility=values["visibility"],
-                    published_search=words,
+                    published_search="" if values["visibility"] == "internal" else words,
                     **values,
                 )
             )

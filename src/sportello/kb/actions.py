@@ -124,7 +124,12 @@ def _publish(item: FaqItem, version: FaqVersion) -> None:
     item.published_at = timezone.now()
     item.published_title = version.data["title"]
     item.published_visibility = version.data["visibility"]
-    item.published_search = search_words(version.data, item.number)
+    # Only what customers may read goes into the index they search.
+    item.published_search = (
+        ""
+        if version.data["visibility"] == Visibility.INTERNAL
+        else search_words(version.data, item.number)
+    )
     item.save(
         update_fields=[
             "published",
