@@ -240,3 +240,14 @@ def close(customer: CustomerUser, ticket: Ticket) -> Ticket:
         raise Conflict(_("This request cannot be closed here."))
     actor = customer_actor(customer.email or customer.login)
     return actions.set_state(ticket, selectors.state_by_name("closed successful"), actor=actor)
+
+
+def record_faq_opened(
+    form: RequestForm, numbers: Sequence[int], *, ticket_number: str, anonymous: bool
+) -> None:
+    """The customer opened these suggested FAQ articles and still sent the request."""
+    from sportello.portal.models import FaqSuggestionUse
+
+    FaqSuggestionUse.objects.create(
+        form=form, faq_numbers=list(numbers), ticket_number=ticket_number, anonymous=anonymous
+    )

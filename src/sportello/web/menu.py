@@ -25,6 +25,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("email", _("New email ticket"), "web:new-email-ticket"),
     MenuEntry("search", _("Search"), "search:search"),
     MenuEntry("reports", _("Reports"), "web:reports"),
+    MenuEntry("faq", _("FAQ"), "web:faq-explorer"),
 )
 KEYS = tuple(entry.key for entry in MENU)
 

@@ -1,0 +1,260 @@
+"""Reads of the FAQ for agents, customers and the public. Every list ends in the
+permission module (``faq_visible_items`` / ``faq_published_items``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import connection
+from django.db.models import Count, F, FloatField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils.translation import gettext_lazy as _
+
+from sportello.accounts import permissions
+from sportello.core.errors import NotFound
+from sportello.kb.models import Category, FaqHistory, FaqItem, Language
+from sportello.search import query as fulltext
+from sportello.search.text import words
+
+SORTS = {
+    "title": ("title", "number"),
+    "number": ("number",),
+    "changed": ("-changed", "-number"),
+    "rating": ("-average", "-vote_count", "number"),
+}
+MAX_QUERY_WORDS = 8
+
+
+# Literal SQL per indexed column (kb migration 0002): the vector expression must be the
+# indexed one for PostgreSQL to use its GIN index.
+PG_VECTORS = {
+    "search_text": "to_tsvector('simple'::regconfig, kb_faqitem.search_text)",
+    "published_search": "to_tsvector('simple'::regconfig, kb_faqitem.published_search)",
+}
+FTS5_MATCHES = {
+    "search_text": "SELECT rowid FROM kb_fts WHERE kb_fts MATCH %s",
+    "published_search": "SELECT rowid FROM kb_published_fts WHERE kb_published_fts MATCH %s",
+}
+
+
+def _fulltext(column: str, found: Sequence[str], *, any_word: bool = False) -> Q:
+    """Articles whose ``column`` holds every word of ``found`` (``any_word``: one of
+    them), the last one also as a prefix (search as you type), through the full-text
+    index of the database (kb migration 0002) and the search module's compilers."""
+    terms: list[fulltext.Node] = [fulltext.Term((word,)) for word in found[:-1]]
+    terms.append(fulltext.Term((found[-1],), prefix=True))
+    node: fulltext.Node = (fulltext.Or if any_word else fulltext.And)(tuple(terms))
+    if connection.vendor == "postgresql":
+        query = fulltext.tsquery(node, "simple")
+        vector = RawSQL(PG_VECTORS[column], [], output_field=SearchVectorField())  # noqa: S611
+        ids = FaqItem.objects.annotate(fts=vector).filter(fts=query).values("pk")
+        return Q(pk__in=ids)
+    match = fulltext.fts5(node)
+    return Q(pk__in=RawSQL(FTS5_MATCHES[column], [match]))  # noqa: S611 - literal SQL
+
+
+def _word_filter(column: str, query: str) -> Q | None:
+    """Every word of ``query`` (folded as the index is) must occur in ``column``."""
+    found = words(query)[:MAX_QUERY_WORDS]
+    if not found:
+        return None
+    return _fulltext(column, found)
+
+
+def agent_items(user: Any) -> QuerySet[FaqItem]:
+    return permissions.faq_visible_items(user, FaqItem.objects.select_related("category"))
+
+
+def agent_item(user: Any, number: int) -> FaqItem:
+    """The article, or NotFound when it does not exist or ``user`` may not read it."""
+    item = agent_items(user).filter(number=number).first()
+    if item is None:
+        raise NotFound(_("No FAQ article with number %(number)s."), number=number)
+    return item
+
+
+def sorted_items(queryset: QuerySet[FaqItem], sort: str) -> QuerySet[FaqItem]:
+    if sort == "rating":
+        average = Coalesce(
+            Cast("vote_sum", FloatField()) / NullIf(Cast("vote_count", FloatField()), 0.0), 0.0
+        )
+        queryset = queryset.annotate(average=average)
+    return queryset.order_by(*SORTS.get(sort, SORTS["title"]))
+
+
+def agent_search(
+    user: Any,
+    query: str,
+    *,
+    language: str = "",
+    category: Category | None = None,
+    limit: int = 50,
+) -> list[FaqItem]:
+    items = agent_items(user).filter(valid=True)
+    condition = _word_filter("search_text", query)
+    if condition is not None:
+        items = items.filter(condition)
+    if language in Language.values:
+        items = items.filter(language=language)
+    if category is not None:
+        items = items.filter(
+            Q(category=category) | Q(category__full_name__startswith=category.full_name + "::")
+        )
+    return list(items.order_by("-changed", "-number")[:limit])
+
+
+def category_tree(user: Any) -> list[tuple[Category, int]]:
+    """The categories ``user`` reads, in tree order, with the count of valid articles."""
+    categories = (
+        permissions.faq_categories(user, "ro")
+        .filter(valid=True)
+        .annotate(count=Count("items", filter=Q(items__valid=True), distinct=True))
+        .order_by("full_name")
+    )
+    return [(category, category.count) for category in categories]
+
+
+def approval_queue(user: Any) -> QuerySet[FaqItem]:
+    """Articles whose current version is not published (for approvers)."""
+    return (
+        agent_items(user)
+        .filter(valid=True)
+        .filter(Q(published__isnull=True) | ~Q(published__number=F("version")))
+        .order_by("changed")
+    )
+
+
+def journal(user: Any, limit: int = 100) -> QuerySet[FaqHistory]:
+    return (
+        FaqHistory.objects.filter(item__in=agent_items(user))
+        .select_related("item")
+        .order_by("-created", "-id")[:limit]
+    )
+
+
+def recently_changed(user: Any, limit: int = 10) -> list[FaqItem]:
+    return list(agent_items(user).filter(valid=True).order_by("-changed", "-number")[:limit])
+
+
+def top_rated(user: Any, limit: int = 10) -> list[FaqItem]:
+    items = agent_items(user).filter(valid=True, vote_count__gt=0)
+    return sorted(items, key=lambda i: (-(i.rating or 0), -i.vote_count, i.number))[:limit]
+
+
+def translations(item: FaqItem) -> list[FaqItem]:
+    """Every article of ``item``'s translation group, ``item`` included, by language."""
+    head = item.head()
+    group = FaqItem.objects.filter(Q(pk=head.pk) | Q(original=head)).select_related("category")
+    return sorted(group, key=lambda i: i.language)
+
+
+# ---------------------------------------------------------------------------------------
+# Customers and the public: published versions only.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedArticle:
+    """What customers and the public see: the published version, never the draft."""
+
+    item: FaqItem
+    number: int
+    title: str
+    keywords: str
+    language: str
+    symptom: str
+    problem: str
+    solution: str
+    comment: str
+
+    @property
+    def slug(self) -> str:
+        return self.item.slug
+
+
+def published_items(*, customer: bool) -> QuerySet[FaqItem]:
+    return permissions.faq_published_items(
+        FaqItem.objects.select_related("category", "published"), customer=customer
+    )
+
+
+def published_article(number: int, *, customer: bool) -> PublishedArticle:
+    item = published_items(customer=customer).filter(number=number).first()
+    if item is None or item.published is None:
+        raise NotFound(_("No FAQ article with number %(number)s."), number=number)
+    data = item.published.data
+    return PublishedArticle(
+        item=item,
+        number=item.number,
+        title=data["title"],
+        keywords=data["keywords"],
+        language=data["language"],
+        symptom=data["symptom"],
+        problem=data["problem"],
+        solution=data["solution"],
+        comment=data["comment"],
+    )
+
+
+def published_search(
+    query: str,
+    *,
+    customer: bool,
+    languages: Sequence[str] = (),
+    category: Category | None = None,
+    limit: int = 50,
+) -> list[FaqItem]:
+    items = published_items(customer=customer)
+    condition = _word_filter("published_search", query)
+    if condition is not None:
+        items = items.filter(condition)
+    if languages:
+        items = items.filter(language__in=list(languages))
+    if category is not None:
+        items = items.filter(
+            Q(category=category) | Q(category__full_name__startswith=category.full_name + "::")
+        )
+    return list(items.order_by("-published_at", "-number")[:limit])
+
+
+def suggestions(text: str, *, customer: bool, category: Category | None = None) -> list[FaqItem]:
+    """Up to 5 published articles for a request form's subject and description: those
+    containing the most of its words (any word counts; the form's category first)."""
+    found = list(dict.fromkeys(w for w in words(text) if len(w) > 2))[:MAX_QUERY_WORDS]
+    if not found:
+        return []
+    items = published_items(customer=customer).filter(
+        _fulltext("published_search", found, any_word=True)
+    )
+    if category is not None:
+        items = items.filter(
+            Q(category=category) | Q(category__full_name__startswith=category.full_name + "::")
+        )
+    candidates = list(items.order_by("-published_at", "-number")[:200])
+
+    def score(item: FaqItem) -> tuple[int, int]:
+        present = set(item.published_search.split())
+        hits = sum(1 for word in found if word in present)
+        return (-hits, -item.number)
+
+    return sorted(candidates, key=score)[:5]
+
+
+def public_categories(*, customer: bool) -> list[tuple[Category, int]]:
+    counts = (
+        published_items(customer=customer)
+        .values("category")
+        .annotate(count=Count("pk"))
+        .values_list("category", "count")
+    )
+    by_id = dict(counts)
+    categories = Category.objects.filter(pk__in=by_id, valid=True).order_by("full_name")
+    return [(category, by_id[category.pk]) for category in categories]
+
+
+def item_by_number(number: int) -> FaqItem | None:
+    return FaqItem.objects.filter(number=number).select_related("category").first()
