@@ -131,8 +131,10 @@ class Reader:
             except (TypeError, ValueError):
                 raise self.invalid("Ticket->PendingTime parameter is invalid!") from None
         try:
-            parts = [int(value[k]) for k in ("Year", "Month", "Day", "Hour", "Minute")]
-            moment = datetime(*parts)
+            year, month, day, hour, minute = (
+                int(value[k]) for k in ("Year", "Month", "Day", "Hour", "Minute")
+            )
+            moment = datetime(year, month, day, hour, minute)
         except (KeyError, TypeError, ValueError):
             raise self.invalid("Ticket->PendingTime parameter is invalid!") from None
         return timezone.make_aware(moment, timezone.get_current_timezone())
