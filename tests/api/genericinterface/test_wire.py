@@ -118,10 +118,15 @@ def test_custom_webservice_with_otobo_znuny_routes(base: str, gi_agent: User) ->
         ("POST", "/Session", {"UserLogin": "gi-agent"}, "SessionCreate.MissingParameter"),
         ("POST", "/Session", {"UserLogin": "gi-agent", "Password": "x"}, "SessionCreate.AuthFail"),
         ("POST", "/Ticket", {"Ticket": {}}, "TicketCreate.MissingParameter"),
-        ("POST", "/Ticket", {**NEW, "UserLogin": "gi-agent", "Password": "x"}, "TicketCreate.AuthFail"),
-        ("POST", "/Ticket", {**LOGIN, "Ticket": {**NEW["Ticket"], "Title": ""}, "Article": NEW["Article"]}, "TicketCreate.MissingParameter"),
-        ("POST", "/Ticket", {**LOGIN, "Ticket": {**NEW["Ticket"], "Queue": "Nope"}, "Article": NEW["Article"]}, "TicketCreate.InvalidParameter"),
-        ("POST", "/Ticket", {**LOGIN, "Ticket": NEW["Ticket"], "Article": {"Subject": "s", "Body": "b", "MimeType": "text/plain"}}, "TicketCreate.MissingParameter"),
+        ("POST", "/Ticket", {**NEW, "UserLogin": "gi-agent", "Password": "x"},
+         "TicketCreate.AuthFail"),
+        ("POST", "/Ticket", {**LOGIN, "Ticket": {**NEW["Ticket"], "Title": ""},
+                             "Article": NEW["Article"]}, "TicketCreate.MissingParameter"),
+        ("POST", "/Ticket", {**LOGIN, "Ticket": {**NEW["Ticket"], "Queue": "Nope"},
+                             "Article": NEW["Article"]}, "TicketCreate.InvalidParameter"),
+        ("POST", "/Ticket", {**LOGIN, "Ticket": NEW["Ticket"], "Article": {
+            "Subject": "s", "Body": "b", "MimeType": "text/plain"}},
+         "TicketCreate.MissingParameter"),
         ("GET", "/Ticket/999999", None, "TicketGet.AccessDenied"),
         ("PATCH", "/Ticket/999999", {"Ticket": {"Title": "x"}}, "TicketUpdate.AccessDenied"),
         ("GET", "/TicketHistory/abc", None, "TicketHistoryGet.NotValidTicketID"),
@@ -153,8 +158,8 @@ def test_empty_search_is_an_empty_object_and_get_ignores_bodies(base: str, gi_ag
     assert data["Error"]["ErrorCode"] == "TicketSearch.MissingParameter"
     assert call("GET", base + WEBSERVICE + "/Ticket", params={**LOGIN, "Title": "none"}) == {}
     # Route parameters win over the query, the query over the body; headers log in.
-    created = call("POST", base + WEBSERVICE + "/Ticket", json=NEW, headers={
-        "X-OTRS-Header-UserLogin": "gi-agent", "X-OTRS-Header-Password": AGENT_PASSWORD})  # fmt: skip
+    headers = {"X-OTRS-Header-UserLogin": "gi-agent", "X-OTRS-Header-Password": AGENT_PASSWORD}
+    created = call("POST", base + WEBSERVICE + "/Ticket", json=NEW, headers=headers)
     got = call(
         "GET",
         base + WEBSERVICE + f"/Ticket/{created['TicketID']}",
