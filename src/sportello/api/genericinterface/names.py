@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Model
 
+from sportello.core.errors import InvalidInput
 from sportello.queues.models import Queue
 from sportello.tickets import selectors
 from sportello.tickets.models import Lock, Priority, State, TicketType
@@ -90,7 +91,7 @@ def by_name(model: type[Model], value: Any) -> Any:
     if model in lookups:
         try:
             return lookups[model](name)
-        except Exception:  # the selectors raise InvalidInput for an unknown name
+        except InvalidInput:  # an unknown name
             return None
     return Queue.objects.filter(full_name=name).first()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from sportello.accounts import permissions
 from sportello.accounts.models import User
@@ -63,13 +64,6 @@ SORT = {
     "Service": "service__full_name",
     "SLA": "sla__name",
 }
-TIMES = {
-    "TicketCreateTime": "created",
-    "TicketChangeTime": "changed",
-    "TicketLastChangeTime": "changed",
-    "TicketCloseTime": "closed",
-    "TicketPendingTime": "pending",
-}
 _WILDCARD = re.compile(r"[%*]+")
 
 
@@ -90,18 +84,12 @@ def _rows(model: Any, data: dict[str, Any], names_key: str, ids_key: str) -> lis
 
 
 def _plain(model: Any, data: dict[str, Any], names_key: str, ids_key: str, field: str) -> list[int]:
-    found = (
-        [
-            row.pk if row else 0
-            for row in (
-                model.objects.filter(**{field: n}).first() for n in as_list(data[names_key])
-            )
-        ]
-        if data.get(names_key)
-        else []
-    )
-    found += [int(v) if str(v).isdigit() else 0 for v in as_list(data.get(ids_key))]
-    return found
+    """Row ids of a ``Services``/``ServiceIDs`` pair (rows without seeded Znuny IDs)."""
+    found: list[int] = []
+    for name in as_list(data.get(names_key)):
+        row = model.objects.filter(**{field: str(name).strip()}).first()
+        found.append(row.pk if row is not None else 0)
+    return found + _int_list(data.get(ids_key))
 
 
 def _int_list(value: Any) -> list[int]:
@@ -241,15 +229,28 @@ def _dynamic_fields_q(data: dict[str, Any], op: str) -> Q:
     return condition
 
 
-def criteria(data: dict[str, Any], op: str) -> Criteria:
-    numbers = as_list(data.get("TicketNumber"))
-    titles = as_list(data.get("Title"))
+def _single(data: dict[str, Any], key: str) -> str:
+    """A one-value parameter as a ``Criteria`` pattern (several values: ``_narrow``)."""
+    values = as_list(data.get(key))
+    return _pattern(values[0]) if len(values) == 1 else ""
+
+
+def _locked(data: dict[str, Any]) -> bool | None:
     locks = {names.LOCK_NAMES.get(str(v), "-") for v in as_list(data.get("Locks"))}
-    locks |= {{"1": "unlock", "2": "lock", "3": "lock"}.get(str(v), "-")
-              for v in as_list(data.get("LockIDs"))}  # fmt: skip
+    by_id = {"1": "unlock", "2": "lock", "3": "lock"}
+    locks |= {by_id.get(str(v), "-") for v in as_list(data.get("LockIDs"))}
+    if len(locks) != 1 or "-" in locks:
+        return None  # none, both, or an unknown one: no filter
+    return locks == {"lock"}
+
+
+def criteria(data: dict[str, Any], op: str) -> Criteria:
+    changed = _range(data, "TicketChangeTime", op)
+    if changed.empty:
+        changed = _range(data, "TicketLastChangeTime", op)
     return Criteria(
-        number=_pattern(numbers[0]) if len(numbers) == 1 else "",
-        title=_pattern(titles[0]) if len(titles) == 1 else "",
+        number=_single(data, "TicketNumber"),
+        title=_single(data, "Title"),
         fulltext=_fulltext(data),
         queues=_rows(Queue, data, "Queues", "QueueIDs"),
         subqueues=flag(data, "UseSubQueues"),
@@ -259,19 +260,13 @@ def criteria(data: dict[str, Any], op: str) -> Criteria:
         types=_rows(TicketType, data, "Types", "TypeIDs"),
         owners=_int_list(data.get("OwnerIDs")),
         responsibles=_int_list(data.get("ResponsibleIDs")),
-        locked=(next(iter(locks)) == "lock") if len(locks) == 1 and "-" not in locks else None,
-        customer_user=_pattern(as_list(data.get("CustomerUserLogin"))[0])
-        if len(as_list(data.get("CustomerUserLogin"))) == 1
-        else "",
-        customer_company=_pattern(as_list(data.get("CustomerID"))[0])
-        if len(as_list(data.get("CustomerID"))) == 1
-        else "",
+        locked=_locked(data),
+        customer_user=_single(data, "CustomerUserLogin"),
+        customer_company=_single(data, "CustomerID"),
         services=_plain(Service, data, "Services", "ServiceIDs", "full_name"),
         slas=_plain(SLA, data, "SLAs", "SLAIDs", "name"),
         created=_range(data, "TicketCreateTime", op),
-        changed=_range(data, "TicketChangeTime", op)
-        if not _range(data, "TicketChangeTime", op).empty
-        else _range(data, "TicketLastChangeTime", op),
+        changed=changed,
         closed=_range(data, "TicketCloseTime", op),
         pending=_range(data, "TicketPendingTime", op),
         archive="include" if flag(data, "SearchInArchive") else "exclude",
@@ -304,18 +299,12 @@ def _narrow(tickets: QuerySet[Ticket], data: dict[str, Any], op: str) -> QuerySe
         tickets = tickets.filter(created_by_id__in=_int_list(data["CreatedUserIDs"]))
     articles = _range(data, "ArticleCreateTime", op)
     if not articles.empty:
-        start, end = articles.bounds(_now())
+        start, end = articles.bounds(timezone.now())
         rows = Article.objects.filter(ticket_id=OuterRef("pk"))
         rows = rows.filter(created__gte=start) if start else rows
         rows = rows.filter(created__lt=end) if end else rows
         tickets = tickets.filter(Exists(rows))
     return tickets.filter(_dynamic_fields_q(data, op))
-
-
-def _now() -> Any:
-    from django.utils import timezone
-
-    return timezone.now()
 
 
 def _limit(data: dict[str, Any]) -> int:
