@@ -38,9 +38,10 @@ def may_read(caller: Caller, ticket: Ticket) -> bool:
 
 
 def flag(data: dict[str, Any], key: str, default: bool = False) -> bool:
-    """Znuny's flags: 1/0, "1"/"0", true/false; absent or empty is the default."""
+    """Znuny's flags: 1/0, "1"/"0", true/false; absent is the default. An empty value
+    is false: the transport makes ``0`` in a query string empty, as Znuny's does."""
     value = data.get(key)
-    if value is None or value == "":
+    if value is None:
         return default
     if isinstance(value, str):
         return value.strip().lower() not in ("0", "false", "no", "")
