@@ -203,3 +203,24 @@ def test_other_rows_carry_their_id_plus_the_offset(transactional_db: None) -> No
     assert names.gi_id(spam) == str(spam.pk + names.OFFSET)
     assert names.by_id(State, spam.pk + names.OFFSET) == spam
     assert names.by_id(State, 99) is None
+
+
+def test_ticket_get_reads_a_fixed_number_of_queries(gi_agent: User) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    DynamicField.objects.create(
+        name="Mood", object_type="article", field_type="text", labels={"en": "Mood"}
+    )
+    counts = []
+    for articles in (2, 6):
+        ticket_id = create()["TicketID"]
+        for _n in range(articles - 1):
+            body = {**LOGIN, "Article": ARTICLE, "DynamicField": {"Name": "Mood", "Value": "ok"}}
+            gi("PATCH", f"/Ticket/{ticket_id}", body)
+        with CaptureQueriesContext(connection) as queries:
+            got = gi("GET", f"/Ticket/{ticket_id}", **LOGIN, AllArticles=1, DynamicFields=1)
+        assert len(got["Ticket"][0]["Article"]) == articles
+        assert got["Ticket"][0]["Article"][1]["DynamicField"] == [{"Name": "Mood", "Value": "ok"}]
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -28,7 +28,14 @@ from sportello.api.genericinterface.routes import Route
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Attachment, State, Ticket
+from sportello.tickets.models import (
+    Article,
+    Attachment,
+    DynamicFieldObject,
+    DynamicFieldValue,
+    State,
+    Ticket,
+)
 
 RELATIONS = ("queue", "state", "priority", "type", "owner", "responsible", "service", "sla")
 
@@ -44,11 +51,34 @@ def _df_value(value: Any) -> Any:
 
 
 def _dynamic_fields(obj: Ticket | Article) -> list[dict[str, Any]]:
+    return _set_values(dynamic_fields.current_values(obj))
+
+
+def _set_values(values: dict[str, Any]) -> list[dict[str, Any]]:
+    # Znuny lists only the fields that hold a value.
     return [
         {"Name": name, "Value": _df_value(value)}
-        for name, value in dynamic_fields.current_values(obj).items()
+        for name, value in values.items()
         if value not in (None, [], False, "")
     ]
+
+
+def _article_fields(articles: list[Article]) -> dict[int, list[dict[str, Any]]]:
+    """The article dynamic fields of all ``articles`` in two queries (not two each)."""
+    fields = list(dynamic_fields.fields_for(DynamicFieldObject.ARTICLE))
+    if not fields or not articles:
+        return {}
+    rows: dict[tuple[int, int], list[DynamicFieldValue]] = {}
+    stored = DynamicFieldValue.objects.filter(article__in=articles, field__in=fields)
+    for row in stored.order_by("id"):
+        assert row.article_id is not None
+        rows.setdefault((row.article_id, row.field_id), []).append(row)
+    return {
+        article.pk: _set_values(
+            {f.name: dynamic_fields.value_of(f, rows.get((article.pk, f.pk), [])) for f in fields}
+        )
+        for article in articles
+    }
 
 
 def _attachments(article: Article, contents: bool) -> list[dict[str, Any]]:
@@ -76,7 +106,12 @@ def _attachments(article: Article, contents: bool) -> list[dict[str, Any]]:
     return result
 
 
-def article_data(article: Article, ticket: Ticket, options: dict[str, Any]) -> dict[str, Any]:
+def article_data(
+    article: Article,
+    ticket: Ticket,
+    options: dict[str, Any],
+    article_fields: dict[int, list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
     channel = names.channel_name(article.channel)
     data: dict[str, Any] = {
         "ArticleID": str(article.pk),
@@ -126,7 +161,7 @@ def article_data(article: Article, ticket: Ticket, options: dict[str, Any]) -> d
                 }
             )
     if options["DynamicFields"]:
-        data["DynamicField"] = _dynamic_fields(article)
+        data["DynamicField"] = (article_fields or {}).get(article.pk, [])
     return data
 
 
@@ -144,7 +179,8 @@ def _articles(ticket: Ticket, who: Caller, options: dict[str, Any]) -> list[dict
     )
     limit = options["ArticleLimit"]
     rows = list(articles[:limit] if limit else articles)
-    return [article_data(a, ticket, options) for a in rows]
+    fields = _article_fields(rows) if options["DynamicFields"] else {}
+    return [article_data(a, ticket, options, fields) for a in rows]
 
 
 def _user(user: Any) -> tuple[str, str]:
