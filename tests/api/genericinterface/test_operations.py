@@ -96,6 +96,10 @@ def test_customer_creates_for_themselves_and_may_only_add_articles(
     assert reply["ArticleID"] == str(ticket.articles.get(number=2).pk)
     change = {**CUSTOMER, "Ticket": {"Priority": "5 very high"}}
     assert code(gi("PATCH", f"/Ticket/{ticket.pk}", change)) == "TicketUpdate.AccessDenied"
+    assert code(create(CUSTOMER, Owner="gi-agent")) == "TicketCreate.AccessDenied"
+    hidden = {**ARTICLE, "IsVisibleForCustomer": 0}
+    gi("PATCH", f"/Ticket/{ticket.pk}", {**CUSTOMER, "Article": hidden})
+    assert ticket.articles.get(number=3).visible_for_customer
 
 
 def test_create_defaults_and_validation(gi_agent: User) -> None:

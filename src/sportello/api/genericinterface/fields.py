@@ -244,7 +244,8 @@ def article_input(
     if trimmed(data.get("ArticleSend")) not in (None, "", 0, "0"):
         raise reader.invalid("Article->ArticleSend is not supported: answer by mail in Sportello.")
     visible = data.get("IsVisibleForCustomer")
-    visible_flag = True if visible in (None, "") else str(visible).strip() not in ("0", "false")
+    # A customer's own article is always visible to them.
+    visible_flag = customer or visible in (None, "") or str(visible).strip() not in ("0", "false")
     html = mime_type == "text/html"
     return ArticleInput(
         channel=channel,

@@ -13,7 +13,7 @@ from sportello.api.genericinterface.routes import Route
 
 def session_create(request: HttpRequest, data: dict[str, Any], route: Route) -> dict[str, Any]:
     op = "SessionCreate"
-    if not (auth.has_credentials(data) and not data.get("SessionID")):
+    if not any(isinstance(data.get(k), str) for k in ("UserLogin", "CustomerUserLogin")):
         raise OperationError(op, "MissingParameter", "UserLogin or CustomerUserLogin is missing!")
     if not data.get("Password"):
         raise OperationError(op, "MissingParameter", "Password parameter is missing!")

@@ -22,6 +22,9 @@ from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
 from sportello.tickets.models import Article, Lock, Priority, State, Ticket, TicketType
 
+# What only agents choose on a new ticket; a customer's starts as a portal request does.
+AGENT_ONLY = ("Owner", "OwnerID", "Responsible", "ResponsibleID", "Lock", "LockID", "PendingTime")
+
 
 def _object(reader: Reader, data: dict[str, Any], key: str, *, required: bool) -> Any:
     value = data.get(key)
@@ -57,6 +60,10 @@ def ticket_create(request: HttpRequest, data: dict[str, Any], route: Route) -> d
     title = trimmed(ticket_in.get("Title"))
     if not title:
         raise reader.missing("Ticket->Title parameter is missing!")
+    if not isinstance(title, str):
+        raise reader.invalid("Ticket->Title parameter is invalid!")
+    if who.customer is not None and any(ticket_in.get(key) not in (None, "") for key in AGENT_ONLY):
+        raise OperationError(op, "AccessDenied", "Can not set these ticket attributes!")
     if who.customer is not None:
         customer_user_id = who.customer.login
         company_id = who.customer.company.customer_id if who.customer.company else ""
