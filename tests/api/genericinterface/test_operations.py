@@ -228,3 +228,11 @@ def test_ticket_get_reads_a_fixed_number_of_queries(gi_agent: User) -> None:
         assert got["Ticket"][0]["Article"][1]["DynamicField"] == [{"Name": "Mood", "Value": "ok"}]
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_body_over_the_limit_is_refused_with_413(gi_agent: User, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({**LOGIN, "Ticket": {"Title": "x" * 2000}})
+    response = Client().post(WEBSERVICE + "/Ticket", body, "application/json")
+    assert response.status_code == 413
+    assert not Ticket.objects.exists()
