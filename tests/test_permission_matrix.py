@@ -8,6 +8,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -807,3 +808,98 @@ def test_public_and_portal_faq_access(
         assert status < 400, (name, visibility, who, status)
     else:
         assert status == 404, (name, visibility, who, status)
+# The GenericInterface (/otrs/nph-genericinterface.pl/…): every route of the built-in
+# connector, called with UserLogin/Password as an agent with no grant, ro, ro+note and
+# rw, and as the ticket's customer (A) and another customer (B). A refusal is Znuny's
+# HTTP 200 ``{"Error": …}``. A route without a rule fails ``test_every_gi_route_has_a_rule``.
+GI_PREFIX = "/otrs/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
+GI_NOTE = {"Subject": "n", "Body": "a note", "ContentType": "text/plain; charset=utf-8"}
+class GiRule:
+    # As ``Rule.need``; "agent": any agent (the answer is narrowed, see ``lists``).
+    path: Callable[[World], str]
+    body: Callable[[World], Any] = lambda w: {}
+    # The matrix ticket's id in the answer exactly when the caller may read it.
+    # What the ticket's customer (A) may do; another customer (B) never reaches the ticket.
+    customer_a: bool = False
+    # The route does not concern the matrix ticket (sessions, create): B as A.
+    about_ticket: bool = True
+def _gi_ticket(suffix: str) -> Callable[[World], str]:
+    return lambda w: f"{suffix}/{w.ticket.pk}"
+def _gi_new(w: World) -> dict[str, Any]:
+    return {
+        "Ticket": {"Title": "t", "Queue": "Matrix", "State": "new", "Priority": "3 normal",
+                   "CustomerUser": "customer@example.org"},
+        "Article": GI_NOTE,
+    }  # fmt: skip
+GI_RULES: dict[str, GiRule] = {
+    "SessionCreate POST /Session": GiRule(
+        "agent", lambda w: "/Session", about_ticket=False, customer_a=True
+    "SessionDelete DELETE /Session/:SessionID": GiRule(
+        "agent", lambda w: "/Session/unknown", about_ticket=False
+    "SessionGet GET /Session/:SessionID": GiRule(
+        "agent", lambda w: "/Session/unknown", about_ticket=False
+    "TicketCreate POST /Ticket": GiRule(
+        "rw", lambda w: "/Ticket", _gi_new, about_ticket=False, customer_a=True
+    "TicketGet GET /Ticket/:TicketID": GiRule("ro", _gi_ticket("/Ticket"), customer_a=True),
+    "TicketGetList GET /TicketList": GiRule(
+        "ro", lambda w: f"/TicketList?TicketID={w.ticket.pk}", customer_a=True
+    "TicketHistoryGet GET /Ticket/History/:TicketID": GiRule("ro", _gi_ticket("/Ticket/History")),
+    "TicketHistoryGet GET /TicketHistory/:TicketID": GiRule("ro", _gi_ticket("/TicketHistory")),
+    "TicketSearch GET /Ticket": GiRule(
+        "agent", lambda w: "/Ticket?Queues=Matrix", lists=True, customer_a=True
+    "TicketSearch POST /Ticket/Search": GiRule(
+        "agent",
+        lambda w: "/Ticket/Search",
+        lambda w: {"Queues": ["Matrix"]},
+        lists=True,
+        customer_a=True,
+    "TicketUpdate PATCH /Ticket/:TicketID": GiRule(
+        "note", _gi_ticket("/Ticket"), lambda w: {"Article": GI_NOTE}, customer_a=True
+def test_every_gi_route_has_a_rule() -> None:
+    from sportello.api.genericinterface.routes import BUILTIN
+    routes = {f"{r.name} {' '.join(r.methods)} {r.template}" for r in BUILTIN}
+    assert sorted(routes) == sorted(GI_RULES)
+def _gi_call(route: str, world: World, credentials: dict[str, str]) -> dict[str, Any]:
+    rule = GI_RULES[route]
+    method = route.split(" ")[1]
+    path = GI_PREFIX + rule.path(world)
+    if method == "GET":
+        joiner = "&" if "?" in path else "?"
+        response = client.get(path + joiner + urlencode(credentials))
+        body = {**rule.body(world), **credentials}
+        response = client.generic(method, path, json.dumps(body), "application/json")
+    assert response.status_code == 200, (route, response.status_code, response.content[:300])
+    data: dict[str, Any] = response.json()
+    return data
+def _gi_outcome(route: str, world: World, data: dict[str, Any], allowed: bool) -> None:
+    rule = GI_RULES[route]
+    if route.startswith("Session") and "/:SessionID" in route:
+        # An unknown SessionID is refused alike for everybody.
+        assert "Error" in data, (route, data)
+        shown = str(world.ticket.pk) in data.get("TicketID", [])
+        assert shown == allowed, (route, data)
+    elif allowed:
+        assert "Error" not in data, (route, data)
+        assert data["Error"]["ErrorCode"].endswith(".AccessDenied"), (route, data)
+@pytest.mark.parametrize("route", sorted(GI_RULES))
+def test_gi_access(route: str, level: str, matrix_queue: Queue) -> None:
+    world = _world(matrix_queue, level)
+    data = _gi_call(route, world, {"UserLogin": world.agent.username, "Password": "x" * 12})
+    rule = GI_RULES[route]
+    allowed = _allowed(rule.need, level) and not (rule.lists and level == "none")
+    _gi_outcome(route, world, data, allowed)
+@pytest.mark.parametrize("customer", ["A", "B"])
+@pytest.mark.parametrize("route", sorted(GI_RULES))
+def test_gi_customer_access(route: str, customer: str, matrix_queue: Queue) -> None:
+    from sportello.customers.models import CustomerUser
+    world = _world(matrix_queue, "rw")
+    email = world.ticket.customer_user_id if customer == "A" else "other@example.org"
+    person = CustomerUser(login=f"customer-{customer}", email=email)
+    person.set_password("y" * 12)
+    person.save()
+    if customer == "A":
+        Ticket.objects.filter(pk=world.ticket.pk).update(customer_user_id=person.login)
+    data = _gi_call(route, world, {"CustomerUserLogin": person.login, "Password": "y" * 12})
+    rule = GI_RULES[route]
+    allowed = rule.customer_a and (customer == "A" or not rule.about_ticket)
+    _gi_outcome(route, world, data, allowed)

@@ -219,6 +219,8 @@ SPORTELLO_AGENT_LOCAL_PASSWORDS = env_bool("SPORTELLO_AGENT_LOCAL_PASSWORDS", de
 SPORTELLO_AGENT_BREAK_GLASS = env_list("SPORTELLO_AGENT_BREAK_GLASS")
 # Requests per API token (per agent for session calls), in ninja's rate notation.
 SPORTELLO_API_RATE = os.environ.get("SPORTELLO_API_RATE", "600/m")
+# Lifetime of a GenericInterface SessionID (SessionCreate), as Znuny's SessionMaxTime.
+SPORTELLO_GI_SESSION_HOURS = int(os.environ.get("SPORTELLO_GI_SESSION_HOURS", "16"))
 # Failed log-ins per login name and client address before the form refuses for a while.
 SPORTELLO_LOGIN_FAILURES = int(os.environ.get("SPORTELLO_LOGIN_FAILURES", "5"))
 SPORTELLO_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("SPORTELLO_LOGIN_LOCKOUT_MINUTES", "15"))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/", include("sportello.web.search_urls")),
     path("api/v1/", api_v1.urls),
     path("", include("sportello.ops.urls")),
+    path("", include("sportello.api.genericinterface.urls")),
     path("", include("sportello.web.action_urls")),
     path("", include("sportello.web.urls")),
 ]

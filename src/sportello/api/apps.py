@@ -6,3 +6,7 @@ class ApiConfig(AppConfig):
     name = "sportello.api"
     label = "api"
     verbose_name = _("REST API")
+
+    def ready(self) -> None:
+        # The GenericInterface's admin pages live with its package.
+        from sportello.api.genericinterface import admin  # noqa: F401

@@ -37,3 +37,14 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# The GenericInterface's models live with its package; importing them here registers
+# them with the app.
+from sportello.api.genericinterface.models import (  # noqa: E402
+    GenericInterfaceSession,
+    Webservice,
+    WebserviceOperation,
+)
+
+__all__ = ["ApiToken", "GenericInterfaceSession", "Scope", "Webservice", "WebserviceOperation"]
