@@ -252,6 +252,8 @@ def _world(queue: Queue, level: str) -> World:
 def _allowed(need: str, level: str) -> bool:
     if need in ("public", "agent"):
         return True
+    if need == "admin":  # full administrators only: no level of queue grants suffices
+        return False
     order = {"none": 0, "ro": 1, "note": 2, "rw": 3}
     required = {"ro": 1, "note": 2, "rw": 3}[need]
     return order[level] >= required
@@ -361,6 +363,40 @@ def _api_ticket(suffix: str = "") -> Callable[[World], str]:
     return lambda w: f"/tickets/{w.ticket.number}{suffix}"
 
 
+def _second(w: World) -> str:
+    """Another ticket in the matrix queue (for merge, links, master/slave)."""
+    from sportello.core.actor import Actor
+    from sportello.tickets import actions
+
+    found = Ticket.objects.filter(queue=w.ticket.queue).exclude(pk=w.ticket.pk).first()
+    if found is None:
+        found = actions.create_ticket(title="Second", queue=w.ticket.queue, actor=Actor.system())
+    return found.number
+
+
+def _linked(w: World) -> str:
+    from sportello.core.actor import Actor
+    from sportello.tickets import actions
+
+    other = Ticket.objects.get(number=_second(w))
+    actions.link(w.ticket, other, actor=Actor.system())
+    return f"/tickets/{w.ticket.number}/links/{other.number}"
+
+
+def _spam(w: World) -> str:
+    # Marking as spam moves into Junk and closes there: the agent may, whatever their level.
+    junk = Queue.objects.get(full_name="Junk")
+    provisioning.grant(junk.group, "rw", agent=w.agent)
+    return f"/tickets/{w.ticket.number}/spam"
+
+
+def _customer(w: World) -> str:
+    from sportello.customers.models import CustomerUser
+
+    CustomerUser.objects.get_or_create(login="matrix-customer", email="mc@example.org")
+    return "/customers/matrix-customer"
+
+
 API_RULES: dict[str, ApiRule] = {
     "GET /": ApiRule("public", lambda w: "/", about_ticket=False, status=404),
     "GET /openapi.json": ApiRule("public", lambda w: "/openapi.json", about_ticket=False),
@@ -386,6 +422,53 @@ API_RULES: dict[str, ApiRule] = {
     "POST /tickets/{number}/unlock": ApiRule("rw", _api_ticket("/unlock")),
     "GET /tickets/{number}/attachments/{attachment_id}": ApiRule(
         "ro", lambda w: f"/tickets/{w.ticket.number}/attachments/{w.attachment}"
+    ),
+    "POST /tickets/{number}/close": ApiRule(
+        "rw", _api_ticket("/close"), body=lambda w: {"body": "done"}
+    ),
+    "POST /tickets/{number}/pending": ApiRule(
+        "rw", _api_ticket("/pending"), body=lambda w: {"until": "2099-01-01T09:00:00Z"}
+    ),
+    "POST /tickets/{number}/spam": ApiRule("rw", _spam),
+    "POST /tickets/{number}/move": ApiRule(
+        "rw", _api_ticket("/move"), body=lambda w: {"queue": "Matrix", "body": "moved"}
+    ),
+    "POST /tickets/{number}/merge": ApiRule(
+        "rw", _api_ticket("/merge"), body=lambda w: {"into": _second(w)}
+    ),
+    "POST /tickets/{number}/split": ApiRule(
+        "rw",
+        _api_ticket("/split"),
+        body=lambda w: {"article": 1, "title": "Part", "queue": "Matrix"},
+    ),
+    "POST /tickets/{number}/links": ApiRule(
+        "rw", _api_ticket("/links"), body=lambda w: {"number": _second(w)}
+    ),
+    "DELETE /tickets/{number}/links/{other}": ApiRule("rw", _linked),
+    "PUT /tickets/{number}/master-slave": ApiRule(
+        "rw", _api_ticket("/master-slave"), body=lambda w: {"role": "master"}
+    ),
+    "POST /tickets/{number}/watch": ApiRule("ro", _api_ticket("/watch")),
+    "DELETE /tickets/{number}/watch": ApiRule("ro", _api_ticket("/watch")),
+    "PUT /tickets/{number}/dynamic-fields": ApiRule(
+        "rw", _api_ticket("/dynamic-fields"), body=lambda w: {"values": {}}
+    ),
+    "GET /dynamic-fields": ApiRule("agent", lambda w: "/dynamic-fields", about_ticket=False),
+    "GET /agents": ApiRule("agent", lambda w: "/agents", about_ticket=False),
+    "GET /agents/{login}": ApiRule("agent", lambda w: "/agents/matrix-agent", about_ticket=False),
+    "GET /customers": ApiRule("agent", lambda w: "/customers", about_ticket=False),
+    "GET /customers/{login}": ApiRule("agent", _customer, about_ticket=False),
+    "PUT /customers/{login}": ApiRule(
+        "admin",
+        lambda w: "/customers/matrix-customer",
+        body=lambda w: {"login": "matrix-customer", "email": "mc@example.org"},
+        about_ticket=False,
+    ),
+    "GET /customer-companies": ApiRule(
+        "agent", lambda w: "/customer-companies", about_ticket=False
+    ),
+    "GET /customer-companies/{customer_id}": ApiRule(
+        "agent", lambda w: "/customer-companies/ACME", about_ticket=False, status=404
     ),
     "GET /queues": ApiRule(
         "agent", lambda w: "/queues", about_ticket=False, lists=lambda w: "Matrix"
