@@ -252,7 +252,7 @@ def _world(queue: Queue, level: str) -> World:
 def _allowed(need: str, level: str) -> bool:
     if need in ("public", "agent"):
         return True
-    if need == "admin":  # full administrators only: no level of queue grants suffices
+    if need in ("admin", "customer"):  # full administrators; customer tokens only
         return False
     order = {"none": 0, "ro": 1, "note": 2, "rw": 3}
     required = {"ro": 1, "note": 2, "rw": 3}[need]
@@ -383,6 +383,29 @@ def _linked(w: World) -> str:
     return f"/tickets/{w.ticket.number}/links/{other.number}"
 
 
+def _number(w: World) -> str:
+    return w.ticket.number
+
+
+def _customer_ticket(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/customer/tickets/{w.ticket.number}{suffix}"
+
+
+def _request(w: World) -> dict[str, str]:
+    from sportello.portal.models import RequestForm
+    from sportello.tickets.selectors import ticket_type_by_name
+
+    RequestForm.objects.get_or_create(
+        slug="matrix",
+        defaults={
+            "name": "M",
+            "queue": w.ticket.queue,
+            "ticket_type": ticket_type_by_name("Incident"),
+        },
+    )
+    return {"form": "matrix", "title": "New", "body": "b"}
+
+
 def _spam(w: World) -> str:
     # Marking as spam moves into Junk and closes there: the agent may, whatever their level.
     junk = Queue.objects.get(full_name="Junk")
@@ -470,6 +493,21 @@ API_RULES: dict[str, ApiRule] = {
     "GET /customer-companies/{customer_id}": ApiRule(
         "agent", lambda w: "/customer-companies/ACME", about_ticket=False, status=404
     ),
+    # The customer routes: for customer tokens only (customer A owns the matrix ticket).
+    "GET /customer/tickets": ApiRule(
+        "customer", lambda w: "/customer/tickets", about_ticket=False, lists=_number
+    ),
+    "GET /customer/tickets/{number}": ApiRule("customer", _customer_ticket()),
+    "POST /customer/tickets": ApiRule(
+        "customer", lambda w: "/customer/tickets", body=_request, about_ticket=False
+    ),
+    "POST /customer/tickets/{number}/articles": ApiRule(
+        "customer", _customer_ticket("/articles"), body=lambda w: {"body": "more"}
+    ),
+    "GET /customer/tickets/{number}/attachments/{attachment_id}": ApiRule(
+        "customer", lambda w: f"/customer/tickets/{w.ticket.number}/attachments/{w.attachment}"
+    ),
+    "GET /customer/forms": ApiRule("customer", lambda w: "/customer/forms", about_ticket=False),
     "GET /queues": ApiRule(
         "agent", lambda w: "/queues", about_ticket=False, lists=lambda w: "Matrix"
     ),
@@ -536,13 +574,41 @@ def test_api_access(route: str, level: str, matrix_queue: Queue) -> None:
         assert status == rule.status, (route, level, status)
     elif _allowed(rule.need, level):
         assert status < 400, (route, level, status, response.content[:300])
-    elif level == "none" and rule.about_ticket:
+    elif level == "none" and rule.about_ticket and rule.need != "customer":
         assert status == 404, (route, level, status)
-    else:
+    else:  # customer routes refuse every agent token alike
         assert status == 403, (route, level, status)
-    if rule.lists:
+    if rule.lists and rule.need != "customer":
         shown = rule.lists(world).encode() in response.content
         assert shown == (level != "none"), (route, level, shown)
+
+
+@pytest.mark.parametrize("route", sorted(API_RULES))
+def test_api_customer_a_and_b(route: str, matrix_queue: Queue) -> None:
+    """Customer A owns the matrix ticket, customer B does not: the customer routes show A
+    the ticket and B nothing (404 for it); every other route refuses customer tokens."""
+    from sportello.customers.models import CustomerUser
+
+    rule = API_RULES[route]
+    world = _world(matrix_queue, "none")
+    owner = CustomerUser.objects.create(login="customer-a", email="max@example.org")
+    stranger = CustomerUser.objects.create(login="customer-b", email="b@example.org")
+    for customer in (owner, stranger):
+        secret = tokens.create_customer_token(customer, name="c").secret
+        response = _api_call(route, world, secret)
+        status = response.status_code
+        if rule.need == "public":
+            assert status == (rule.status or 200), (route, status)
+        elif rule.need != "customer":
+            assert status == 403, (route, customer.login, status)
+            assert response.json()["error"]["code"] == "scope"
+        elif customer == owner or not rule.about_ticket:
+            assert status < 400, (route, customer.login, status, response.content[:300])
+        else:
+            assert status == 404, (route, customer.login, status)
+        if rule.lists and rule.need == "customer":
+            shown = rule.lists(world).encode() in response.content
+            assert shown == (customer == owner), (route, customer.login, shown)
 
 
 @pytest.mark.parametrize("route", sorted(API_RULES))

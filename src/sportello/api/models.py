@@ -1,5 +1,5 @@
-"""Personal API tokens of agents. Only a SHA-256 digest of the secret is stored: the
-secret is shown once at creation and cannot be recovered."""
+"""Personal API tokens of agents and of customer users. Only a SHA-256 digest of the
+secret is stored: the secret is shown once at creation and cannot be recovered."""
 
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ class Scope(models.TextChoices):
     READ = "read", _("read")
     WRITE = "write", _("write")
     ADMIN = "admin", _("admin")
+    # A customer user's token: only the customer routes, only their tickets.
+    CUSTOMER = "customer", _("customer")
+
+
+# What an agent may choose for their own tokens.
+AGENT_SCOPES = [(value, label) for value, label in Scope.choices if value != Scope.CUSTOMER]
 
 
 class ApiToken(models.Model):
@@ -20,6 +26,16 @@ class ApiToken(models.Model):
         on_delete=models.CASCADE,
         related_name="api_tokens",
         verbose_name=_("agent"),
+        null=True,
+        blank=True,
+    )
+    customer = models.ForeignKey(
+        "customers.CustomerUser",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("customer user"),
+        null=True,
+        blank=True,
     )
     name = models.CharField(_("name"), max_length=100)
     # The first characters of the token, so an agent can tell tokens apart in lists.
@@ -34,6 +50,17 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+        constraints = [
+            # Exactly one owner, and the customer scope exactly for customer users.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(agent__isnull=False, customer__isnull=True)
+                    & ~models.Q(scope="customer")
+                )
+                | models.Q(agent__isnull=True, customer__isnull=False, scope="customer"),
+                name="api_token_one_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

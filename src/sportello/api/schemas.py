@@ -283,3 +283,50 @@ class CustomerPage(Schema):
 class CompanyPage(Schema):
     companies: list[CompanyOut]
     next_cursor: str | None
+
+
+class CustomerArticleOut(Schema):
+    number: int
+    sender_type: str
+    from_address: str
+    subject: str
+    body: str
+    created: datetime
+    attachments: list[AttachmentOut]
+
+
+class CustomerTicketSummary(Schema):
+    number: str
+    title: str
+    # The state in the customer's words (as the portal shows it) and its type.
+    state: str
+    state_type: str
+    created: datetime
+    changed: datetime
+
+
+class CustomerTicketOut(CustomerTicketSummary):
+    articles: list[CustomerArticleOut]
+
+
+class CustomerTicketPage(Schema):
+    tickets: list[CustomerTicketSummary]
+    next_cursor: str | None
+
+
+class RequestFormOut(Schema):
+    slug: str
+    name: str
+
+
+class CustomerTicketIn(Strict):
+    # The request form (``GET /customer/forms``) decides queue, type and priority.
+    form: str
+    title: str = Field("", max_length=255)
+    body: str = Field(min_length=1)
+    attachments: list[AttachmentIn] = []
+
+
+class CustomerReplyIn(Strict):
+    body: str = Field(min_length=1)
+    attachments: list[AttachmentIn] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from sportello.api import catalog, directory, errors, ticket_actions, tickets
-from sportello.api.auth import AgentSessionAuth, PerTokenThrottle, TokenAuth
+from sportello.api import catalog, customer, directory, errors, ticket_actions, tickets
+from sportello.api.auth import AgentSessionAuth, CustomerTokenAuth, PerTokenThrottle, TokenAuth
 
 api = NinjaAPI(
     title="Sportello API",
@@ -28,3 +28,4 @@ api.add_router("", tickets.router)
 api.add_router("", ticket_actions.router)
 api.add_router("", catalog.router)
 api.add_router("", directory.router)
+api.add_router("/customer", customer.router, auth=[CustomerTokenAuth()])
