@@ -422,6 +422,10 @@ def _customer(w: World) -> str:
 
 API_RULES: dict[str, ApiRule] = {
     "GET /": ApiRule("public", lambda w: "/", about_ticket=False, status=404),
+    # Every other path: the error envelope's 404, for everybody.
+    "GET /^(?P<rest>.*)$": ApiRule(
+        "public", lambda w: "/no/such/route", about_ticket=False, status=404
+    ),
     "GET /openapi.json": ApiRule("public", lambda w: "/openapi.json", about_ticket=False),
     "GET /docs": ApiRule("public", lambda w: "/docs", about_ticket=False),
     "GET /tickets": ApiRule(
