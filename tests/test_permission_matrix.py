@@ -319,6 +319,8 @@ def _allowed(need: str, level: str) -> bool:
         return False
     if need in ("public", "agent"):
         return True
+    if need in ("admin", "customer"):  # full administrators; customer tokens only
+        return False
     order = {"none": 0, "ro": 1, "note": 2, "rw": 3}
     required = {"ro": 1, "note": 2, "rw": 3}[need]
     return order[level] >= required
@@ -433,8 +435,69 @@ def _api_ticket(suffix: str = "") -> Callable[[World], str]:
     return lambda w: f"/tickets/{w.ticket.number}{suffix}"
 
 
+def _second(w: World) -> str:
+    """Another ticket in the matrix queue (for merge, links, master/slave)."""
+    from sportello.core.actor import Actor
+    from sportello.tickets import actions
+
+    found = Ticket.objects.filter(queue=w.ticket.queue).exclude(pk=w.ticket.pk).first()
+    if found is None:
+        found = actions.create_ticket(title="Second", queue=w.ticket.queue, actor=Actor.system())
+    return found.number
+
+
+def _linked(w: World) -> str:
+    from sportello.core.actor import Actor
+    from sportello.tickets import actions
+
+    other = Ticket.objects.get(number=_second(w))
+    actions.link(w.ticket, other, actor=Actor.system())
+    return f"/tickets/{w.ticket.number}/links/{other.number}"
+
+
+def _number(w: World) -> str:
+    return w.ticket.number
+
+
+def _customer_ticket(suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/customer/tickets/{w.ticket.number}{suffix}"
+
+
+def _request(w: World) -> dict[str, str]:
+    from sportello.portal.models import RequestForm
+    from sportello.tickets.selectors import ticket_type_by_name
+
+    RequestForm.objects.get_or_create(
+        slug="matrix",
+        defaults={
+            "name": "M",
+            "queue": w.ticket.queue,
+            "ticket_type": ticket_type_by_name("Incident"),
+        },
+    )
+    return {"form": "matrix", "title": "New", "body": "b"}
+
+
+def _spam(w: World) -> str:
+    # Marking as spam moves into Junk and closes there: the agent may, whatever their level.
+    junk = Queue.objects.get(full_name="Junk")
+    provisioning.grant(junk.group, "rw", agent=w.agent)
+    return f"/tickets/{w.ticket.number}/spam"
+
+
+def _customer(w: World) -> str:
+    from sportello.customers.models import CustomerUser
+
+    CustomerUser.objects.get_or_create(login="matrix-customer", email="mc@example.org")
+    return "/customers/matrix-customer"
+
+
 API_RULES: dict[str, ApiRule] = {
     "GET /": ApiRule("public", lambda w: "/", about_ticket=False, status=404),
+    # Every other path: the error envelope's 404, for everybody.
+    "GET /^(?P<rest>.*)$": ApiRule(
+        "public", lambda w: "/no/such/route", about_ticket=False, status=404
+    ),
     "GET /openapi.json": ApiRule("public", lambda w: "/openapi.json", about_ticket=False),
     "GET /docs": ApiRule("public", lambda w: "/docs", about_ticket=False),
     "GET /tickets": ApiRule(
@@ -459,6 +522,68 @@ API_RULES: dict[str, ApiRule] = {
     "GET /tickets/{number}/attachments/{attachment_id}": ApiRule(
         "ro", lambda w: f"/tickets/{w.ticket.number}/attachments/{w.attachment}"
     ),
+    "POST /tickets/{number}/close": ApiRule(
+        "rw", _api_ticket("/close"), body=lambda w: {"body": "done"}
+    ),
+    "POST /tickets/{number}/pending": ApiRule(
+        "rw", _api_ticket("/pending"), body=lambda w: {"until": "2099-01-01T09:00:00Z"}
+    ),
+    "POST /tickets/{number}/spam": ApiRule("rw", _spam),
+    "POST /tickets/{number}/move": ApiRule(
+        "rw", _api_ticket("/move"), body=lambda w: {"queue": "Matrix", "body": "moved"}
+    ),
+    "POST /tickets/{number}/merge": ApiRule(
+        "rw", _api_ticket("/merge"), body=lambda w: {"into": _second(w)}
+    ),
+    "POST /tickets/{number}/split": ApiRule(
+        "rw",
+        _api_ticket("/split"),
+        body=lambda w: {"article": 1, "title": "Part", "queue": "Matrix"},
+    ),
+    "POST /tickets/{number}/links": ApiRule(
+        "rw", _api_ticket("/links"), body=lambda w: {"number": _second(w)}
+    ),
+    "DELETE /tickets/{number}/links/{other}": ApiRule("rw", _linked),
+    "PUT /tickets/{number}/master-slave": ApiRule(
+        "rw", _api_ticket("/master-slave"), body=lambda w: {"role": "master"}
+    ),
+    "POST /tickets/{number}/watch": ApiRule("ro", _api_ticket("/watch")),
+    "DELETE /tickets/{number}/watch": ApiRule("ro", _api_ticket("/watch")),
+    "PUT /tickets/{number}/dynamic-fields": ApiRule(
+        "rw", _api_ticket("/dynamic-fields"), body=lambda w: {"values": {}}
+    ),
+    "GET /dynamic-fields": ApiRule("agent", lambda w: "/dynamic-fields", about_ticket=False),
+    "GET /agents": ApiRule("agent", lambda w: "/agents", about_ticket=False),
+    "GET /agents/{login}": ApiRule("agent", lambda w: "/agents/matrix-agent", about_ticket=False),
+    "GET /customers": ApiRule("agent", lambda w: "/customers", about_ticket=False),
+    "GET /customers/{login}": ApiRule("agent", _customer, about_ticket=False),
+    "PUT /customers/{login}": ApiRule(
+        "admin",
+        lambda w: "/customers/matrix-customer",
+        body=lambda w: {"login": "matrix-customer", "email": "mc@example.org"},
+        about_ticket=False,
+    ),
+    "GET /customer-companies": ApiRule(
+        "agent", lambda w: "/customer-companies", about_ticket=False
+    ),
+    "GET /customer-companies/{customer_id}": ApiRule(
+        "agent", lambda w: "/customer-companies/ACME", about_ticket=False, status=404
+    ),
+    # The customer routes: for customer tokens only (customer A owns the matrix ticket).
+    "GET /customer/tickets": ApiRule(
+        "customer", lambda w: "/customer/tickets", about_ticket=False, lists=_number
+    ),
+    "GET /customer/tickets/{number}": ApiRule("customer", _customer_ticket()),
+    "POST /customer/tickets": ApiRule(
+        "customer", lambda w: "/customer/tickets", body=_request, about_ticket=False
+    ),
+    "POST /customer/tickets/{number}/articles": ApiRule(
+        "customer", _customer_ticket("/articles"), body=lambda w: {"body": "more"}
+    ),
+    "GET /customer/tickets/{number}/attachments/{attachment_id}": ApiRule(
+        "customer", lambda w: f"/customer/tickets/{w.ticket.number}/attachments/{w.attachment}"
+    ),
+    "GET /customer/forms": ApiRule("customer", lambda w: "/customer/forms", about_ticket=False),
     "GET /queues": ApiRule(
         "agent", lambda w: "/queues", about_ticket=False, lists=lambda w: "Matrix"
     ),
@@ -555,13 +680,41 @@ def test_api_access(route: str, level: str, matrix_queue: Queue) -> None:
         assert status == rule.status, (route, level, status)
     elif _allowed(rule.need, level):
         assert status < 400, (route, level, status, response.content[:300])
-    elif level == "none" and rule.about_ticket:
+    elif level == "none" and rule.about_ticket and rule.need != "customer":
         assert status == 404, (route, level, status)
-    else:
+    else:  # customer routes refuse every agent token alike
         assert status == 403, (route, level, status)
-    if rule.lists:
+    if rule.lists and rule.need != "customer":
         shown = rule.lists(world).encode() in response.content
         assert shown == (level != "none"), (route, level, shown)
+
+
+@pytest.mark.parametrize("route", sorted(API_RULES))
+def test_api_customer_a_and_b(route: str, matrix_queue: Queue) -> None:
+    """Customer A owns the matrix ticket, customer B does not: the customer routes show A
+    the ticket and B nothing (404 for it); every other route refuses customer tokens."""
+    from sportello.customers.models import CustomerUser
+
+    rule = API_RULES[route]
+    world = _world(matrix_queue, "none")
+    owner = CustomerUser.objects.create(login="customer-a", email="max@example.org")
+    stranger = CustomerUser.objects.create(login="customer-b", email="b@example.org")
+    for customer in (owner, stranger):
+        secret = tokens.create_customer_token(customer, name="c").secret
+        response = _api_call(route, world, secret)
+        status = response.status_code
+        if rule.need == "public":
+            assert status == (rule.status or 200), (route, status)
+        elif rule.need != "customer":
+            assert status == 403, (route, customer.login, status)
+            assert response.json()["error"]["code"] == "scope"
+        elif customer == owner or not rule.about_ticket:
+            assert status < 400, (route, customer.login, status, response.content[:300])
+        else:
+            assert status == 404, (route, customer.login, status)
+        if rule.lists and rule.need == "customer":
+            shown = rule.lists(world).encode() in response.content
+            assert shown == (customer == owner), (route, customer.login, shown)
 
 
 @pytest.mark.parametrize("route", sorted(API_RULES))

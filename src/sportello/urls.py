@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from sportello.api.errors import wrap_urls
 from sportello.api.v1 import api as api_v1
 
 admin.site.site_header = _("Sportello administration")
@@ -13,7 +14,7 @@ urlpatterns = [
     path("portal/", include("sportello.portal.urls")),
     path("faq/", include("sportello.portal.public_urls")),
     path("search/", include("sportello.web.search_urls")),
-    path("api/v1/", api_v1.urls),
+    path("api/v1/", wrap_urls(api_v1.urls)),
     path("", include("sportello.ops.urls")),
     path("", include("sportello.api.genericinterface.urls")),
     path("", include("sportello.web.action_urls")),

@@ -41,6 +41,12 @@ class ApiClient:
     def patch(self, path: str, body: Any = None) -> Any:
         return self.call("patch", path, body)
 
+    def put(self, path: str, body: Any = None) -> Any:
+        return self.call("put", path, body)
+
+    def delete(self, path: str) -> Any:
+        return self.call("delete", path)
+
 
 def token_for(agent: User, scope: str = "write", **kwargs: Any) -> str:
     return tokens.create_token(agent, name=f"{scope} token", scope=scope, **kwargs).secret

@@ -76,3 +76,42 @@ def test_huge_body_is_413(api: ApiClient, ticket: Ticket, settings: object) -> N
     body = {"kind": "note", "body": "x" * 5000}
     error = _error(api.post(f"/tickets/{ticket.number}/articles", body), 413)
     assert error["code"] == "too_large"
+
+
+@pytest.mark.parametrize("path", ["/nope", "/tickets/1/nope/deeper", "/customer/nope"])
+def test_unknown_paths_get_the_envelope(api: ApiClient, path: str) -> None:
+    error = _error(api.get(path), 404)
+    assert error["code"] == "not_found"
+    german = ApiClient(**{"Accept-Language": "de"}).get(path)
+    assert _error(german, 404)["message"] == "Diese API-Route gibt es nicht."
+
+
+def test_wrong_method_gets_405_in_the_envelope(api: ApiClient, db: None) -> None:
+    response = api.call("put", "/states", "{}")
+    error = _error(response, 405)
+    assert error["code"] == "method_not_allowed" and "PUT" in str(error["message"])
+    assert response["Allow"] == "GET"
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=100000", "limit"),
+        ("created_after=yesterday", "created_after"),
+        ("locked=perhaps", "locked"),
+        ("archive=all", "archive"),
+        ("queue=Nowhere", "queue"),
+    ],
+)
+def test_bad_query_values_name_their_field(api: ApiClient, query: str, field: str) -> None:
+    assert _error(api.get(f"/tickets?{query}"), 400)["field"] == field
+
+
+def test_huge_attachment_in_a_small_limit_is_413_before_decoding(
+    api: ApiClient, ticket: Ticket, settings: object
+) -> None:
+    settings.SPORTELLO_MAX_ATTACHMENT_SIZE = 10  # type: ignore[attr-defined]
+    body = {"body": "x", "attachments": [{"filename": "a", "content": "QUFB" * 1000}]}
+    error = _error(api.post(f"/tickets/{ticket.number}/articles", body), 413)
+    assert (error["code"], error["field"]) == ("too_large", "attachments")

@@ -1,6 +1,7 @@
 """Who calls the API: an agent's personal token (``Authorization: Bearer spt_…``) or the
 agent's session cookie (the web UI's own calls, with Django's CSRF check on unsafe
-methods). A read token may only read; writes need a write or admin token."""
+methods). A read token may only read; writes need a write or admin token. A customer
+user's token is accepted only by the customer routes (``/customer/…``), and only there."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sportello.api import tokens
 from sportello.api.errors import ApiError
 from sportello.api.models import ApiToken, Scope
 from sportello.core.actor import Actor
+from sportello.customers.models import CustomerUser
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -33,8 +35,24 @@ class TokenAuth(HttpBearer):
         found = tokens.check_token(token)
         if found is None:
             return None
+        if found.scope == Scope.CUSTOMER:
+            raise ApiError(
+                403, _("A customer token may only use the customer routes."), code="scope"
+            )
         if request.method not in SAFE_METHODS and found.scope == Scope.READ:
             raise ApiError(403, _("This token may only read."), code="scope")
+        return found
+
+
+class CustomerTokenAuth(TokenAuth):
+    """The customer routes: a customer user's token, nothing else."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        found = tokens.check_token(token)
+        if found is None:
+            return None
+        if found.scope != Scope.CUSTOMER:
+            raise ApiError(403, _("These routes need a customer token."), code="scope")
         return found
 
 
@@ -49,7 +67,16 @@ class AgentSessionAuth(SessionAuth):
 def agent(request: HttpRequest) -> User:
     """The agent behind the request (token or session)."""
     auth: Any = getattr(request, "auth", None)
-    return auth.agent if isinstance(auth, ApiToken) else auth
+    found = auth.agent if isinstance(auth, ApiToken) else auth
+    assert isinstance(found, User)
+    return found
+
+
+def customer(request: HttpRequest) -> CustomerUser:
+    """The customer user behind a request of the customer routes."""
+    auth: Any = getattr(request, "auth", None)
+    assert isinstance(auth, ApiToken) and auth.customer is not None
+    return auth.customer
 
 
 def actor(request: HttpRequest) -> Actor:

@@ -1,5 +1,5 @@
 """The lists a client picks values from: queues the agent may read, states, priorities
-and ticket types (valid ones only)."""
+and ticket types (valid ones only), and the dynamic field definitions."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from ninja import Router
 
 from sportello.accounts import permissions
 from sportello.api import auth
-from sportello.api.schemas import NamedOut, QueueOut, StateOut
-from sportello.tickets.models import Priority, State, TicketType
+from sportello.api.schemas import DynamicFieldOut, NamedOut, QueueOut, StateOut
+from sportello.tickets.models import DynamicField, Priority, State, TicketType
 
 router = Router(tags=["catalog"])
 
@@ -35,3 +35,19 @@ def priorities(request: HttpRequest) -> Any:
 @router.get("/types", response=list[NamedOut])
 def types(request: HttpRequest) -> Any:
     return TicketType.objects.filter(valid=True).order_by("name")
+
+
+@router.get("/dynamic-fields", response=list[DynamicFieldOut])
+def dynamic_field_definitions(request: HttpRequest) -> Any:
+    return [
+        {
+            "name": field.name,
+            "label": field.label,
+            "object_type": field.object_type,
+            "field_type": field.field_type,
+            "choices": field.choices or [],
+            "required": field.required,
+            "valid": field.valid,
+        }
+        for field in DynamicField.objects.order_by("order", "name")
+    ]

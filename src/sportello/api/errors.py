@@ -4,10 +4,13 @@ domain error's stable code, a message translated for the request's language
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -98,3 +101,40 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(HttpError, http_error)
     api.add_exception_handler(Http404, not_found)
     api.add_exception_handler(RequestDataTooBig, too_large)
+
+
+def route_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any path under the API that names no route: the envelope, not an HTML page."""
+    body = {"error": {"code": "not_found", "message": _("No such API route."), "field": None}}
+    return JsonResponse(body, status=404)
+
+
+def json_method_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """ninja answers a method a route lacks with a plain-text 405: the envelope instead,
+    keeping the ``Allow`` header."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code != 405 or response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            return response
+        message = _("Method %(method)s is not allowed here.") % {"method": request.method}
+        body = {"error": {"code": "method_not_allowed", "message": message, "field": None}}
+        replacement = JsonResponse(body, status=405)
+        replacement["Allow"] = response.get("Allow", "")
+        return replacement
+
+    wrapper.csrf_exempt = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def wrap_urls(urls: tuple[list[Any], str, str]) -> tuple[list[Any], str, str]:
+    """The API's URL patterns with JSON 405s, and a JSON 404 for every other path."""
+    patterns, app_name, namespace = urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback = json_method_not_allowed(pattern.callback)
+    fallback = re_path(r"^(?P<rest>.*)$", route_not_found, name="route-not-found")
+    return [*patterns, fallback], app_name, namespace

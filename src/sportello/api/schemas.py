@@ -99,6 +99,14 @@ class TicketPage(Schema):
     next_cursor: str | None
 
 
+class AttachmentIn(Strict):
+    """A file sent with an article: its bytes in base64 (RFC 4648, standard alphabet)."""
+
+    filename: str = Field(min_length=1, max_length=255)
+    content_type: str = Field("application/octet-stream", min_length=1, max_length=255)
+    content: str
+
+
 class ArticleIn(Strict):
     """``note`` (internal unless visible for the customer), ``phone`` (a call, inbound
     from the customer or outbound to them), ``email`` (an answer sent by mail)."""
@@ -110,6 +118,7 @@ class ArticleIn(Strict):
     inbound: bool = False
     to: list[str] = []
     cc: list[str] = []
+    attachments: list[AttachmentIn] = []
 
 
 class TicketCreate(Strict):
@@ -154,3 +163,170 @@ class StateOut(NamedOut):
 
 class QueueOut(NamedOut):
     full_name: str
+
+
+class NoteIn(Strict):
+    """The note an action leaves (optional unless the action needs one)."""
+
+    subject: str = ""
+    body: str = ""
+    attachments: list[AttachmentIn] = []
+
+
+class CloseIn(NoteIn):
+    state: str = "closed successful"
+
+
+class PendingIn(NoteIn):
+    state: str = "pending reminder"
+    until: datetime
+
+
+class MoveIn(Strict):
+    queue: str
+    subject: str = ""
+    body: str = ""
+
+
+class MergeIn(Strict):
+    # The number of the ticket this one is merged into.
+    into: str
+    body: str = ""
+
+
+class SplitIn(Strict):
+    article: int = Field(ge=1)
+    title: str = Field(min_length=1, max_length=255)
+    queue: str
+
+
+class LinkIn(Strict):
+    number: str
+    type: Literal["normal", "parent_child"] = "normal"
+
+
+class MasterSlaveIn(Strict):
+    """``master``: this ticket becomes a master; ``slave``: of ``master`` (a number);
+    ``none``: neither."""
+
+    role: Literal["master", "slave", "none"]
+    master: str = ""
+
+
+class DynamicFieldsIn(Strict):
+    # Field name → value in the field's own form (a list for multiselect; null clears).
+    values: dict[str, Any]
+
+
+class WatchOut(Schema):
+    watching: bool
+
+
+class LinkResult(Schema):
+    removed: int
+
+
+class DynamicFieldOut(Schema):
+    name: str
+    label: str
+    object_type: str
+    field_type: str
+    choices: list[dict[str, Any]]
+    required: bool
+    valid: bool
+
+
+class AgentOut(Schema):
+    login: str
+    first_name: str
+    last_name: str
+    email: str
+    valid: bool
+
+
+class CompanyOut(Schema):
+    customer_id: str
+    name: str
+    street: str
+    city: str
+    country: str
+    comment: str
+    valid: bool
+
+
+class CustomerOut(Schema):
+    login: str
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    company: str | None
+    language: str
+    valid: bool
+
+
+class CustomerIn(Strict):
+    login: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=100)
+    company: str = Field("", max_length=150)
+    language: str = Field("", max_length=8)
+
+
+class CustomerPage(Schema):
+    customers: list[CustomerOut]
+    next_cursor: str | None
+
+
+class CompanyPage(Schema):
+    companies: list[CompanyOut]
+    next_cursor: str | None
+
+
+class CustomerArticleOut(Schema):
+    number: int
+    sender_type: str
+    from_address: str
+    subject: str
+    body: str
+    created: datetime
+    attachments: list[AttachmentOut]
+
+
+class CustomerTicketSummary(Schema):
+    number: str
+    title: str
+    # The state in the customer's words (as the portal shows it) and its type.
+    state: str
+    state_type: str
+    created: datetime
+    changed: datetime
+
+
+class CustomerTicketOut(CustomerTicketSummary):
+    articles: list[CustomerArticleOut]
+
+
+class CustomerTicketPage(Schema):
+    tickets: list[CustomerTicketSummary]
+    next_cursor: str | None
+
+
+class RequestFormOut(Schema):
+    slug: str
+    name: str
+
+
+class CustomerTicketIn(Strict):
+    # The request form (``GET /customer/forms``) decides queue, type and priority.
+    form: str
+    title: str = Field("", max_length=255)
+    body: str = Field(min_length=1)
+    attachments: list[AttachmentIn] = []
+
+
+class CustomerReplyIn(Strict):
+    body: str = Field(min_length=1)
+    attachments: list[AttachmentIn] = []

@@ -15,7 +15,7 @@ from ninja.responses import codes_4xx
 
 from sportello.accounts import permissions
 from sportello.accounts.models import User
-from sportello.api import auth, render
+from sportello.api import auth, render, uploads
 from sportello.api.schemas import (
     ArticleIn,
     ArticleOut,
@@ -69,7 +69,8 @@ def get_ticket(request: HttpRequest, number: str, history: bool = False) -> dict
     return render.detail(ticket, auth.agent(request), history=history)
 
 
-def _article_input(data: ArticleIn, actor: Actor) -> actions.ArticleInput:
+def _article_input(data: ArticleIn, actor: Actor, queue: Queue) -> actions.ArticleInput:
+    files = uploads.decode(data.attachments, queue)
     if data.kind == "phone":
         sender = SenderType.CUSTOMER if data.inbound else SenderType.AGENT
         return actions.ArticleInput(
@@ -78,6 +79,7 @@ def _article_input(data: ArticleIn, actor: Actor) -> actions.ArticleInput:
             subject=data.subject,
             body=data.body,
             visible_for_customer=True,
+            attachments=files,
         )
     if data.kind == "note":
         return actions.ArticleInput(
@@ -87,6 +89,7 @@ def _article_input(data: ArticleIn, actor: Actor) -> actions.ArticleInput:
             body=data.body,
             visible_for_customer=data.visible_for_customer,
             from_address=actor.label,
+            attachments=files,
         )
     raise InvalidInput(
         _("A new ticket starts with a note or a phone call; answer by mail afterwards."),
@@ -97,9 +100,10 @@ def _article_input(data: ArticleIn, actor: Actor) -> actions.ArticleInput:
 @router.post("/tickets", response={201: TicketOut, codes_4xx: ErrorOut})
 def create_ticket(request: HttpRequest, data: TicketCreate) -> tuple[int, dict[str, Any]]:
     actor = auth.actor(request)
+    queue = _named(Queue, "full_name", data.queue, "queue")
     ticket = actions.create_ticket(
         title=data.title,
-        queue=_named(Queue, "full_name", data.queue, "queue"),
+        queue=queue,
         actor=actor,
         state=selectors.state_by_name(data.state) if data.state else None,
         priority=selectors.priority_by_name(data.priority) if data.priority else None,
@@ -109,7 +113,7 @@ def create_ticket(request: HttpRequest, data: TicketCreate) -> tuple[int, dict[s
         customer_user_id=data.customer_user,
         customer_company_id=data.customer_company,
         pending_until=data.pending_until,
-        article=_article_input(data.article, actor),
+        article=_article_input(data.article, actor, queue),
     )
     ticket = selectors.ticket_by_number(ticket.number)
     return 201, render.detail(ticket, actor.user)
@@ -171,6 +175,7 @@ def update_ticket(request: HttpRequest, number: str, data: TicketPatch) -> dict[
 def add_article(request: HttpRequest, number: str, data: ArticleIn) -> tuple[int, dict[str, Any]]:
     ticket = visible_ticket(request, number)
     actor = auth.actor(request)
+    files = uploads.decode(data.attachments, ticket.queue)
     article: Article
     if data.kind == "note":
         article = actions.note(
@@ -179,10 +184,16 @@ def add_article(request: HttpRequest, number: str, data: ArticleIn) -> tuple[int
             body=data.body,
             subject=data.subject,
             visible_for_customer=data.visible_for_customer,
+            attachments=files,
         )
     elif data.kind == "phone":
         article = actions.phone_call(
-            ticket, actor=actor, inbound=data.inbound, body=data.body, subject=data.subject
+            ticket,
+            actor=actor,
+            inbound=data.inbound,
+            body=data.body,
+            subject=data.subject,
+            attachments=files,
         )
     else:
         # The agent's answer path (slaves of a master answered too): outbox, then SMTP.
@@ -193,6 +204,7 @@ def add_article(request: HttpRequest, number: str, data: ArticleIn) -> tuple[int
             to=data.to,
             cc=data.cc,
             subject=data.subject or None,
+            attachments=uploads.for_mail(files),
         )
     return 201, render.article(Article.objects.get(pk=article.pk))
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from sportello.accounts.models import User
 from sportello.api.models import ApiToken, Scope
 from sportello.core.errors import InvalidInput, NotFound
+from sportello.customers.models import CustomerUser
 
 PREFIX = "spt_"
 # last_used is written at most this often per token, not on every request.
@@ -38,19 +39,32 @@ def digest(secret: str) -> str:
 def create_token(
     agent: User, *, name: str, scope: str = Scope.READ, expires_in_days: int | None = None
 ) -> NewToken:
+    if scope not in Scope.values or scope == Scope.CUSTOMER:
+        raise InvalidInput(_("Unknown token scope %(scope)s."), scope=scope)
+    if not agent.is_active or agent.is_system:
+        raise InvalidInput(_("Agent %(name)s is not active."), name=agent.username)
+    return _create(name, scope, expires_in_days, agent=agent)
+
+
+def create_customer_token(
+    customer: CustomerUser, *, name: str, expires_in_days: int | None = None
+) -> NewToken:
+    """A token acting as ``customer``: their tickets, their customer-visible articles."""
+    if not customer.valid:
+        raise InvalidInput(_("Customer user %(name)s is not valid."), name=customer.login)
+    return _create(name, Scope.CUSTOMER, expires_in_days, customer=customer)
+
+
+def _create(name: str, scope: str, expires_in_days: int | None, **owner: object) -> NewToken:
     name = name.strip()
     if not name:
         raise InvalidInput(_("A token needs a name."))
-    if scope not in Scope.values:
-        raise InvalidInput(_("Unknown token scope %(scope)s."), scope=scope)
     if expires_in_days is not None and expires_in_days < 1:
         raise InvalidInput(_("A token must be valid for at least one day."))
-    if not agent.is_active or agent.is_system:
-        raise InvalidInput(_("Agent %(name)s is not active."), name=agent.username)
     secret = PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     token = ApiToken.objects.create(
-        agent=agent,
+        **owner,
         name=name[:100],
         prefix=secret[: len(PREFIX) + 4],
         digest=digest(secret),
@@ -61,8 +75,11 @@ def create_token(
     return NewToken(token=token, secret=secret)
 
 
-def tokens_of(agent: User) -> list[ApiToken]:
-    return list(ApiToken.objects.filter(agent=agent).order_by("-created", "-id"))
+def tokens_of(owner: User | CustomerUser) -> list[ApiToken]:
+    tokens = ApiToken.objects.filter(
+        **({"customer": owner} if isinstance(owner, CustomerUser) else {"agent": owner})
+    )
+    return list(tokens.order_by("-created", "-id"))
 
 
 def revoke_token(token_id: int, *, agent: User | None = None) -> ApiToken:
@@ -80,17 +97,25 @@ def revoke_token(token_id: int, *, agent: User | None = None) -> ApiToken:
 
 
 def check_token(secret: str) -> ApiToken | None:
-    """The valid token ``secret`` names, with its agent; None when it is unknown, revoked,
-    expired or its agent is inactive (the caller answers all alike: no oracle)."""
+    """The valid token ``secret`` names, with its agent or customer user; None when it is
+    unknown, revoked, expired or its owner is inactive (the caller answers all alike: no
+    oracle)."""
     if not secret.startswith(PREFIX):
         return None
-    token = ApiToken.objects.select_related("agent").filter(digest=digest(secret)).first()
+    token = (
+        ApiToken.objects.select_related("agent", "customer__company")
+        .filter(digest=digest(secret))
+        .first()
+    )
     now = timezone.now()
     if token is None or token.revoked is not None:
         return None
     if token.expires is not None and token.expires <= now:
         return None
-    if not token.agent.is_active or token.agent.is_system:
+    if token.customer is not None:
+        if not token.customer.valid:
+            return None
+    elif token.agent is None or not token.agent.is_active or token.agent.is_system:
         return None
     if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used=now)

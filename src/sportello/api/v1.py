@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from sportello.api import catalog, errors, faq, tickets
-from sportello.api.auth import AgentSessionAuth, PerTokenThrottle, TokenAuth
+from sportello.api import catalog, customer, directory, errors, faq, ticket_actions, tickets
+from sportello.api.auth import AgentSessionAuth, CustomerTokenAuth, PerTokenThrottle, TokenAuth
 
 api = NinjaAPI(
     title="Sportello API",
@@ -25,5 +25,8 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", tickets.router)
+api.add_router("", ticket_actions.router)
 api.add_router("", catalog.router)
 api.add_router("", faq.router)
+api.add_router("", directory.router)
+api.add_router("/customer", customer.router, auth=[CustomerTokenAuth()])

@@ -19,11 +19,13 @@ from django.utils.translation import gettext_noop
 
 from sportello.accounts.models import User
 from sportello.core.actor import Actor
+from sportello.core.events import publish
 from sportello.core.scheduler import periodic_job
 from sportello.notifications.models import NotificationType
 from sportello.notifications.services import notify, queue_subscribers
 from sportello.queues.models import Queue
 from sportello.sla.escalation import CLOCKS, escalation_bit, plan, warning_bit
+from sportello.sla.events import EscalationNotified
 from sportello.sla.models import SLA, EscalationNotice, Service
 from sportello.sla.services import sla_calendar
 from sportello.tickets import actions
@@ -274,6 +276,12 @@ def deliver(notice_ids: Iterable[int]) -> int:
                     "queue__system_address", "owner", "responsible", "state"
                 ).get(pk=notice.ticket_id)
                 sent += len(notify(ticket, notice.kind, escalation_recipients(ticket)))
+                # For outside subscribers (webhooks), after this transaction commits.
+                publish(
+                    EscalationNotified(
+                        ticket_id=ticket.pk, actor_id=None, channel="job", kind=notice.kind
+                    )
+                )
                 notice.delivered = timezone.now()
                 notice.attempts += 1
                 notice.save(update_fields=["delivered", "attempts"])
