@@ -25,9 +25,9 @@ from sportello.tickets.models import Ticket
 from tests.mail.messages import mail
 
 # Namespaces that are not the agent interface; they have their own access tests
-# (tests/portal for customers, tests/test_admin.py for the admin site, the API's matrix
-# at the end of this file).
-OTHER_AREAS = ("admin", "portal", "i18n", "set_language", "api", "faq")
+# (tests/portal for customers, tests/test_admin.py for the admin site, the API's, the
+# GenericInterface's and the FAQ's matrices at the end of this file).
+OTHER_AREAS = ("admin", "portal", "i18n", "set_language", "api", "genericinterface", "faq")
 
 LEVELS = ("none", "ro", "note", "rw")
 
@@ -775,6 +775,8 @@ def test_operator_address_allow_list(settings: Any) -> None:
     admin = User.objects.create_superuser("ops-admin", "ops@example.org", "x" * 12)
     client.force_login(admin)
     assert client.get(url, REMOTE_ADDR="192.0.2.1").status_code == 403
+
+
 # ---------------------------------------------------------------------------------------
 # The FAQ. Agent pages: an agent with no grant, ro, ro+note or rw on the group of the
 # article's category (no grant: the article does not exist, 404). Customer and public
@@ -783,15 +785,20 @@ def test_operator_address_allow_list(settings: Any) -> None:
 # without login sends to the login. A FAQ URL without a rule fails
 # ``test_every_faq_url_has_a_rule``.
 # ---------------------------------------------------------------------------------------
+
+
 @dataclass
 class FaqWorld:
     base: World
     item: Any
     attachment: int
+
+
 def _faq_world(queue: Queue, level: str, visibility: str = "internal") -> FaqWorld:
     from sportello.core.actor import Actor
     from sportello.kb import actions as kb_actions
     from sportello.tickets.articles import AttachmentInput
+
     base = _world(queue, level)
     category = kb_actions.ensure_category_path("Matrix FAQ")
     category.groups.set([Group.objects.get(name="matrix")])
@@ -804,9 +811,14 @@ def _faq_world(queue: Queue, level: str, visibility: str = "internal") -> FaqWor
             attachments=[AttachmentInput("shot.png", "image/png", b"\x89PNG", "shot.png", True)],
         ),
         actor=Actor.system(channel="cli"),
+    )
     return FaqWorld(base=base, item=item, attachment=item.attachments.get().pk)
+
+
 def _faq(w: FaqWorld) -> dict[str, Any]:
     return {"number": w.item.number}
+
+
 @dataclass(frozen=True)
 class FaqRule:
     # "agent": any agent (``lists``: the article shows for readers only); "ro" / "rw":
@@ -818,6 +830,8 @@ class FaqRule:
     data: Callable[[FaqWorld], dict[str, Any]] = lambda w: {}
     query: str = ""
     lists: bool = False
+
+
 FAQ_RULES: dict[str, FaqRule] = {
     "web:faq-explorer": FaqRule("agent", lists=True),
     "web:faq-search": FaqRule("agent", query="q=matrixfaq", lists=True),
@@ -841,17 +855,22 @@ FAQ_RULES: dict[str, FaqRule] = {
     "web:faq-approve": FaqRule("approver", _faq, method="post"),
     "web:ticket-faq": FaqRule("ro", lambda w: {"number": w.base.ticket.number}),
 }
+
+
 def test_every_faq_url_has_a_rule() -> None:
     names = {name for name, _route in _agent_patterns() if "faq" in name}
     assert names <= set(FAQ_RULES), sorted(names - set(FAQ_RULES))
     assert set(FAQ_RULES) <= names, sorted(set(FAQ_RULES) - names)
     public = {name for name, _route in _faq_public_patterns()}
     assert public == set(PUBLIC_FAQ_RULES), sorted(public ^ set(PUBLIC_FAQ_RULES))
+
+
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("name", sorted(FAQ_RULES))
 def test_faq_access(name: str, level: str, matrix_queue: Queue) -> None:
     rule = FAQ_RULES[name]
     world = _faq_world(matrix_queue, level)
+    client = Client()
     client.force_login(world.base.agent)
     url = reverse(name, kwargs=rule.kwargs(world)) + (f"?{rule.query}" if rule.query else "")
     response = client.post(url, rule.data(world)) if rule.method == "post" else client.get(url)
@@ -871,7 +890,11 @@ def test_faq_access(name: str, level: str, matrix_queue: Queue) -> None:
             f'data-faq="{world.item.number}"' in response.content.decode()
         )
         assert shown == (level != "none"), (name, level, shown)
+
+
+@pytest.mark.django_db
 def test_logged_out_visitors_reach_no_agent_faq_page() -> None:
+    client = Client()
     routes = dict(_agent_patterns())
     for name, rule in FAQ_RULES.items():
         kwargs = {
@@ -882,6 +905,8 @@ def test_logged_out_visitors_reach_no_agent_faq_page() -> None:
         url = reverse(name, kwargs=kwargs)
         response = client.post(url) if rule.method == "post" else client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
 def _faq_public_patterns() -> Iterator[tuple[str, str]]:
     for entry in get_resolver().url_patterns:
         if isinstance(entry, URLResolver) and entry.namespace in ("faq", "portal"):
@@ -889,6 +914,8 @@ def _faq_public_patterns() -> Iterator[tuple[str, str]]:
                 name = f"{entry.namespace}:{pattern.name}"
                 if entry.namespace == "faq" or "faq" in name or "suggestions" in name:
                     yield name, str(pattern.pattern)
+
+
 @dataclass(frozen=True)
 class PublicFaqRule:
     # "public": /faq/ (public articles); "portal": logged-in customers (external and
@@ -900,10 +927,16 @@ class PublicFaqRule:
     data: Callable[[FaqWorld], dict[str, Any]] = lambda w: {}
     query: str = ""
     lists: bool = False
+
+
 def _slugged(w: FaqWorld) -> dict[str, Any]:
     return {"number": w.item.number, "slug": w.item.slug}
+
+
 def _with_attachment(w: FaqWorld) -> dict[str, Any]:
     return {"number": w.item.number, "pk": w.attachment}
+
+
 PUBLIC_FAQ_RULES: dict[str, PublicFaqRule] = {
     "faq:index": PublicFaqRule("public", query="q=matrixfaq", lists=True),
     "faq:feed": PublicFaqRule("public", lists=True),
@@ -921,6 +954,8 @@ PUBLIC_FAQ_RULES: dict[str, PublicFaqRule] = {
         "suggest", lambda w: {"slug": "matrix-form"}, query="title=matrixfaq", lists=True
     ),
 }
+
+
 @pytest.mark.parametrize("who", ["anonymous", "customer"])
 @pytest.mark.parametrize("visibility", ["internal", "external", "public"])
 @pytest.mark.parametrize("name", sorted(PUBLIC_FAQ_RULES))
@@ -930,12 +965,14 @@ def test_public_and_portal_faq_access(
     from sportello.portal.models import RequestForm
     from sportello.tickets.selectors import ticket_type_by_name
     from tests.portal.conftest import login, make_customer
+
     rule = PUBLIC_FAQ_RULES[name]
     world = _faq_world(matrix_queue, "none", visibility)
     RequestForm.objects.create(
         name="Matrix", slug="matrix-form", ticket_type=ticket_type_by_name("Unclassified"),
         queue=matrix_queue, allow_anonymous=True,
     )  # fmt: skip
+    client = Client()
     if who == "customer":
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
         login(client, make_customer("matrix-customer", "mc@example.org"))
@@ -961,79 +998,126 @@ def test_public_and_portal_faq_access(
         assert status < 400, (name, visibility, who, status)
     else:
         assert status == 404, (name, visibility, who, status)
+
+
+# ---------------------------------------------------------------------------------------
 # The GenericInterface (/otrs/nph-genericinterface.pl/…): every route of the built-in
 # connector, called with UserLogin/Password as an agent with no grant, ro, ro+note and
 # rw, and as the ticket's customer (A) and another customer (B). A refusal is Znuny's
 # HTTP 200 ``{"Error": …}``. A route without a rule fails ``test_every_gi_route_has_a_rule``.
+# ---------------------------------------------------------------------------------------
+
 GI_PREFIX = "/otrs/nph-genericinterface.pl/Webservice/GenericTicketConnectorREST"
 GI_NOTE = {"Subject": "n", "Body": "a note", "ContentType": "text/plain; charset=utf-8"}
+
+
+@dataclass(frozen=True)
 class GiRule:
     # As ``Rule.need``; "agent": any agent (the answer is narrowed, see ``lists``).
+    need: str
     path: Callable[[World], str]
     body: Callable[[World], Any] = lambda w: {}
     # The matrix ticket's id in the answer exactly when the caller may read it.
+    lists: bool = False
     # What the ticket's customer (A) may do; another customer (B) never reaches the ticket.
     customer_a: bool = False
     # The route does not concern the matrix ticket (sessions, create): B as A.
     about_ticket: bool = True
+
+
 def _gi_ticket(suffix: str) -> Callable[[World], str]:
     return lambda w: f"{suffix}/{w.ticket.pk}"
+
+
 def _gi_new(w: World) -> dict[str, Any]:
     return {
         "Ticket": {"Title": "t", "Queue": "Matrix", "State": "new", "Priority": "3 normal",
                    "CustomerUser": "customer@example.org"},
         "Article": GI_NOTE,
     }  # fmt: skip
+
+
 GI_RULES: dict[str, GiRule] = {
     "SessionCreate POST /Session": GiRule(
         "agent", lambda w: "/Session", about_ticket=False, customer_a=True
+    ),
     "SessionDelete DELETE /Session/:SessionID": GiRule(
         "agent", lambda w: "/Session/unknown", about_ticket=False
+    ),
     "SessionGet GET /Session/:SessionID": GiRule(
         "agent", lambda w: "/Session/unknown", about_ticket=False
+    ),
     "TicketCreate POST /Ticket": GiRule(
         "rw", lambda w: "/Ticket", _gi_new, about_ticket=False, customer_a=True
+    ),
     "TicketGet GET /Ticket/:TicketID": GiRule("ro", _gi_ticket("/Ticket"), customer_a=True),
     "TicketGetList GET /TicketList": GiRule(
         "ro", lambda w: f"/TicketList?TicketID={w.ticket.pk}", customer_a=True
+    ),
     "TicketHistoryGet GET /Ticket/History/:TicketID": GiRule("ro", _gi_ticket("/Ticket/History")),
     "TicketHistoryGet GET /TicketHistory/:TicketID": GiRule("ro", _gi_ticket("/TicketHistory")),
     "TicketSearch GET /Ticket": GiRule(
         "agent", lambda w: "/Ticket?Queues=Matrix", lists=True, customer_a=True
+    ),
     "TicketSearch POST /Ticket/Search": GiRule(
         "agent",
         lambda w: "/Ticket/Search",
         lambda w: {"Queues": ["Matrix"]},
         lists=True,
         customer_a=True,
+    ),
     "TicketUpdate PATCH /Ticket/:TicketID": GiRule(
         "note", _gi_ticket("/Ticket"), lambda w: {"Article": GI_NOTE}, customer_a=True
+    ),
+}
+
+
 def test_every_gi_route_has_a_rule() -> None:
     from sportello.api.genericinterface.routes import BUILTIN
+
     routes = {f"{r.name} {' '.join(r.methods)} {r.template}" for r in BUILTIN}
     assert sorted(routes) == sorted(GI_RULES)
+    # Both URL patterns lead to the one dispatcher, which the rules above exercise.
+    patterns = {
+        pattern.name
+        for entry in get_resolver().url_patterns
+        if isinstance(entry, URLResolver) and entry.namespace == "genericinterface"
+        for pattern in entry.url_patterns
+    }
+    assert patterns == {"webservice", "webservice-id"}
+
+
 def _gi_call(route: str, world: World, credentials: dict[str, str]) -> dict[str, Any]:
     rule = GI_RULES[route]
     method = route.split(" ")[1]
     path = GI_PREFIX + rule.path(world)
+    client = Client()
     if method == "GET":
         joiner = "&" if "?" in path else "?"
         response = client.get(path + joiner + urlencode(credentials))
+    else:
         body = {**rule.body(world), **credentials}
         response = client.generic(method, path, json.dumps(body), "application/json")
     assert response.status_code == 200, (route, response.status_code, response.content[:300])
     data: dict[str, Any] = response.json()
     return data
+
+
 def _gi_outcome(route: str, world: World, data: dict[str, Any], allowed: bool) -> None:
     rule = GI_RULES[route]
     if route.startswith("Session") and "/:SessionID" in route:
         # An unknown SessionID is refused alike for everybody.
         assert "Error" in data, (route, data)
+    elif rule.lists:
         shown = str(world.ticket.pk) in data.get("TicketID", [])
         assert shown == allowed, (route, data)
     elif allowed:
         assert "Error" not in data, (route, data)
+    else:
         assert data["Error"]["ErrorCode"].endswith(".AccessDenied"), (route, data)
+
+
+@pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("route", sorted(GI_RULES))
 def test_gi_access(route: str, level: str, matrix_queue: Queue) -> None:
     world = _world(matrix_queue, level)
@@ -1041,10 +1125,13 @@ def test_gi_access(route: str, level: str, matrix_queue: Queue) -> None:
     rule = GI_RULES[route]
     allowed = _allowed(rule.need, level) and not (rule.lists and level == "none")
     _gi_outcome(route, world, data, allowed)
+
+
 @pytest.mark.parametrize("customer", ["A", "B"])
 @pytest.mark.parametrize("route", sorted(GI_RULES))
 def test_gi_customer_access(route: str, customer: str, matrix_queue: Queue) -> None:
     from sportello.customers.models import CustomerUser
+
     world = _world(matrix_queue, "rw")
     email = world.ticket.customer_user_id if customer == "A" else "other@example.org"
     person = CustomerUser(login=f"customer-{customer}", email=email)

@@ -9,8 +9,8 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         # The GenericInterface's admin pages live with its package.
-        from sportello.api.genericinterface import admin  # noqa: F401
         from sportello.api import webhooks  # noqa: F401  (subscribes to the events)
+        from sportello.api.genericinterface import admin  # noqa: F401
         from sportello.api.models import Webhook
         from sportello.core import cache
 

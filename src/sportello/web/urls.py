@@ -10,8 +10,8 @@ from sportello.web.views import (
     overviews,
     preferences,
     printing,
-    sso,
     reports,
+    sso,
     zoom,
 )
 
