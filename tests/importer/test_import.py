@@ -340,3 +340,13 @@ def test_unreachable_database_and_wrong_schema() -> None:
         db.commit()
         with pytest.raises(CommandError, match="OTRS 5 or older"):
             call_command("import", "znuny", "--database", db.url)
+
+
+def test_since_takes_only_tickets_changed_since(znuny: tuple[ZnunyDB, Path]) -> None:
+    db, article_dir = znuny
+    output = _import(db, article_dir, "--since", "2024-03-17")
+    assert Ticket.objects.filter(number=NUMBERS.merged).exists()
+    assert not Ticket.objects.filter(number__in=[NUMBERS.wlan, NUMBERS.pending]).exists()
+    assert "Import finished." in output
+    with pytest.raises(CommandError, match="--since takes a date"):
+        _import(db, article_dir, "--since", "yesterday")
