@@ -340,3 +340,15 @@ def test_unreachable_database_and_wrong_schema() -> None:
         db.commit()
         with pytest.raises(CommandError, match="OTRS 5 or older"):
             call_command("import", "znuny", "--database", db.url)
+
+
+def test_since_takes_only_tickets_changed_since(znuny: tuple[ZnunyDB, Path]) -> None:
+    db, article_dir = znuny
+    db.execute("UPDATE ticket SET change_time = '2024-03-18 10:00:00' WHERE id = 102")
+    db.commit()
+    output = _import(db, article_dir, "--since", "2024-03-17")
+    assert Ticket.objects.filter(number=NUMBERS.merged).exists()
+    assert not Ticket.objects.filter(number__in=[NUMBERS.wlan, NUMBERS.pending]).exists()
+    assert "Import finished." in output
+    with pytest.raises(CommandError, match="--since takes a date"):
+        _import(db, article_dir, "--since", "yesterday")

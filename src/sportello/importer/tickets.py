@@ -514,6 +514,8 @@ class TicketImport:
             "SELECT source_object_id, source_key, target_object_id, target_key, type_id, "
             "state_id FROM link_relation"
         ):
+            # The tickets of this batch only: the whole mapping need not be in memory.
+            tickets = ctx.mapping.lookup("ticket", [k for r in batch for k in (r[1], r[3])])
             for so, sk, to, tk, type_id, state_id in batch:
                 if objects.get(so) != "Ticket" or objects.get(to) != "Ticket":
                     ctx.report.skip(
@@ -528,7 +530,7 @@ class TicketImport:
                 if states.get(state_id) != "Valid":
                     continue
                 kind = LINK_TYPES.get(str(types.get(type_id, "")).lower())
-                source, target = ctx.mapping.get("ticket", sk), ctx.mapping.get("ticket", tk)
+                source, target = tickets.get(str(sk)), tickets.get(str(tk))
                 if kind is None or source is None or target is None:
                     if kind is None:
                         ctx.report.skip(
@@ -547,14 +549,15 @@ class TicketImport:
                 "SELECT ticket_id, name FROM ticket_history WHERE history_type_id = %s ORDER BY id",
                 [merged[0]],
             ):
+                names = [src.text(name).strip("%").split("%%") for _id, name in batch]
+                tickets = ctx.mapping.lookup(
+                    "ticket", [p[i] for p in names if len(p) >= 4 for i in (1, 3)]
+                )
                 for ticket_id, name in batch:
                     parts = src.text(name).strip("%").split("%%")
                     if len(parts) < 4 or str(parts[1]) != str(ticket_id):
                         continue
-                    source, target = (
-                        ctx.mapping.get("ticket", parts[1]),
-                        ctx.mapping.get("ticket", parts[3]),
-                    )
+                    source, target = tickets.get(parts[1]), tickets.get(parts[3])
                     if source and target and imported.set_merged_into(source, target):
                         ctx.report.count("merge", "created")
 

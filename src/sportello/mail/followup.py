@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from sportello.core.statements import INTEGER, TEXT, Statement
 from sportello.mail.parsing import ParsedMessage
 from sportello.tickets.models import Article, Ticket
-from sportello.tickets.numbers import is_valid_number
+from sportello.tickets.numbers import COUNTER_MIN_WIDTH, is_valid_number
 
 MAX_MERGE_HOPS = 10
 
@@ -48,11 +48,24 @@ def _subject_pattern(hook: str) -> re.Pattern[str]:
     return re.compile(re.escape(hook) + r"\s*:?\s*(\d{6,40})", re.IGNORECASE)
 
 
+def _auto_increment_form(number: str) -> bool:
+    # OTRS's AutoIncrement generator: SystemID + a counter of at least five digits. Its
+    # GetTNByString (CheckSystemID) takes nothing else, and neither does Sportello: a
+    # number without the check digit must carry this system's id (the import asks for
+    # SPORTELLO_SYSTEM_ID = Znuny's SystemID) and still only an exact match finds it.
+    system_id = str(settings.SPORTELLO_SYSTEM_ID)
+    return number.startswith(system_id) and len(number) >= len(system_id) + COUNTER_MIN_WIDTH
+
+
 def numbers_in_subject(subject: str) -> list[str]:
-    found = _subject_pattern(settings.SPORTELLO_TICKET_HOOK).findall(subject)
-    # Numbers with the check digit first; then those of OTRS's other generators
-    # (AutoIncrement, kept by an import from Znuny), which only an exact match finds.
-    return sorted(dict.fromkeys(found), key=lambda number: not is_valid_number(number))
+    hook = settings.SPORTELLO_TICKET_HOOK
+    if not hook.strip():
+        return []  # without a hook every number in a subject would look like one
+    found = _subject_pattern(hook).findall(subject)
+    valid = [n for n in dict.fromkeys(found) if is_valid_number(n)]
+    # Numbers with the check digit first; then those of OTRS's AutoIncrement generator
+    # (kept by an import from Znuny).
+    return valid + [n for n in dict.fromkeys(found) if n not in valid and _auto_increment_form(n)]
 
 
 def _by_subject(subject: str) -> Ticket | None:
