@@ -9,12 +9,15 @@ seen by the others at once."""
 
 from __future__ import annotations
 
+import html
+import http.cookiejar
 import json
 import re
 import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
@@ -112,11 +115,13 @@ class Nodes:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
 
-def _call(port: int, path: str, token: str = "", data: Any = None) -> tuple[int, Any]:
+def _call(
+    port: int, path: str, token: str = "", data: Any = None, method: str = "POST"
+) -> tuple[int, Any]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
         data=None if data is None else json.dumps(data).encode(),
-        method="GET" if data is None else "POST",
+        method="GET" if data is None else method,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     try:
@@ -140,6 +145,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Nodes, SmtpSink]]:
         SPORTELLO_LOG_LEVEL="INFO",
     )
     installation.run("migrate", "--no-input")
+    installation.run("collectstatic", "--no-input")  # pages name the hashed files
     nodes = Nodes(installation, tmp_path)
     try:
         yield nodes, sink
@@ -194,6 +200,25 @@ def test_two_web_processes_two_consumers_two_mail_processes(
     status, body = _call(second, f"/api/v1/tickets/{number}/lock", secrets["bob"], {})
     assert status == 409 and body["error"]["code"] == "conflict", body
 
+    # A dialog rendered by the first process, the ticket changed through the second: the
+    # first refuses the stale submit.
+    browser = _Browser(first)
+    browser.login("bob", "x" * 16)
+    form = browser.get(f"/ticket/{number}/action/note/")
+    changed = _hidden(form, "changed")
+    patch = {"priority": "4 high"}
+    status, body = _call(second, f"/api/v1/tickets/{number}", secrets["alice"], patch, "PATCH")
+    assert status == 200, body
+    refused = browser.post(
+        f"/ticket/{number}/action/note/",
+        {
+            "changed": changed,
+            "body": "A note.",
+            "csrfmiddlewaretoken": _hidden(form, "csrfmiddlewaretoken"),
+        },
+    )
+    assert refused[0] == 409, refused
+
     # An answer through the second process, then the queue's signature changed by another
     # process: the next answer through the second process carries the new one at once.
     answer = {"kind": "email", "body": "First answer.", "to": ["max@example.org"]}
@@ -231,6 +256,48 @@ def test_two_web_processes_two_consumers_two_mail_processes(
     assert runs, "no periodic job ran"
     assert {count for count in runs.values()} == {1}, runs
     assert {logfile for logfile in ("consumer1", "consumer2") if "ran for" in nodes.log(logfile)}
+
+
+class _Browser:
+    """An agent's browser session on one web process (cookies, CSRF)."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return str(response.read().decode())
+
+    def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
+        request = urllib.request.Request(
+            self.base + path,
+            data=urllib.parse.urlencode(data).encode(),
+            headers={"Referer": self.base + path},
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, str(response.read().decode())
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def login(self, login: str, password: str) -> None:
+        page = self.get("/login/")
+        token = _hidden(page, "csrfmiddlewaretoken")
+        status, body = self.post(
+            "/login/", {"username": login, "password": password, "csrfmiddlewaretoken": token}
+        )
+        assert status == 200 and "logout" in body.lower(), (status, body[:500])
+
+
+def _hidden(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', page) or re.search(
+        rf'value="([^"]*)" name="{name}"', page
+    )
+    assert match, f"no {name} in the page"
+    return html.unescape(match.group(1))
 
 
 def _ready(port: int) -> bool:
