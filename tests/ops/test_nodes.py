@@ -44,12 +44,44 @@ from sportello.accounts import provisioning
 from sportello.accounts.models import User
 from sportello.api import tokens
 from sportello.queues.models import Queue
-group = Queue.objects.get(full_name="Raw").group
+from datetime import time as clock
+from sportello.sla.models import SLA, Calendar, WorkingHours
+raw = Queue.objects.get(full_name="Raw")
+group = raw.group
+# Every ticket escalates one minute after it arrives (a round-the-clock calendar).
+calendar = Calendar.objects.create(name="24/7", time_zone="UTC")
+for weekday in range(7):
+    WorkingHours.objects.create(calendar=calendar, weekday=weekday, start=clock(0), end=clock(0))
+raw.default_sla = SLA.objects.create(
+    name="fast", calendar=calendar, first_response_minutes=1, warning_percent=0
+)
+raw.save()
 result = {}
 for login in ("alice", "bob"):
     agent = User.objects.create_user(login, f"{login}@example.org", "x" * 16)
     provisioning.grant(group, "rw", agent=agent)
+    agent.my_queues.add(raw)  # told of escalations in the queue
     result[login] = tokens.create_token(agent, name="nodes", scope="write").secret
+"""
+
+ESCALATIONS = """
+from django.db.models import Count
+from sportello.notifications.models import Notification
+from sportello.sla.models import EscalationNotice
+from sportello.tickets.models import Ticket
+result = {
+    "tickets": Ticket.objects.count(),
+    "notices": list(
+        EscalationNotice.objects.values("ticket_id", "kind").annotate(n=Count("id"))
+        .values_list("ticket_id", "kind", "n")
+    ),
+    "undelivered": EscalationNotice.objects.filter(delivered__isnull=True).count(),
+    "notified": list(
+        Notification.objects.filter(type__startswith="escalation")
+        .values("agent_id", "ticket_id", "type").annotate(n=Count("id"))
+        .values_list("agent_id", "ticket_id", "type", "n")
+    ),
+}
 """
 
 STATE = """
@@ -251,6 +283,21 @@ def test_two_web_processes_two_consumers_two_mail_processes(
     assert len(answers) == 2
     second_answer = next(m for m in answers if "Second answer." in _text(m))
     assert marker in _text(second_answer)
+
+    # Each ticket escalated once, each agent told once, whichever consumer swept.
+    def escalated() -> bool:
+        found = installation.query(ESCALATIONS)
+        # (the answered ticket may have had its first response in time)
+        return (
+            len({row[0] for row in found["notices"]}) >= found["tickets"] - 1
+            and not found["undelivered"]
+        )
+
+    _until(escalated, "every ticket to escalate")
+    found = installation.query(ESCALATIONS)
+    assert {row[2] for row in found["notices"]} == {1}, found["notices"]
+    assert found["notified"], "no agent was told of an escalation"
+    assert {row[3] for row in found["notified"]} == {1}, found["notified"]
 
     runs = _periodic_runs(nodes.log("consumer1") + nodes.log("consumer2"))
     assert runs, "no periodic job ran"
