@@ -32,17 +32,17 @@ from typing import Any
 
 from django.db import connection, models, transaction
 
-from bench.generate import Draft, Generator, Options, bulk_pragmas
+from bench.generate import Draft, Generator, Options, attachments_of, bulk_pragmas, check_options
 from bench.numbers import ticket_numbers
 from bench.reference import ensure_reference_data
 from sportello.search.index import ARTICLE_FIELDS, store_texts
 from sportello.search.models import TicketDocument
 from sportello.search.text import normalize
-from sportello.tickets.models import Article, History, Ticket
+from sportello.tickets.models import Article, Attachment, History, Ticket
 
 # Loads of at least this many tickets drop and re-create the secondary indexes.
 REBUILD_INDEXES_FROM = 50_000
-MODELS: tuple[type[models.Model], ...] = (Ticket, Article, History, TicketDocument)
+MODELS: tuple[type[models.Model], ...] = (Ticket, Article, Attachment, History, TicketDocument)
 # Field types whose Python value the database driver cannot take as it is.
 _CONVERTED = {
     "DateTimeField",
@@ -62,6 +62,7 @@ class BulkResult:
     articles: int = 0
     history: int = 0
     documents: int = 0
+    attachments: int = 0
     seconds: float = 0.0
     # Phase name -> seconds: rows (drawing and writing everything), indexes, vacuum.
     phases: dict[str, float] = field(default_factory=dict)
@@ -76,8 +77,7 @@ def generate_bulk(
     """Write ``options.tickets`` generated tickets. ``rebuild_indexes``: drop and re-create
     the secondary indexes (None: for loads of ``REBUILD_INDEXES_FROM`` tickets or more,
     outside a transaction)."""
-    if options.tickets < 0 or options.articles < 1 or options.batch_size < 1:
-        raise ValueError("need tickets >= 0, articles >= 1, batch_size >= 1")
+    check_options(options)
     if rebuild_indexes is None:
         rebuild_indexes = options.tickets >= REBUILD_INDEXES_FROM and not connection.in_atomic_block
     started = time.perf_counter()
@@ -93,6 +93,7 @@ def generate_bulk(
             result.articles += written.articles
             result.history += written.history
             result.documents += written.documents
+            result.attachments += written.attachments
             result.seconds = time.perf_counter() - started
             result.phases["rows"] = round(result.seconds, 1)
             if progress is not None:
@@ -110,12 +111,14 @@ class _Counts:
     articles: int = 0
     history: int = 0
     documents: int = 0
+    attachments: int = 0
 
 
 class _Writer:
     def __init__(self) -> None:
         self.tickets, self.articles = _Table(Ticket), _Table(Article)
         self.history = _Table(History, with_pk=False)
+        self.attachments = _Table(Attachment, with_pk=False)
 
     def batch(self, generator: Generator, times: Sequence[Any]) -> _Counts:
         drafts = [
@@ -133,15 +136,17 @@ class _Writer:
             article.pk = pk
         self.tickets.write(d.ticket for d in drafts)
         self.articles.write(articles)
+        attachments = attachments_of(drafts)
+        self.attachments.write(attachments)
         rows = [values for draft in drafts for values in generator.history_values(draft)]
         self.history.write_values(rows)
         documents = store_texts({d.ticket.pk: document_text(d) for d in drafts})
-        return _Counts(len(drafts), len(articles), len(rows), documents)
+        return _Counts(len(drafts), len(articles), len(rows), documents, len(attachments))
 
 
 def document_text(draft: Draft) -> str:
-    """The normalized text ``search.index.ticket_texts`` builds from these articles
-    (no attachments): every article's fields in order. Normalization keeps words within
+    """The normalized text ``search.index.ticket_texts`` builds from these articles:
+    every article's fields in order, then the attachment names. Normalization keeps words within
     a line, so it is done line by line with the repeated lines (greetings, phrases,
     names, addresses) remembered."""
     parts = []
@@ -153,6 +158,11 @@ def document_text(draft: Draft) -> str:
                     normalized = _normalize_line(line)
                     if normalized:
                         parts.append(normalized)
+    for entry in draft.entries:
+        for attachment in entry.attachments:
+            normalized = _normalize_line(attachment.filename)
+            if normalized:
+                parts.append(normalized)
     return " ".join(parts)
 
 

@@ -37,6 +37,7 @@ from sportello.accounts.models import User
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
     Article,
+    Attachment,
     Channel,
     History,
     Lock,
@@ -53,6 +54,14 @@ STEP = timedelta(milliseconds=1)
 MEAN_GAP, MIN_GAP, MAX_GAP = 8 * 3600.0, 120.0, 4 * 86400.0
 
 T = TypeVar("T")
+# Attached files of customer mails: name stem, extension, content type.
+ATTACHMENT_KINDS = (
+    ("invoice", "pdf", "application/pdf"),
+    ("screenshot", "png", "image/png"),
+    ("photo", "jpg", "image/jpeg"),
+    ("export", "csv", "text/csv"),
+    ("logfile", "txt", "text/plain"),
+)
 
 
 class Weighted(Generic[T]):
@@ -105,6 +114,10 @@ class Options:
     now: datetime | None = None
     # Rows per INSERT statement; None lets Django choose (SQLite: its 999-variable limit).
     insert_rows: int | None = None
+    # Articles per ticket drawn between ``articles`` and this (None: always ``articles``).
+    articles_max: int | None = None
+    # Share of customer mails carrying one attachment (its row only: no stored content).
+    attachment_share: float = 0.0
 
 
 @dataclass
@@ -129,6 +142,7 @@ class _Entry:
     actor: User
     actor_name: str
     channel: str
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 @dataclass
@@ -145,8 +159,7 @@ def generate(
     after_articles: ArticleHook | None = None,
     progress: Callable[[Result], None] | None = None,
 ) -> Result:
-    if options.tickets < 0 or options.articles < 1 or options.batch_size < 1:
-        raise ValueError("need tickets >= 0, articles >= 1, batch_size >= 1")
+    check_options(options)
     started = time.perf_counter()
     result = Result()
     generator = Generator(options, ensure_reference_data(customers=options.customers))
@@ -165,6 +178,15 @@ def generate(
     return result
 
 
+def check_options(options: Options) -> None:
+    if options.tickets < 0 or options.articles < 1 or options.batch_size < 1:
+        raise ValueError("need tickets >= 0, articles >= 1, batch_size >= 1")
+    if options.articles_max is not None and options.articles_max < options.articles:
+        raise ValueError("need articles_max >= articles")
+    if not 0.0 <= options.attachment_share <= 1.0:
+        raise ValueError("need 0 <= attachment_share <= 1")
+
+
 @contextmanager
 def bulk_pragmas() -> Iterator[None]:
     """SQLite: skip syncing while this process bulk-loads; only this connection is
@@ -181,6 +203,17 @@ def bulk_pragmas() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA synchronous={int(row[0]) if row else 1}")
+
+
+def attachments_of(drafts: Sequence[Draft]) -> list[Attachment]:
+    """The attachments of stored drafts (article ids set), in article order."""
+    found = []
+    for draft in drafts:
+        for entry in draft.entries:
+            for attachment in entry.attachments:
+                attachment.article_id = entry.article.pk
+                found.append(attachment)
+    return found
 
 
 class Generator:
@@ -208,6 +241,7 @@ class Generator:
                 entry.article.ticket_id = draft.ticket.pk
                 articles.append(entry.article)
         Article.objects.bulk_create(articles, batch_size=rows)
+        Attachment.objects.bulk_create(attachments_of(drafts), batch_size=rows)
         if hook is not None:
             hook(articles)
         History.objects.bulk_create(
@@ -304,9 +338,11 @@ class Generator:
 
     def _timeline(self, created: datetime) -> list[datetime]:
         """Article times: the first right after the ticket, then gaps that end before now."""
+        count = self.options.articles
+        if self.options.articles_max is not None:
+            count = self.rng.randint(count, self.options.articles_max)
         gaps = [
-            min(max(self.rng.expovariate(1 / MEAN_GAP), MIN_GAP), MAX_GAP)
-            for _ in range(self.options.articles - 1)
+            min(max(self.rng.expovariate(1 / MEAN_GAP), MIN_GAP), MAX_GAP) for _ in range(count - 1)
         ]
         room = (self.now - created).total_seconds() - 1
         if sum(gaps) > room:
@@ -325,6 +361,7 @@ class _Thread:
     def __init__(self, generator: Generator, draft: Draft, topic: str, agent: User) -> None:
         self.rng = generator.rng
         self.ref = generator.ref
+        self.generator_options = generator.options
         self.draft = draft
         self.customer = draft.customer
         self.language = LANGUAGES[self.customer.language]
@@ -395,8 +432,25 @@ class _Thread:
             to=self.queue_address,
             message_id=texts.customer_message_id(rng, customer),
         )
+        entry = _Entry(article, kind, self.ref.system, customer.email, "mail")
+        share = self.generator_options.attachment_share
+        # Drawn only when asked for, so the data without attachments stay seed for seed.
+        if share and rng.random() < share:
+            entry.attachments.append(self._attachment(when))
         # Mail ingestion acts as the system user, named after the sender's address.
-        return _Entry(article, kind, self.ref.system, customer.email, "mail")
+        return entry
+
+    def _attachment(self, when: datetime) -> Attachment:
+        """The row mail ingestion stores for an attached file; the file itself is not
+        written (the pages list names and sizes, only a download reads it)."""
+        name, extension, content_type = self.rng.choice(ATTACHMENT_KINDS)
+        serial = self.rng.randrange(10_000, 99_999)
+        return Attachment(
+            filename=f"{name}-{serial}.{extension}",
+            content_type=content_type,
+            size=self.rng.randrange(20_000, 2_000_000),
+            file=f"attachments/{when:%Y/%m/%d}/{name}-{serial}",
+        )
 
     def _mail(
         self,

@@ -16,6 +16,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tickets", type=int, default=10_000, help="tickets to create")
     parser.add_argument("--articles", type=int, default=3, help="articles per ticket")
     parser.add_argument(
+        "--articles-max",
+        type=int,
+        default=None,
+        help="draw each ticket's articles between --articles and this",
+    )
+    parser.add_argument(
+        "--attachment-percent",
+        type=float,
+        default=0.0,
+        help="customer mails carrying an attachment row (metadata, no stored file)",
+    )
+    parser.add_argument(
         "--batch-size",
         type=int,
         default=None,
@@ -58,6 +70,8 @@ def run(options: argparse.Namespace) -> Figures:
         Options(
             tickets=options.tickets,
             articles=options.articles,
+            articles_max=options.articles_max,
+            attachment_share=options.attachment_percent / 100,
             batch_size=options.batch_size or 2_000,
             insert_rows=options.insert_rows,
             span=timedelta(days=options.days),
@@ -91,6 +105,8 @@ def _run_bulk(options: argparse.Namespace) -> Figures:
         Options(
             tickets=options.tickets,
             articles=options.articles,
+            articles_max=options.articles_max,
+            attachment_share=options.attachment_percent / 100,
             batch_size=options.batch_size or 10_000,
             span=timedelta(days=options.days),
             customers=options.customers,
@@ -103,6 +119,7 @@ def _run_bulk(options: argparse.Namespace) -> Figures:
         "tickets": result.tickets,
         "articles": result.articles,
         "history_rows": result.history,
+        "attachments": result.attachments,
         "search_documents": result.documents,
         "seconds": round(result.seconds, 2),
         "tickets_per_s": round(result.tickets / result.seconds, 1) if result.seconds else 0.0,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from sportello.core.actor import Actor
 from sportello.queues.models import Queue
 from sportello.tickets import actions
-from sportello.tickets.articles import ArticleInput, article_history_type
+from sportello.tickets.articles import ArticleInput, AttachmentInput, article_history_type
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, History, Ticket, TicketCounter
 from sportello.tickets.numbers import is_valid_number, next_ticket_number
@@ -115,8 +115,9 @@ def test_articles_and_history_per_ticket(generated: Result) -> None:
         }
 
 
-def _replay(ticket: Ticket) -> Ticket:
-    """The same ticket created through the actions layer, article by article."""
+def _replay(ticket: Ticket, *, with_attachments: bool = False) -> Ticket:
+    """The same ticket created through the actions layer, article by article;
+    ``with_attachments``: each attachment row's file attached (zeros of its size)."""
     articles = list(ticket.articles.order_by("number"))
     rows = {h.article_id: h for h in ticket.history.all()}
 
@@ -128,6 +129,11 @@ def _replay(ticket: Ticket) -> Ticket:
     def data(article: Article) -> ArticleInput:
         values = {name: getattr(article, name) for name in ARTICLE_FIELDS[1:-1]}
         values["history_type"] = rows[article.pk].type
+        if with_attachments:
+            values["attachments"] = [
+                AttachmentInput(a.filename, a.content_type, b"\0" * a.size)
+                for a in article.attachments.order_by("pk")
+            ]
         return ArticleInput(**values)
 
     replayed = actions.create_ticket(

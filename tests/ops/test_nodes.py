@@ -9,12 +9,15 @@ seen by the others at once."""
 
 from __future__ import annotations
 
+import html
+import http.cookiejar
 import json
 import re
 import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections import Counter
@@ -41,12 +44,44 @@ from sportello.accounts import provisioning
 from sportello.accounts.models import User
 from sportello.api import tokens
 from sportello.queues.models import Queue
-group = Queue.objects.get(full_name="Raw").group
+from datetime import time as clock
+from sportello.sla.models import SLA, Calendar, WorkingHours
+raw = Queue.objects.get(full_name="Raw")
+group = raw.group
+# Every ticket escalates one minute after it arrives (a round-the-clock calendar).
+calendar = Calendar.objects.create(name="24/7", time_zone="UTC")
+for weekday in range(7):
+    WorkingHours.objects.create(calendar=calendar, weekday=weekday, start=clock(0), end=clock(0))
+raw.default_sla = SLA.objects.create(
+    name="fast", calendar=calendar, first_response_minutes=1, warning_percent=0
+)
+raw.save()
 result = {}
 for login in ("alice", "bob"):
     agent = User.objects.create_user(login, f"{login}@example.org", "x" * 16)
     provisioning.grant(group, "rw", agent=agent)
+    agent.my_queues.add(raw)  # told of escalations in the queue
     result[login] = tokens.create_token(agent, name="nodes", scope="write").secret
+"""
+
+ESCALATIONS = """
+from django.db.models import Count
+from sportello.notifications.models import Notification
+from sportello.sla.models import EscalationNotice
+from sportello.tickets.models import Ticket
+result = {
+    "tickets": Ticket.objects.count(),
+    "notices": list(
+        EscalationNotice.objects.values("ticket_id", "kind").annotate(n=Count("id"))
+        .values_list("ticket_id", "kind", "n")
+    ),
+    "undelivered": EscalationNotice.objects.filter(delivered__isnull=True).count(),
+    "notified": list(
+        Notification.objects.filter(type__startswith="escalation")
+        .values("agent_id", "ticket_id", "type").annotate(n=Count("id"))
+        .values_list("agent_id", "ticket_id", "type", "n")
+    ),
+}
 """
 
 STATE = """
@@ -112,11 +147,13 @@ class Nodes:
         return (self.logs / f"{name}.log").read_text(errors="replace")
 
 
-def _call(port: int, path: str, token: str = "", data: Any = None) -> tuple[int, Any]:
+def _call(
+    port: int, path: str, token: str = "", data: Any = None, method: str = "POST"
+) -> tuple[int, Any]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
         data=None if data is None else json.dumps(data).encode(),
-        method="GET" if data is None else "POST",
+        method="GET" if data is None else method,
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     try:
@@ -140,6 +177,7 @@ def cluster(tmp_path: Path) -> Iterator[tuple[Nodes, SmtpSink]]:
         SPORTELLO_LOG_LEVEL="INFO",
     )
     installation.run("migrate", "--no-input")
+    installation.run("collectstatic", "--no-input")  # pages name the hashed files
     nodes = Nodes(installation, tmp_path)
     try:
         yield nodes, sink
@@ -194,6 +232,25 @@ def test_two_web_processes_two_consumers_two_mail_processes(
     status, body = _call(second, f"/api/v1/tickets/{number}/lock", secrets["bob"], {})
     assert status == 409 and body["error"]["code"] == "conflict", body
 
+    # A dialog rendered by the first process, the ticket changed through the second: the
+    # first refuses the stale submit.
+    browser = _Browser(first)
+    browser.login("bob", "x" * 16)
+    form = browser.get(f"/ticket/{number}/action/note/")
+    changed = _hidden(form, "changed")
+    patch = {"priority": "4 high"}
+    status, body = _call(second, f"/api/v1/tickets/{number}", secrets["alice"], patch, "PATCH")
+    assert status == 200, body
+    refused = browser.post(
+        f"/ticket/{number}/action/note/",
+        {
+            "changed": changed,
+            "body": "A note.",
+            "csrfmiddlewaretoken": _hidden(form, "csrfmiddlewaretoken"),
+        },
+    )
+    assert refused[0] == 409, refused
+
     # An answer through the second process, then the queue's signature changed by another
     # process: the next answer through the second process carries the new one at once.
     answer = {"kind": "email", "body": "First answer.", "to": ["max@example.org"]}
@@ -227,10 +284,67 @@ def test_two_web_processes_two_consumers_two_mail_processes(
     second_answer = next(m for m in answers if "Second answer." in _text(m))
     assert marker in _text(second_answer)
 
+    # Each ticket escalated once, each agent told once, whichever consumer swept.
+    def escalated() -> bool:
+        found = installation.query(ESCALATIONS)
+        # (the answered ticket may have had its first response in time)
+        return (
+            len({row[0] for row in found["notices"]}) >= found["tickets"] - 1
+            and not found["undelivered"]
+        )
+
+    _until(escalated, "every ticket to escalate")
+    found = installation.query(ESCALATIONS)
+    assert {row[2] for row in found["notices"]} == {1}, found["notices"]
+    assert found["notified"], "no agent was told of an escalation"
+    assert {row[3] for row in found["notified"]} == {1}, found["notified"]
+
     runs = _periodic_runs(nodes.log("consumer1") + nodes.log("consumer2"))
     assert runs, "no periodic job ran"
     assert {count for count in runs.values()} == {1}, runs
     assert {logfile for logfile in ("consumer1", "consumer2") if "ran for" in nodes.log(logfile)}
+
+
+class _Browser:
+    """An agent's browser session on one web process (cookies, CSRF)."""
+
+    def __init__(self, port: int) -> None:
+        self.base = f"http://127.0.0.1:{port}"
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def get(self, path: str) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return str(response.read().decode())
+
+    def post(self, path: str, data: dict[str, str]) -> tuple[int, str]:
+        request = urllib.request.Request(
+            self.base + path,
+            data=urllib.parse.urlencode(data).encode(),
+            headers={"Referer": self.base + path},
+        )
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, str(response.read().decode())
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def login(self, login: str, password: str) -> None:
+        page = self.get("/login/")
+        token = _hidden(page, "csrfmiddlewaretoken")
+        status, body = self.post(
+            "/login/", {"username": login, "password": password, "csrfmiddlewaretoken": token}
+        )
+        assert status == 200 and "logout" in body.lower(), (status, body[:500])
+
+
+def _hidden(page: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', page) or re.search(
+        rf'value="([^"]*)" name="{name}"', page
+    )
+    assert match, f"no {name} in the page"
+    return html.unescape(match.group(1))
 
 
 def _ready(port: int) -> bool:
