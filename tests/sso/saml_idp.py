@@ -67,9 +67,16 @@ class SamlIdp:
         self.base = f"http://127.0.0.1:{self._http.server_address[1]}"
         self.entity_id = f"{self.base}/idp"
         self.metadata_file = self.root / "idp-metadata.xml"
-        from saml2.metadata import entity_descriptor
+        from saml2.metadata import entity_descriptor, sign_entity_descriptor
+        from saml2.sigver import security_context
 
-        self.metadata_file.write_text(str(entity_descriptor(self._config())))
+        config = self._config()
+        self.metadata_file.write_text(str(entity_descriptor(config)))
+        # The same metadata signed with the IdP's key, served at /metadata (a federation's).
+        _descriptor, signed = sign_entity_descriptor(
+            entity_descriptor(config), None, security_context(config)
+        )
+        self.signed_metadata = str(signed)
         self.other_sp = self.root / "other-sp.xml"
         self.other_sp.write_text(str(entity_descriptor(_other_sp(self.xmlsec))))
         self._server: Any = None
@@ -223,6 +230,14 @@ def _handler(idp: SamlIdp) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:  # the log-in form, keeping the request
+            if self.path == "/metadata":
+                data = idp.signed_metadata.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/samlmetadata+xml")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             if self.path.startswith("/slo/"):
                 _name_id, answer = logout_answer(idp, self.path)
                 self.send_response(302)

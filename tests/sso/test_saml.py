@@ -194,3 +194,27 @@ def test_logout_without_saml_stays_local(saml_settings: Any, idp: SamlIdp) -> No
     client.force_login(user)
     response = client.post("/logout/")
     assert response.status_code == 302 and response["Location"] == "/login/"
+
+
+def test_idp_metadata_from_a_url_with_its_signature_checked(
+    saml_settings: Any, idp: SamlIdp, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    saml_settings.SPORTELLO_AGENT_SAML = {
+        "idp_metadata_url": f"{idp.base}/metadata",
+        "idp_metadata_cert": str(idp.cert),
+        "create_agents": True,
+    }
+    client = Client()
+    acs, form = answer(client, "/login/saml/", idp, "paola")
+    assert client.post(acs, form).status_code == 302
+    # Metadata signed by someone else is not believed.
+    from tests.customers.slapd import _write_certificate
+
+    saml_settings.SPORTELLO_AGENT_SAML = {
+        **saml_settings.SPORTELLO_AGENT_SAML,
+        "idp_metadata_cert": str(_write_certificate(tmp_path, rsa=True)),
+    }
+    with caplog.at_level(logging.WARNING):
+        response = Client().get("/login/saml/")
+    assert response.status_code == 403
+    assert "IdP metadata not usable" in caplog.text

@@ -162,6 +162,7 @@ def lookup(login: str) -> User | None:
 
 def directory_groups(login: str) -> tuple[dict[str, Any], list[str]] | None:
     """The first directory that knows ``login`` and its group DNs, reading only."""
+    # django-auth-ldap has no public lookup that leaves the database alone.
     from django_auth_ldap.backend import _LDAPUser
 
     for backend in _backends():

@@ -18,9 +18,11 @@ assertion ID seen before is refused as a replay.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import shutil
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,10 +46,29 @@ DEFAULT_ATTRIBUTES: dict[str, Any] = {
     "groups": ["eduPersonEntitlement", "eduPersonScopedAffiliation", "eduPersonAffiliation"],
 }
 REQUEST_SECONDS = 15 * 60
+# The IdP metadata (a federation's file runs to many megabytes) is read once per process
+# and again after this long, so rolled-over IdP keys are picked up.
+METADATA_SECONDS = 6 * 3600
 _KEY = "saml-request:"
+_configs: dict[str, tuple[float, SPConfig]] = {}
 
 
 def sp_config(config: dict[str, Any], *, metadata_url: str, acs_url: str, sls_url: str) -> SPConfig:
+    """The SP's pysaml2 configuration with the IdP metadata loaded (and its signature
+    checked when ``idp_metadata_cert`` is given); ``SignOnRefused`` when that fails."""
+    key = json.dumps([config, metadata_url, acs_url, sls_url], sort_keys=True)
+    cached = _configs.get(key)
+    if cached is not None and time.monotonic() - cached[0] < METADATA_SECONDS:
+        return cached[1]
+    try:
+        sp = _load(config, metadata_url=metadata_url, acs_url=acs_url, sls_url=sls_url)
+    except Exception as error:  # unreadable, unsigned or wrongly signed metadata
+        raise SignOnRefused(f"IdP metadata not usable: {type(error).__name__}: {error}") from None
+    _configs[key] = (time.monotonic(), sp)
+    return sp
+
+
+def _load(config: dict[str, Any], *, metadata_url: str, acs_url: str, sls_url: str) -> SPConfig:
     metadata: dict[str, Any] = {}
     if config.get("idp_metadata_file"):
         metadata["local"] = [config["idp_metadata_file"]]

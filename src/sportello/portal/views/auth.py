@@ -18,6 +18,7 @@ from sportello.customers import backends
 from sportello.customers.models import CustomerSource
 from sportello.portal import auth, mails, throttle, tokens
 from sportello.portal.forms import EmailForm, LoginForm, SetPasswordForm
+from sportello.portal.views import sso
 from sportello.portal.views.common import error_page, render
 
 INVALID_LINK = gettext_lazy("This link is invalid or has expired. Please ask for a new one.")
@@ -108,8 +109,6 @@ def login(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    from sportello.portal.views import sso
-
     saml_logout = request.session.pop(sso.SAML_LOGOUT_KEY, None)
     auth.logout(request)
     if saml_logout:

@@ -86,7 +86,11 @@ def _saml_sp(request: HttpRequest) -> saml.SPConfig:
 def saml_metadata(request: HttpRequest) -> HttpResponse:
     if not settings.SPORTELLO_CUSTOMER_SAML:
         return redirect("portal:login")
-    return HttpResponse(saml.metadata_xml(_saml_sp(request)), content_type="application/xml")
+    try:
+        sp = _saml_sp(request)
+    except SignOnRefused as error:
+        return refused(request, "saml metadata", error.reason)
+    return HttpResponse(saml.metadata_xml(sp), content_type="application/xml")
 
 
 @never_cache

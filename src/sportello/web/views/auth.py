@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sportello.accounts import ldap
+from sportello.web.views import sso
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +126,6 @@ class LoginView(auth_views.LoginView):
 def logout(request: HttpRequest) -> HttpResponse:
     """End the session; one that began at a SAML IdP offering single logout goes on to
     the IdP, which ends its own session and sends the browser back."""
-    from sportello.web.views import sso
-
     saml_logout = request.session.get(sso.SAML_LOGOUT_KEY)
     auth_logout(request)
     if saml_logout:
