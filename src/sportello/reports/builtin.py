@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +31,7 @@ from sportello.reports.sql import (
     Query,
     T,
     bucket_table,
+    bucketing,
     db_time,
     fetch,
     in_list,
@@ -62,42 +64,67 @@ CLOCKS = (
 
 def sla_compliance(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> list[Table]:
     """Tickets created per period with an SLA target: met, breached (late, or still
-    unanswered past the due time), the share met, median and 90th percentile."""
+    unanswered past the due time), the share met, median and 90th percentile.
+
+    Percentiles are nearest-rank: PostgreSQL's ``percentile_disc``; elsewhere the row
+    of rank ceil(p * n) picked with window functions (the same values)."""
+    start, end = periods.resolve(config.period, now, zone)
+    bkts = periods.buckets(start, end, config.granularity, zone)
     tables = []
     for clock, clock_label in CLOCKS:
-        bkts, cte, cte_params, query = _frame(config, agent, now, zone)
+        query = Query()
+        permission_filter(query, agent)
+        restrict(query, config.restrictions, Columns())
         query.join(f"JOIN {T['queue']} q ON q.id = t.queue_id")
         query.join(f"LEFT JOIN {T['service']} sv ON sv.id = t.service_id")
         query.join(
             f"JOIN {SLA._meta.db_table} s ON s.id = COALESCE(t.sla_id, sv.sla_id, q.default_sla_id)"
         )
-        query.join("JOIN buckets b ON t.created >= b.lo AND t.created < b.hi")
+        query.condition("t.created >= %s AND t.created < %s", db_time(start), db_time(end))
         query.condition(f"s.{clock}_minutes > 0")
+        timing = bucketing(bkts, "t.created", config.granularity, zone)
+        if timing.join:
+            query.join(timing.join)
         group = "t.queue_id" if config.by == "queue" else "s.id"
-        tail, params = query.tail()
-        sql = (
-            f"{cte}SELECT g, idx, COUNT(*),"
-            " SUM(CASE WHEN m IS NOT NULL AND m <= target THEN 1 ELSE 0 END),"
-            " SUM(CASE WHEN (m IS NOT NULL AND m > target) OR (m IS NULL AND due < %s)"
-            " THEN 1 ELSE 0 END),"
-            " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 50 + 99) / 100 THEN m END),"
-            " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 90 + 99) / 100 THEN m END)"
-            f" FROM (SELECT {group} AS g, b.idx AS idx, t.{clock}_minutes AS m,"
-            f" s.{clock}_minutes AS target, t.{clock}_due AS due,"
-            f" ROW_NUMBER() OVER (PARTITION BY {group}, b.idx, t.{clock}_minutes IS NULL"
-            f" ORDER BY t.{clock}_minutes) AS rn,"
-            f" COUNT(t.{clock}_minutes) OVER (PARTITION BY {group}, b.idx) AS n"
-            f" FROM {T['ticket']} t {tail}) x GROUP BY g, idx"
+        m, target, due = f"t.{clock}_minutes", f"s.{clock}_minutes", f"t.{clock}_due"
+        met = f"SUM(CASE WHEN {m} IS NOT NULL AND {m} <= {target} THEN 1 ELSE 0 END)"
+        breached = (
+            f"SUM(CASE WHEN ({m} IS NOT NULL AND {m} > {target})"
+            f" OR ({m} IS NULL AND {due} < %s) THEN 1 ELSE 0 END)"
         )
-        found = fetch(sql, [*cte_params, db_time(now), *params])
+        tail, params = query.tail()
+        if connection.vendor == "postgresql":
+            sql = (
+                f"SELECT {group}, {timing.expr}, COUNT(*), {met}, {breached},"
+                f" percentile_disc(0.5) WITHIN GROUP (ORDER BY {m}),"
+                f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {m})"
+                f" FROM {T['ticket']} t {tail} GROUP BY 1, 2"
+            )
+            found = fetch(sql, [*timing.params, db_time(now), *params])
+        else:
+            sql = (
+                f"{timing.cte}SELECT g, idx, COUNT(*),"
+                " SUM(CASE WHEN m IS NOT NULL AND m <= target THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN (m IS NOT NULL AND m > target) OR (m IS NULL AND due < %s)"
+                " THEN 1 ELSE 0 END),"
+                " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 50 + 99) / 100 THEN m END),"
+                " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 90 + 99) / 100 THEN m END)"
+                f" FROM (SELECT {group} AS g, {timing.expr} AS idx, {m} AS m,"
+                f" {target} AS target, {due} AS due,"
+                f" ROW_NUMBER() OVER (PARTITION BY {group}, {timing.expr}, {m} IS NULL"
+                f" ORDER BY {m}) AS rn,"
+                f" COUNT({m}) OVER (PARTITION BY {group}, {timing.expr}) AS n"
+                f" FROM {T['ticket']} t {tail}) x GROUP BY g, idx"
+            )
+            found = fetch(sql, [*timing.cte_params, db_time(now), *params])
+        found = [(row[0], timing.index(row[1]), *row[2:]) for row in found]
         names = labels(config.by, [row[0] for row in found])
         rows = []
         for row in sorted(found, key=lambda r: (names[r[0]].lower(), r[1])):
-            met, breached = int(row[3] or 0), int(row[4] or 0)
-            share = round(100.0 * met / (met + breached), 1) if met + breached else None
-            rows.append(
-                [names[row[0]], bkts[row[1]].label, row[2], met, breached, share, row[5], row[6]]
-            )
+            met_n, breached_n = int(row[3] or 0), int(row[4] or 0)
+            share = round(100.0 * met_n / (met_n + breached_n), 1) if met_n + breached_n else None
+            label, period = names[row[0]], bkts[row[1]].label
+            rows.append([label, period, row[2], met_n, breached_n, share, row[5], row[6]])
         totals = [sum(int(r[i]) for r in rows) for i in (2, 3, 4)]
         all_share = (
             round(100.0 * totals[1] / (totals[1] + totals[2]), 1) if totals[1] + totals[2] else None
@@ -305,21 +332,31 @@ def backlog(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> 
 def channel_mix(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> list[Table]:
     """New tickets per period by how they came in: the first article's channel (email,
     phone, web form), API when created through the REST API."""
-    bkts, cte, cte_params, query = _frame(config, agent, now, zone)
+    start, end = periods.resolve(config.period, now, zone)
+    bkts = periods.buckets(start, end, config.granularity, zone)
+    query = Query()
+    permission_filter(query, agent)
+    restrict(query, config.restrictions, Columns())
     query.join(f"JOIN {T['history']} h ON h.ticket_id = t.id AND h.type = 'NewTicket'")
     query.join(f"LEFT JOIN {T['article']} a ON a.ticket_id = t.id AND a.number = 1")
-    query.join("JOIN buckets b ON t.created >= b.lo AND t.created < b.hi")
+    query.condition("t.created >= %s AND t.created < %s", db_time(start), db_time(end))
+    timing = bucketing(bkts, "t.created", config.granularity, zone)
+    if timing.join:
+        query.join(timing.join)
     tail, params = query.tail()
     channel = "CASE WHEN h.channel = 'api' THEN 'api' ELSE COALESCE(a.channel, '') END"
     found = fetch(
-        f"{cte}SELECT b.idx, {channel}, COUNT(*) FROM {T['ticket']} t {tail}"
-        f" GROUP BY b.idx, {channel}",
-        [*cte_params, *params],
+        f"{timing.cte}SELECT {timing.expr}, {channel}, COUNT(*) FROM {T['ticket']} t {tail}"
+        " GROUP BY 1, 2",
+        [*timing.cte_params, *timing.params, *params],
     )
-    names = labels("channel", [row[1] for row in found])
+    counts: dict[tuple[int, Any], int] = {}
+    for row in found:
+        key = (timing.index(row[0]), row[1])
+        counts[key] = counts.get(key, 0) + int(row[2])
+    names = labels("channel", [key[1] for key in counts])
     names["api"] = "API"
-    channels = sorted({row[1] for row in found}, key=lambda k: names[k].lower())
-    counts = {(row[0], row[1]): row[2] for row in found}
+    channels = sorted({key[1] for key in counts}, key=lambda k: names[k].lower())
     rows = [(names[c], [counts.get((i, c), 0) for i in range(len(bkts))]) for c in channels]
     return [
         matrix_table(
