@@ -320,7 +320,16 @@ def as_datetime(value: Any) -> datetime | None:
     return value
 
 
+# Sort memory for one statistic's statement on PostgreSQL (SET LOCAL: this statement
+# only): percentiles sort the period's tickets, which spill to disk at the default 4 MB.
+WORK_MEM = "64MB"
+
+
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(sql, list(params))
         return list(cursor.fetchall())
