@@ -51,3 +51,23 @@ def test_agents_outside_the_reporting_group_find_no_reports(scenario: Scenario) 
     client.force_login(User.objects.get(username="worker"))
     assert client.get("/reports/").status_code == 404
     assert b'data-menu="reports"' not in client.get("/").content
+
+
+def test_an_editor_retires_a_statistic_and_its_schedules(scenario: Scenario) -> None:
+    from datetime import time
+
+    from sportello.reports.models import ReportSchedule
+
+    statistic = services.save_statistic(
+        scenario.reader, name="Old", kind="matrix", config={"x": {"attribute": "queue"}}
+    )
+    schedule = ReportSchedule.objects.create(
+        statistic=statistic, frequency="daily", time=time(7), run_as=scenario.reader,
+        formats=["xlsx"],
+    )  # fmt: skip
+    client = Client()
+    client.force_login(scenario.reader)
+    assert client.post(f"/reports/{statistic.pk}/delete/").status_code == 302
+    assert client.get(f"/reports/{statistic.pk}/").status_code == 404
+    schedule.refresh_from_db()
+    assert not schedule.valid

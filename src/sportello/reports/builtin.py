@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +31,7 @@ from sportello.reports.sql import (
     Query,
     T,
     bucket_table,
+    bucketing,
     db_time,
     fetch,
     in_list,
@@ -60,44 +62,113 @@ CLOCKS = (
 )
 
 
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _sla_query(
+    config: BuiltinConfig, agent: User, start: datetime, end: datetime, timing: Any
+) -> Query:
+    """Tickets created in the period with their effective SLA (the ticket's, else its
+    service's, else its queue's default)."""
+    query = Query()
+    permission_filter(query, agent)
+    restrict(query, config.restrictions, Columns())
+    query.join(f"JOIN {T['queue']} q ON q.id = t.queue_id")
+    query.join(f"LEFT JOIN {T['service']} sv ON sv.id = t.service_id")
+    query.join(
+        f"JOIN {SLA._meta.db_table} s ON s.id = COALESCE(t.sla_id, sv.sla_id, q.default_sla_id)"
+    )
+    query.condition("t.created >= %s AND t.created < %s", db_time(start), db_time(end))
+    if timing.join:
+        query.join(timing.join)
+    return query
+
+
+def _sla_rows_postgresql(
+    config: BuiltinConfig,
+    agent: User,
+    now: datetime,
+    zone: tzinfo,
+    bkts: list[periods.Bucket],
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Both clocks in one pass over the period's tickets: aggregates with FILTER and the
+    ordered-set ``percentile_disc``."""
+    start, end = bkts[0].start, bkts[-1].end
+    timing = bucketing(bkts, "t.created", config.granularity, zone)
+    query = _sla_query(config, agent, start, end, timing)
+    query.condition("(s.first_response_minutes > 0 OR s.solution_minutes > 0)")
+    group = "t.queue_id" if config.by == "queue" else "s.id"
+    columns = []
+    params: list[Any] = []
+    for clock, _label in CLOCKS:
+        m, target, due = f"t.{clock}_minutes", f"s.{clock}_minutes", f"t.{clock}_due"
+        applies = f"FILTER (WHERE {target} > 0)"
+        columns += [
+            f"COUNT(*) {applies}",
+            f"COUNT(*) FILTER (WHERE {target} > 0 AND {m} <= {target})",
+            f"COUNT(*) FILTER (WHERE {target} > 0 AND ({m} > {target}"
+            f" OR ({m} IS NULL AND {due} < %s)))",
+            f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {m}) {applies}",
+            f"percentile_disc(0.9) WITHIN GROUP (ORDER BY {m}) {applies}",
+        ]
+        params.append(db_time(now))
+    tail, tail_params = query.tail()
+    found = fetch(
+        f"SELECT {group}, {timing.expr}, {', '.join(columns)} FROM {T['ticket']} t {tail}"
+        " GROUP BY 1, 2",
+        [*timing.params, *params, *tail_params],
+    )
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    for number, (clock, _label) in enumerate(CLOCKS):
+        first = 2 + 5 * number
+        result[clock] = [(row[0], row[1], *row[first : first + 5]) for row in found if row[first]]
+    return result
+
+
 def sla_compliance(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> list[Table]:
     """Tickets created per period with an SLA target: met, breached (late, or still
-    unanswered past the due time), the share met, median and 90th percentile."""
+    unanswered past the due time), the share met, median and 90th percentile.
+
+    Percentiles are nearest-rank: PostgreSQL's ``percentile_disc``; elsewhere the row
+    of rank ceil(p * n) picked with window functions (the same values)."""
+    start, end = periods.resolve(config.period, now, zone)
+    bkts = periods.buckets(start, end, config.granularity, zone)
     tables = []
+    combined = _sla_rows_postgresql(config, agent, now, zone, bkts) if _postgres() else {}
     for clock, clock_label in CLOCKS:
-        bkts, cte, cte_params, query = _frame(config, agent, now, zone)
-        query.join(f"JOIN {T['queue']} q ON q.id = t.queue_id")
-        query.join(f"LEFT JOIN {T['service']} sv ON sv.id = t.service_id")
-        query.join(
-            f"JOIN {SLA._meta.db_table} s ON s.id = COALESCE(t.sla_id, sv.sla_id, q.default_sla_id)"
-        )
-        query.join("JOIN buckets b ON t.created >= b.lo AND t.created < b.hi")
-        query.condition(f"s.{clock}_minutes > 0")
-        group = "t.queue_id" if config.by == "queue" else "s.id"
-        tail, params = query.tail()
-        sql = (
-            f"{cte}SELECT g, idx, COUNT(*),"
-            " SUM(CASE WHEN m IS NOT NULL AND m <= target THEN 1 ELSE 0 END),"
-            " SUM(CASE WHEN (m IS NOT NULL AND m > target) OR (m IS NULL AND due < %s)"
-            " THEN 1 ELSE 0 END),"
-            " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 50 + 99) / 100 THEN m END),"
-            " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 90 + 99) / 100 THEN m END)"
-            f" FROM (SELECT {group} AS g, b.idx AS idx, t.{clock}_minutes AS m,"
-            f" s.{clock}_minutes AS target, t.{clock}_due AS due,"
-            f" ROW_NUMBER() OVER (PARTITION BY {group}, b.idx, t.{clock}_minutes IS NULL"
-            f" ORDER BY t.{clock}_minutes) AS rn,"
-            f" COUNT(t.{clock}_minutes) OVER (PARTITION BY {group}, b.idx) AS n"
-            f" FROM {T['ticket']} t {tail}) x GROUP BY g, idx"
-        )
-        found = fetch(sql, [*cte_params, db_time(now), *params])
+        timing = bucketing(bkts, "t.created", config.granularity, zone)
+        if combined:
+            found = combined[clock]
+        else:
+            query = _sla_query(config, agent, start, end, timing)
+            query.condition(f"s.{clock}_minutes > 0")
+            group = "t.queue_id" if config.by == "queue" else "s.id"
+            m, target, due = f"t.{clock}_minutes", f"s.{clock}_minutes", f"t.{clock}_due"
+            tail, params = query.tail()
+            sql = (
+                f"{timing.cte}SELECT g, idx, COUNT(*),"
+                " SUM(CASE WHEN m IS NOT NULL AND m <= target THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN (m IS NOT NULL AND m > target) OR (m IS NULL AND due < %s)"
+                " THEN 1 ELSE 0 END),"
+                " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 50 + 99) / 100 THEN m END),"
+                " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 90 + 99) / 100 THEN m END)"
+                f" FROM (SELECT {group} AS g, {timing.expr} AS idx, {m} AS m,"
+                f" {target} AS target, {due} AS due,"
+                f" ROW_NUMBER() OVER (PARTITION BY {group}, {timing.expr}, {m} IS NULL"
+                f" ORDER BY {m}) AS rn,"
+                f" COUNT({m}) OVER (PARTITION BY {group}, {timing.expr}) AS n"
+                f" FROM {T['ticket']} t {tail}) x GROUP BY g, idx"
+            )
+            found = fetch(sql, [*timing.cte_params, db_time(now), *params])
+        found = [(row[0], timing.index(row[1]), *row[2:]) for row in found]
         names = labels(config.by, [row[0] for row in found])
         rows = []
         for row in sorted(found, key=lambda r: (names[r[0]].lower(), r[1])):
-            met, breached = int(row[3] or 0), int(row[4] or 0)
-            share = round(100.0 * met / (met + breached), 1) if met + breached else None
-            rows.append(
-                [names[row[0]], bkts[row[1]].label, row[2], met, breached, share, row[5], row[6]]
-            )
+            met_n, breached_n = int(row[3] or 0), int(row[4] or 0)
+            share = round(100.0 * met_n / (met_n + breached_n), 1) if met_n + breached_n else None
+            label, period = names[row[0]], bkts[row[1]].label
+            rows.append([label, period, row[2], met_n, breached_n, share, row[5], row[6]])
         totals = [sum(int(r[i]) for r in rows) for i in (2, 3, 4)]
         all_share = (
             round(100.0 * totals[1] / (totals[1] + totals[2]), 1) if totals[1] + totals[2] else None
@@ -305,21 +376,31 @@ def backlog(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> 
 def channel_mix(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> list[Table]:
     """New tickets per period by how they came in: the first article's channel (email,
     phone, web form), API when created through the REST API."""
-    bkts, cte, cte_params, query = _frame(config, agent, now, zone)
+    start, end = periods.resolve(config.period, now, zone)
+    bkts = periods.buckets(start, end, config.granularity, zone)
+    query = Query()
+    permission_filter(query, agent)
+    restrict(query, config.restrictions, Columns())
     query.join(f"JOIN {T['history']} h ON h.ticket_id = t.id AND h.type = 'NewTicket'")
     query.join(f"LEFT JOIN {T['article']} a ON a.ticket_id = t.id AND a.number = 1")
-    query.join("JOIN buckets b ON t.created >= b.lo AND t.created < b.hi")
+    query.condition("t.created >= %s AND t.created < %s", db_time(start), db_time(end))
+    timing = bucketing(bkts, "t.created", config.granularity, zone)
+    if timing.join:
+        query.join(timing.join)
     tail, params = query.tail()
     channel = "CASE WHEN h.channel = 'api' THEN 'api' ELSE COALESCE(a.channel, '') END"
     found = fetch(
-        f"{cte}SELECT b.idx, {channel}, COUNT(*) FROM {T['ticket']} t {tail}"
-        f" GROUP BY b.idx, {channel}",
-        [*cte_params, *params],
+        f"{timing.cte}SELECT {timing.expr}, {channel}, COUNT(*) FROM {T['ticket']} t {tail}"
+        " GROUP BY 1, 2",
+        [*timing.cte_params, *timing.params, *params],
     )
-    names = labels("channel", [row[1] for row in found])
+    counts: dict[tuple[int, Any], int] = {}
+    for row in found:
+        key = (timing.index(row[0]), row[1])
+        counts[key] = counts.get(key, 0) + int(row[2])
+    names = labels("channel", [key[1] for key in counts])
     names["api"] = "API"
-    channels = sorted({row[1] for row in found}, key=lambda k: names[k].lower())
-    counts = {(row[0], row[1]): row[2] for row in found}
+    channels = sorted({key[1] for key in counts}, key=lambda k: names[k].lower())
     rows = [(names[c], [counts.get((i, c), 0) for i in range(len(bkts))]) for c in channels]
     return [
         matrix_table(

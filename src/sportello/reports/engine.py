@@ -21,15 +21,17 @@ from sportello.reports.config import ATTRIBUTES, ListConfig, MatrixConfig
 from sportello.reports.result import Result, Table, cell, matrix_table
 from sportello.reports.sql import (
     CLOSED,
+    Bucketing,
     Columns,
     Query,
     T,
     as_datetime,
     attribute_expr,
-    bucket_table,
+    bucketing,
     db_time,
     dynamic_field,
     fetch,
+    history_permission_filter,
     labels,
     permission_filter,
     restrict,
@@ -93,25 +95,30 @@ def run_matrix(config: MatrixConfig, agent: User, now: datetime, zone: tzinfo) -
     start, end = periods.resolve(config.period, now, zone)
     query = Query()
     base, time_expr, cols = _source(config.time_field, query)
-    permission_filter(query, agent)
+    if base.startswith(f"FROM {T['history']} h"):
+        history_permission_filter(query, agent)
+    else:
+        permission_filter(query, agent)
     restrict(query, config.restrictions, cols)
     axes = [config.x, config.y]
     time_axis = next((axis for axis in axes if axis and axis.attribute == "time"), None)
-    cte, cte_params = "", list[Any]()
+    query.condition(f"{time_expr} >= %s AND {time_expr} < %s", db_time(start), db_time(end))
     bkts: list[periods.Bucket] = []
+    timing: Bucketing | None = None
     if time_axis is not None:
         bkts = periods.buckets(start, end, time_axis.granularity, zone)
-        body, cte_params = bucket_table(bkts)
-        cte = "WITH " + body + " "
-        query.join(f"JOIN buckets b ON {time_expr} >= b.lo AND {time_expr} < b.hi")
-    else:
-        query.condition(f"{time_expr} >= %s AND {time_expr} < %s", db_time(start), db_time(end))
-    exprs = []
+        timing = bucketing(bkts, time_expr, time_axis.granularity, zone)
+        if timing.join:
+            query.join(timing.join)
+    exprs: list[str] = []
+    select_params: list[Any] = []
     for number, axis in enumerate(axes):
         if axis is None:
             exprs.append("0")
         elif axis.attribute == "time":
-            exprs.append("b.idx")
+            assert timing is not None
+            exprs.append(timing.expr)
+            select_params += timing.params
         else:
             exprs.append(attribute_expr(query, axis.attribute, cols, f"ax{number}"))
     measures = "COUNT(*)"
@@ -123,12 +130,25 @@ def run_matrix(config: MatrixConfig, agent: User, now: datetime, zone: tzinfo) -
     if base.startswith(f"FROM {T['history']} h JOIN") and not _TICKET_COLUMN.search(
         f"{exprs[0]} {exprs[1]} {measures} {tail}"
     ):
-        # Every figure comes from the history row (and every queue is readable): the
-        # ticket rows are not needed.
+        # Every figure comes from the history row: the ticket rows are not needed.
         base = f"FROM {T['history']} h"
-    group_by = exprs[0] if config.y is None else f"{exprs[0]}, {exprs[1]}"
+    group_by = "1" if config.y is None else "1, 2"
+    cte = timing.cte if timing else ""
+    cte_params = timing.cte_params if timing else []
     sql = f"{cte}SELECT {exprs[0]}, {exprs[1]}, {measures} {base} {tail} GROUP BY {group_by}"
-    found = fetch(sql, cte_params + params)
+    found = fetch(sql, [*cte_params, *select_params, *params])
+    if timing is not None:
+        # Bucket keys (truncated times on PostgreSQL) as positions, summed per position.
+        position = 0 if axes[0] is time_axis else 1
+        merged: dict[tuple[Any, Any], list[Any]] = {}
+        for row in found:
+            key = list(row[:2])
+            key[position] = timing.index(key[position])
+            values = merged.setdefault((key[0], key[1]), [key[0], key[1], 0, 0])
+            values[2] += row[2]
+            if config.sum_field:
+                values[3] += row[3] or 0
+        found = [tuple(values) for values in merged.values()]
 
     def keys(index: int) -> tuple[list[Any], dict[Any, str]]:
         axis = axes[index]

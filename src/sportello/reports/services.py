@@ -82,6 +82,16 @@ def save_statistic(
     return statistic
 
 
+def retire_statistic(agent: User, statistic: Statistic) -> None:
+    """Take a statistic out of the list (``rw``); its schedules stop with it."""
+    require(agent, "rw")
+    with transaction.atomic():
+        statistic.valid = False
+        statistic.changed, statistic.changed_by = timezone.now(), agent
+        statistic.save(update_fields=["valid", "changed", "changed_by"])
+        statistic.schedules.update(valid=False)
+
+
 def agent_zone(agent: User) -> tzinfo:
     try:
         return (

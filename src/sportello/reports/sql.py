@@ -98,6 +98,96 @@ def permission_filter(query: Query, agent: User, ticket_alias: str = "t") -> Non
     query.condition(f"{ticket_alias}.queue_id IN {in_list(ids)}", *ids)
 
 
+def history_permission_filter(query: Query, agent: User) -> None:
+    """``permission_filter`` for statements that read history rows (``h``): the same
+    question (the ticket's current queue readable), asked without joining the ticket
+    table when every queue is readable, and otherwise against the smaller side: the
+    tickets in unreadable queues (NOT EXISTS) or in readable ones (EXISTS), sized by the
+    ticket tallies."""
+    from django.db.models import Sum
+
+    from sportello.tickets.models import TicketTally
+
+    if agent.is_system:
+        return
+    readable = set(permissions.readable_queues(agent).values_list("pk", flat=True))
+    everything = set(Queue.objects.values_list("pk", flat=True))
+    hidden = sorted(everything - readable)
+    if not hidden:
+        return
+    if not readable:
+        query.condition("1=0")
+        return
+
+    def tickets_in(ids: Any) -> int:
+        total = TicketTally.objects.filter(queue_id__in=ids).aggregate(n=Sum("n"))["n"]
+        return int(total or 0)
+
+    ticket = T["ticket"]
+    if tickets_in(hidden) <= tickets_in(readable):
+        query.condition(
+            f"NOT EXISTS (SELECT 1 FROM {ticket} u WHERE u.id = h.ticket_id"
+            f" AND u.queue_id IN {in_list(hidden)})",
+            *hidden,
+        )
+    else:
+        shown = sorted(readable)
+        query.condition(
+            f"EXISTS (SELECT 1 FROM {ticket} u WHERE u.id = h.ticket_id"
+            f" AND u.queue_id IN {in_list(shown)})",
+            *shown,
+        )
+
+
+@dataclass
+class Bucketing:
+    """How rows fall into the time buckets: on PostgreSQL ``date_trunc`` in the reader's
+    zone (one expression per row, grouped by its value); elsewhere a join with the table
+    of bucket boundaries. ``index`` maps a grouped key to the bucket's position."""
+
+    items: Sequence[Bucket]
+    expr: str
+    params: list[Any]
+    cte: str = ""
+    cte_params: list[Any] = field(default_factory=list)
+    join: str = ""
+    starts: list[Any] = field(default_factory=list)
+
+    def index(self, key: Any) -> int:
+        if not self.starts:
+            return int(key)
+        import bisect
+
+        if isinstance(key, str):
+            key = datetime.fromisoformat(key)
+        return max(0, bisect.bisect_right(self.starts, key) - 1)
+
+
+def bucketing(items: Sequence[Bucket], time_expr: str, granularity: str, zone: Any) -> Bucketing:
+    name = getattr(zone, "key", None)
+    if connection.vendor == "postgresql" and name:
+        if granularity == "hour":
+            # Whole-hour offsets: UTC hours are the reader's hours.
+            starts = [item.start.astimezone(UTC) for item in items]
+            return Bucketing(items, f"date_trunc('hour', {time_expr})", [], starts=starts)
+        starts = [item.start.replace(tzinfo=None) for item in items]
+        return Bucketing(
+            items,
+            f"date_trunc(%s, {time_expr} AT TIME ZONE %s)",
+            [granularity, name],
+            starts=starts,
+        )
+    cte, cte_params = bucket_table(items)
+    return Bucketing(
+        items,
+        "b.idx",
+        [],
+        cte="WITH " + cte + " ",
+        cte_params=cte_params,
+        join=f"JOIN buckets b ON {time_expr} >= b.lo AND {time_expr} < b.hi",
+    )
+
+
 def bucket_table(items: Sequence[Bucket]) -> tuple[str, list[Any]]:
     """``buckets(idx, lo, hi)`` as a CTE body of literal rows."""
     rows = ", ".join("(%s, %s, %s)" for _ in items)
@@ -230,7 +320,16 @@ def as_datetime(value: Any) -> datetime | None:
     return value
 
 
+# Sort memory for one statistic's statement on PostgreSQL (SET LOCAL: this statement
+# only): percentiles sort the period's tickets, which spill to disk at the default 4 MB.
+WORK_MEM = "64MB"
+
+
 def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cursor.execute(sql, list(params))
         return list(cursor.fetchall())

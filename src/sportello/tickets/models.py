@@ -514,6 +514,13 @@ class History(models.Model):
                 name="history_state_updates",
                 condition=models.Q(type="StateUpdate"),
             ),
+            # Tickets created per period and queue (statistics): the creation rows of a
+            # time range with the queue at that time, from the index alone.
+            models.Index(
+                fields=["created", "queue_id_at", "ticket"],
+                name="history_new_tickets",
+                condition=models.Q(type="NewTicket"),
+            ),
         ]
 
     def __str__(self) -> str:

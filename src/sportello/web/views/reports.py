@@ -21,6 +21,8 @@ from sportello.reports.models import RunStatus, Statistic, StatisticRun
 from sportello.reports.result import Result
 from sportello.web.forms.reports import StatisticForm, initial_for
 
+PREVIEW_ROWS = 50
+
 
 def _reader(request: HttpRequest) -> Any:
     agent = request.user
@@ -119,9 +121,13 @@ def report_preview(request: HttpRequest) -> HttpResponse:
         )
     else:
         try:
+            config = form.configuration()
+            if form.cleaned_data["kind"] == "list":
+                # A preview shows the first rows only.
+                config["limit"] = min(int(config.get("limit") or PREVIEW_ROWS), PREVIEW_ROWS)
             result = services.compute(
                 form.cleaned_data["kind"],
-                form.configuration(),
+                config,
                 agent,
                 now=timezone.now(),
                 zone=timezone.get_current_timezone(),
@@ -205,6 +211,5 @@ def report_export(request: HttpRequest, pk: int) -> HttpResponse:
 def report_delete(request: HttpRequest, pk: int) -> HttpResponse:
     agent = _editor(request)
     statistic = _statistic(agent, pk)
-    statistic.valid = False
-    statistic.save(update_fields=["valid"])
+    services.retire_statistic(agent, statistic)
     return redirect("web:reports")
