@@ -41,28 +41,29 @@ FTS5_MATCHES = {
 }
 
 
-def _fulltext(column: str, found: Sequence[str], *, any_word: bool = False) -> Q:
-    """Articles whose ``column`` holds every word of ``found`` (``any_word``: one of
-    them), the last one also as a prefix (search as you type), through the full-text
-    index of the database (kb migration 0002) and the search module's compilers."""
+def _fulltext(
+    queryset: QuerySet[FaqItem], column: str, found: Sequence[str], *, any_word: bool = False
+) -> QuerySet[FaqItem]:
+    """``queryset`` narrowed to the articles whose ``column`` holds every word of
+    ``found`` (``any_word``: one of them), the last one also as a prefix (search as you
+    type), through the full-text index of the database (kb migration 0002) and the search
+    module's compilers. On PostgreSQL the match is a condition of the query itself (the
+    indexed expression on the queried table), not a subquery."""
     terms: list[fulltext.Node] = [fulltext.Term((word,)) for word in found[:-1]]
     terms.append(fulltext.Term((found[-1],), prefix=True))
     node: fulltext.Node = (fulltext.Or if any_word else fulltext.And)(tuple(terms))
     if connection.vendor == "postgresql":
         query = fulltext.tsquery(node, "simple")
         vector = RawSQL(PG_VECTORS[column], [], output_field=SearchVectorField())  # noqa: S611
-        ids = FaqItem.objects.annotate(fts=vector).filter(fts=query).values("pk")
-        return Q(pk__in=ids)
+        return queryset.alias(fts=vector).filter(fts=query)
     match = fulltext.fts5(node)
-    return Q(pk__in=RawSQL(FTS5_MATCHES[column], [match]))  # noqa: S611 - literal SQL
+    return queryset.filter(pk__in=RawSQL(FTS5_MATCHES[column], [match]))  # noqa: S611
 
 
-def _word_filter(column: str, query: str) -> Q | None:
+def _words_match(queryset: QuerySet[FaqItem], column: str, query: str) -> QuerySet[FaqItem]:
     """Every word of ``query`` (folded as the index is) must occur in ``column``."""
     found = words(query)[:MAX_QUERY_WORDS]
-    if not found:
-        return None
-    return _fulltext(column, found)
+    return _fulltext(queryset, column, found) if found else queryset
 
 
 def agent_items(user: Any) -> QuerySet[FaqItem]:
@@ -94,10 +95,7 @@ def agent_search(
     category: Category | None = None,
     limit: int = 50,
 ) -> list[FaqItem]:
-    items = agent_items(user).filter(valid=True)
-    condition = _word_filter("search_text", query)
-    if condition is not None:
-        items = items.filter(condition)
+    items = _words_match(agent_items(user).filter(valid=True), "search_text", query)
     if language in Language.values:
         items = items.filter(language=language)
     if category is not None:
@@ -208,10 +206,7 @@ def published_search(
     category: Category | None = None,
     limit: int = 50,
 ) -> list[FaqItem]:
-    items = published_items(customer=customer)
-    condition = _word_filter("published_search", query)
-    if condition is not None:
-        items = items.filter(condition)
+    items = _words_match(published_items(customer=customer), "published_search", query)
     if languages:
         items = items.filter(language__in=list(languages))
     if category is not None:
@@ -223,25 +218,34 @@ def published_search(
 
 def suggestions(text: str, *, customer: bool, category: Category | None = None) -> list[FaqItem]:
     """Up to 5 published articles for a request form's subject and description: those
-    containing the most of its words (any word counts; the form's category first)."""
+    holding every word first (a selective index lookup), then, when fewer than 5 do,
+    those holding the most of its words among the newest that hold any; from the form's
+    FAQ category when it names one."""
     found = list(dict.fromkeys(w for w in words(text) if len(w) > 2))[:MAX_QUERY_WORDS]
     if not found:
         return []
-    items = published_items(customer=customer).filter(
-        _fulltext("published_search", found, any_word=True)
-    )
+    base = published_items(customer=customer)
     if category is not None:
-        items = items.filter(
+        base = base.filter(
             Q(category=category) | Q(category__full_name__startswith=category.full_name + "::")
         )
-    candidates = list(items.order_by("-published_at", "-number")[:200])
+    # Only the columns the suggestion list shows and ranks by (no version content).
+    base = base.select_related(None).only(
+        "number", "published_title", "published_search", "published_visibility", "title"
+    )
+    newest = ("-published_at", "-number")
+    chosen = list(_fulltext(base, "published_search", found).order_by(*newest)[:5])
+    if len(chosen) == 5 or len(found) == 1:
+        return chosen
+    anywhere = _fulltext(base, "published_search", found, any_word=True)
+    candidates = list(anywhere.exclude(pk__in=[i.pk for i in chosen]).order_by(*newest)[:50])
 
     def score(item: FaqItem) -> tuple[int, int]:
         present = set(item.published_search.split())
         hits = sum(1 for word in found if word in present)
         return (-hits, -item.number)
 
-    return sorted(candidates, key=score)[:5]
+    return (chosen + sorted(candidates, key=score))[:5]
 
 
 def public_categories(*, customer: bool) -> list[tuple[Category, int]]:
