@@ -25,9 +25,9 @@ from sportello.tickets.models import Ticket
 from tests.mail.messages import mail
 
 # Namespaces that are not the agent interface; they have their own access tests
-# (tests/portal for customers, tests/test_admin.py for the admin site, the API's matrix
-# at the end of this file).
-OTHER_AREAS = ("admin", "portal", "i18n", "set_language", "api")
+# (tests/portal for customers, tests/test_admin.py for the admin site, the API's and the
+# GenericInterface's matrices at the end of this file).
+OTHER_AREAS = ("admin", "portal", "i18n", "set_language", "api", "genericinterface")
 
 LEVELS = ("none", "ro", "note", "rw")
 
@@ -559,6 +559,14 @@ def test_every_gi_route_has_a_rule() -> None:
 
     routes = {f"{r.name} {' '.join(r.methods)} {r.template}" for r in BUILTIN}
     assert sorted(routes) == sorted(GI_RULES)
+    # Both URL patterns lead to the one dispatcher, which the rules above exercise.
+    patterns = {
+        pattern.name
+        for entry in get_resolver().url_patterns
+        if isinstance(entry, URLResolver) and entry.namespace == "genericinterface"
+        for pattern in entry.url_patterns
+    }
+    assert patterns == {"webservice", "webservice-id"}
 
 
 def _gi_call(route: str, world: World, credentials: dict[str, str]) -> dict[str, Any]:
