@@ -44,7 +44,10 @@ OPEN_TYPES = [
     StateType.PENDING_AUTO,
 ]
 SORT = {
-    "Age": "created",
+    # By creation order: the id, whose index both databases walk and stop after the limit
+    # (as the agent search does); sorting every match by a timestamp cost ~300 ms at
+    # 100,000 tickets.
+    "Age": "pk",
     "Created": "created",
     "Changed": "changed",
     "TicketNumber": "number",
@@ -319,17 +322,21 @@ def _order(data: dict[str, Any]) -> list[Any]:
     sort_by = as_list(data.get("SortBy")) or ["Age"]
     order_by = as_list(data.get("OrderBy")) or ["Down"]
     ordering: list[Any] = []
+    columns = []
     for number, key in enumerate(sort_by):
-        column = SORT.get(str(key), "created")
-        direction = str(order_by[min(number, len(order_by) - 1)])
-        expression = F(column)
-        ordering.append(
-            expression.asc(nulls_last=True)
-            if direction == "Up"
-            else expression.desc(nulls_last=True)
-        )
-    # Ties in the order of the tickets' creation, newest first, as the default.
-    ordering.append(F("pk").asc() if str(order_by[0]) == "Up" else F("pk").desc())
+        column = SORT.get(str(key), "pk")
+        up = str(order_by[min(number, len(order_by) - 1)]) == "Up"
+        columns.append(column)
+        if column == "pk":  # no NULLS clause: PostgreSQL then walks the primary key index
+            ordering.append(F("pk").asc() if up else F("pk").desc())
+        else:
+            expression = F(column)
+            ordering.append(
+                expression.asc(nulls_last=True) if up else expression.desc(nulls_last=True)
+            )
+    if "pk" not in columns:
+        # Ties in the order of the tickets' creation, newest first, as the default.
+        ordering.append(F("pk").asc() if str(order_by[0]) == "Up" else F("pk").desc())
     return ordering
 
 
