@@ -21,7 +21,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("dashboard", ("--reuse", "--runs", "{runs}")),
     ("zoom", ("--tickets", "{tickets}", "--runs", "{runs}")),
     ("search", ()),
-    ("api", ("--runs", "{runs}")),
+    ("api_reads", ("--runs", "{runs}")),
     ("ingest", ("--messages", "{messages}", "--cli-runs", "3")),
     ("escalation", ("--tickets", "{escalation}")),
 )

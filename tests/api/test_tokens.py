@@ -143,3 +143,35 @@ def test_rate_limit_per_token(agent: User, settings: object) -> None:
     assert limited.json()["error"]["code"] == "rate_limited"
     assert second.get("/states").status_code == 200  # another token has its own budget
     cache.clear()
+
+
+def test_token_value_is_never_in_logs_or_history(
+    agent: User, ticket: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sportello.tickets.models import History
+
+    secret = token_for(agent, "write")
+    caplog.set_level(logging.DEBUG)
+    client = ApiClient(secret)
+    number = ticket.number  # type: ignore[attr-defined]
+    assert client.patch(f"/tickets/{number}", {"title": "Renamed"}).status_code == 200
+    assert client.post(f"/tickets/{number}/articles", {"body": "note"}).status_code == 201
+    assert client.patch(f"/tickets/{number}", {"title": 5}).status_code == 400
+    assert client.get("/no/such/route").status_code == 404
+    rows = History.objects.filter(ticket__number=number)
+    assert rows.filter(channel="api").exists()
+    stored = " ".join(" ".join(map(str, row)) for row in rows.values_list())
+    assert secret not in stored and secret not in caplog.text
+
+
+def test_wrong_scope_tokens_are_refused(agent: User, ticket: object) -> None:
+    from sportello.customers.models import CustomerUser
+
+    number = ticket.number  # type: ignore[attr-defined]
+    customer = CustomerUser.objects.create(login="max", email="max@example.org")
+    customer_secret = tokens.create_customer_token(customer, name="c").secret
+    refused = ApiClient(customer_secret).get(f"/tickets/{number}")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "scope"
+    read = ApiClient(token_for(agent, "read"))
+    assert read.post(f"/tickets/{number}/watch").json()["error"]["code"] == "scope"
+    assert ApiClient(token_for(agent, "write")).get("/customer/tickets").status_code == 403

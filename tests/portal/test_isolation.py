@@ -127,6 +127,23 @@ def probe_form_confirm(client: Client, a: Case, b: Case) -> None:
         assert client.post(f"/portal/forms/confirm/{token}/").status_code == 400
 
 
+def probe_api_tokens(client: Client, a: Case, b: Case) -> None:
+    from sportello.api import tokens as api_tokens
+
+    theirs = api_tokens.create_customer_token(_customer(b), name="bruno-app").token
+    page = client.get("/portal/tokens/").content.decode()
+    assert "bruno-app" not in page and theirs.prefix not in page
+
+
+def probe_api_token_revoke(client: Client, a: Case, b: Case) -> None:
+    from sportello.api import tokens as api_tokens
+    from sportello.api.models import ApiToken
+
+    theirs = api_tokens.create_customer_token(_customer(b), name="bruno-app").token
+    assert client.post(f"/portal/tokens/{theirs.pk}/revoke/").status_code == 404
+    assert ApiToken.objects.get(pk=theirs.pk).revoked is None
+
+
 # Pages without ticket, article or attachment ids, as customer A reaches them (following
 # redirects), and B's ticket data, which none of them may include.
 NO_ID_PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -209,6 +226,8 @@ RULES: dict[str, Probe] = {
     "saml-acs": no_ticket_data("saml-acs"),
     "saml-metadata": no_ticket_data("saml-metadata"),
     "saml-sls": no_ticket_data("saml-sls"),
+    "api-tokens": probe_api_tokens,
+    "api-token-revoke": probe_api_token_revoke,
 }
 
 

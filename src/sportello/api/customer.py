@@ -96,7 +96,7 @@ def my_ticket(request: HttpRequest, number: str) -> dict[str, Any]:
     return _detail(customer, _ticket(customer, number))
 
 
-@router.get("/forms", response=list[RequestFormOut])
+@router.get("/forms", response={200: list[RequestFormOut], codes_4xx: ErrorOut})
 def forms(request: HttpRequest) -> list[dict[str, str]]:
     usable = portal_selectors.usable_forms(auth.customer(request))
     return [{"slug": form.slug, "name": form.title} for form in usable]

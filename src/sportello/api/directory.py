@@ -72,7 +72,7 @@ def _page(rows: Any, query: ListQuery) -> tuple[list[Any], str | None]:
     return found, encode_cursor(found[-1].pk) if more else None
 
 
-@router.get("/agents", response=list[AgentOut])
+@router.get("/agents", response={200: list[AgentOut], codes_4xx: ErrorOut})
 def agents(request: HttpRequest) -> Any:
     rows = User.objects.filter(is_system=False).order_by("username")
     return [_agent_out(user) for user in rows]

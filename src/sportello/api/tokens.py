@@ -82,11 +82,15 @@ def tokens_of(owner: User | CustomerUser) -> list[ApiToken]:
     return list(tokens.order_by("-created", "-id"))
 
 
-def revoke_token(token_id: int, *, agent: User | None = None) -> ApiToken:
-    """Revoke a token; with ``agent`` only one of that agent's own."""
+def revoke_token(
+    token_id: int, *, agent: User | None = None, customer: CustomerUser | None = None
+) -> ApiToken:
+    """Revoke a token; with ``agent`` (``customer``) only one of their own."""
     tokens = ApiToken.objects.filter(pk=token_id)
     if agent is not None:
         tokens = tokens.filter(agent=agent)
+    if customer is not None:
+        tokens = tokens.filter(customer=customer)
     token = tokens.first()
     if token is None:
         raise NotFound(_("No API token with id %(id)s."), id=token_id)

@@ -133,3 +133,14 @@ class RequestSubmissionForm(forms.Form):
                 _("That was very fast. Please check your entries and send the form again.")
             )
         return data
+
+
+class CustomerTokenForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    expires = forms.IntegerField(
+        label=_("Valid for (days)"),
+        min_value=1,
+        max_value=3650,
+        required=False,
+        help_text=_("Empty: until revoked."),
+    )

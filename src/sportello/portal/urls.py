@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sportello.portal.views import auth, faq, forms, requests, sso
+from sportello.portal.views import api_tokens, auth, faq, forms, requests, sso
 
 app_name = "portal"
 
@@ -27,6 +27,8 @@ urlpatterns = [
         requests.attachment,
         name="attachment",
     ),
+    path("tokens/", api_tokens.api_tokens, name="api-tokens"),
+    path("tokens/<int:pk>/revoke/", api_tokens.api_token_revoke, name="api-token-revoke"),
     path("forms/", forms.form_list, name="forms"),
     path("forms/confirm/<str:token>/", forms.form_confirm, name="form-confirm"),
     path("forms/<slug:slug>/", forms.request_form, name="form"),
