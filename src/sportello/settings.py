@@ -47,6 +47,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SPORTELLO_HOME = Path(os.environ.get("SPORTELLO_HOME", "var")).resolve()
 DEMO = env_bool("SPORTELLO_DEMO")
 TESTING = "PYTEST_VERSION" in os.environ
+# Generated history tickets on the demo's first start (`sportello demo --tickets N` adds
+# more); the tests ask for them explicitly.
+DEMO_TICKETS = int(os.environ.get("SPORTELLO_DEMO_TICKETS", "0" if TESTING else "300"))
 DEBUG = env_bool("SPORTELLO_DEBUG")
 
 

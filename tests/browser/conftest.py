@@ -14,10 +14,13 @@ Fixtures for every browser test:
     transactional test database: its data is committed (the server thread sees it) and
     flushed afterwards; the migrations' initial data (states, priorities, groups, the
     Raw queue …) is restored before each browser test (serialized rollback, autouse).
-``new_context()``
+``new_context(**options)``
     A fresh browser context (own cookies, so one per agent) with a 10 s default
-    timeout. When the test fails, every page of every context is screenshotted to
-    ``var/test-artifacts/<test name>/`` (with the page HTML), the folder a CI job publishes.
+    timeout; ``options`` go to Playwright (``viewport``, ``color_scheme`` …). Every page
+    of the application it visits is checked by axe-core with the WCAG 2.1 AA rules
+    (``tests/browser/accessibility.py``); a violation fails the test. When the test
+    fails, every page of every context is screenshotted to ``var/test-artifacts/<test
+    name>/`` (with the page HTML), the folder a CI job publishes.
 ``make_agent(username, password=AGENT_PASSWORD, **fields)``
     An active agent with a known password.
 ``login(user, password=AGENT_PASSWORD)``
@@ -42,6 +45,7 @@ from typing import Any
 import pytest
 
 from sportello.accounts.models import Group, User
+from tests.browser import accessibility
 from tests.conftest import grant_rw_on_users
 
 CHROMIUM = os.environ.get("SPORTELLO_CHROMIUM", "/usr/bin/chromium")
@@ -133,17 +137,34 @@ def browser(_initial_snapshot: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def new_context(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[], Any]]:
+def new_context(
+    browser: Any, request: pytest.FixtureRequest, live_server: Any
+) -> Iterator[Callable[..., Any]]:
+    if not accessibility.available():
+        _unavailable(
+            f"axe-core is not installed: npm ci --prefix {accessibility.AXE_JS.parents[2]}"
+        )
     contexts: list[Any] = []
+    audits: list[accessibility.Audit] = []
 
-    def factory() -> Any:
-        context = browser.new_context(locale="en-GB", timezone_id="Europe/Berlin")
+    def factory(**options: Any) -> Any:
+        options.setdefault("locale", "en-GB")
+        options.setdefault("timezone_id", "Europe/Berlin")
+        context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
+        javascript = options.get("java_script_enabled", True)
+        audits.append(accessibility.Audit(context, str(live_server.url), javascript=javascript))
         contexts.append(context)
         return context
 
     yield factory
     report = getattr(request.node, "report_call", None)
+    if report is not None and report.passed:
+        violations = [line for audit in audits for line in audit.finish()]
+        if violations:
+            for context in contexts:
+                context.close()
+            pytest.fail("axe-core (WCAG 2.1 AA) violations:\n" + "\n".join(violations))
     if report is not None and report.failed:
         folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
         shutil.rmtree(folder, ignore_errors=True)

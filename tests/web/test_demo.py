@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -68,3 +71,36 @@ def test_demo_services_each_have_an_sla_and_a_ticket_shows_one(
     wlan = Ticket.objects.select_related("service__sla").get(queue__full_name="IT::Network::WLAN")
     assert wlan.service is not None and wlan.service.full_name == "Network::WLAN"
     assert wlan.service.sla is not None and wlan.first_response_due is not None
+
+
+def test_the_demo_history_spans_three_months_through_the_actions(
+    transactional_db: None, settings: Any, tmp_path: object
+) -> None:
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from sportello.tickets.models import Article, History, Ticket
+
+    settings.SPORTELLO_HOME = tmp_path
+    demo.create_demo_data()
+    before = set(Ticket.objects.values_list("pk", flat=True))
+    out = io.StringIO()
+    call_command("demo", "--tickets", "60", "--seed", "7", stdout=out)
+    assert out.getvalue().startswith("60 demo tickets created")
+    generated = Ticket.objects.exclude(pk__in=before)
+    assert generated.count() == 60
+    now = timezone.now()
+    oldest = generated.order_by("created").first()
+    assert oldest is not None and now - oldest.created > timedelta(days=30)
+    states = set(generated.values_list("state__name", flat=True))
+    assert {"closed successful", "open"} <= states
+    channels = set(Article.objects.filter(ticket__in=generated).values_list("channel", flat=True))
+    assert {"email", "internal"} <= channels
+    # Every change has its history row, written at the moment it happened.
+    for ticket in generated[:20]:
+        rows = list(History.objects.filter(ticket=ticket).order_by("pk"))
+        assert rows and rows[0].created == ticket.created
+        assert [r.created for r in rows] == sorted(r.created for r in rows)
+        assert all(r.created <= now for r in rows)

@@ -54,7 +54,9 @@ def test_queue_tree_with_counts_and_sub_queues(
     printed = ticket_in(printers, Actor(user=other_agent), "t-print")
     content = logged_in.get("/queues/").content.decode()
     it = queue.parent.parent  # type: ignore[union-attr]
-    assert re.search(rf'data-queue="{it.full_name}"><details open><summary>.*?badge">9<', content)
+    parent = rf'data-queue="{it.full_name}"><a href="\?queue=\d+">IT</a> <span class="badge">9<'
+    assert re.search(parent + r"/span>\s*<details open><summary>Sub-queues of IT<", content)
+    assert "<summary><a" not in content  # no link inside the disclosure's toggle
     leaf = r'data-queue="IT::Print"><a href="\?queue=\d+">Print</a> <span class="badge">1<'
     assert re.search(leaf, content)
     content = logged_in.get(f"/queues/?queue={printers.pk}&tab=all").content.decode()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 SYSTEM_USERNAME = "system"
-SKINS = [("light", _("light")), ("dark", _("dark"))]
+SKINS = [("light", _("light")), ("dark", _("dark")), ("contrast", _("high contrast"))]
 # Overview refresh choices in seconds; 0 = never.
 REFRESH_CHOICES = [
     (0, _("off")),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 
 from sportello.api import catalog, customer, directory, errors, faq, ticket_actions, tickets
 from sportello.api.auth import AgentSessionAuth, CustomerTokenAuth, PerTokenThrottle, TokenAuth
@@ -21,6 +21,8 @@ api = NinjaAPI(
     auth=[TokenAuth(), AgentSessionAuth()],
     throttle=[PerTokenThrottle()],
     docs_url="/docs",
+    # Deep links put a link inside each operation's toggle button (nested controls).
+    docs=Swagger(settings={"deepLinking": False}),
     openapi_url="/openapi.json",
 )
 errors.install(api)

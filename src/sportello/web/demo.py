@@ -155,6 +155,10 @@ def create_demo_data() -> dict[str, str]:
     _create_demo_services()
     _create_demo_templates()
     _create_demo_tickets(agents)
+    # Lazily: time-machine moves the clock only while the history is made.
+    from sportello.web.demo_tickets import create_demo_tickets
+
+    create_demo_tickets(settings.DEMO_TICKETS)
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(credentials, indent=2))

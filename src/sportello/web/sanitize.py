@@ -8,6 +8,7 @@ asks for external content. The page's Content-Security-Policy is the second wall
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +19,18 @@ TAGS = set(nh3.ALLOWED_TAGS) - {"area", "map"}
 ATTRIBUTES = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
 ATTRIBUTES["a"] = {"href", "hreflang", "title"}
 ATTRIBUTES["img"] = {"src", "alt", "width", "height", "title"}
+# nh3 writes every attribute value in double quotes (a quote inside as &quot;).
+IMG_TAG = re.compile(r'<img((?:\s+[^\s=>/]+(?:="[^"]*")?)*)(\s*/?)>')
+ALT_ATTRIBUTE = re.compile(r"\salt(?:=|\s|$)")
+
+
+def _decorative_unless_described(match: re.Match[str]) -> str:
+    """An image without ``alt`` gets ``alt=""`` (WCAG: screen readers then skip it
+    instead of reading its file name)."""
+    attributes = match.group(1)
+    if ALT_ATTRIBUTE.search(attributes):
+        return match.group(0)
+    return f'<img alt=""{attributes}{match.group(2)}>'
 
 
 @dataclass
@@ -51,4 +64,4 @@ def sanitize(
         attribute_filter=attribute,
         link_rel="noopener noreferrer nofollow",
     )
-    return SafeHtml(cleaned, blocked)
+    return SafeHtml(IMG_TAG.sub(_decorative_unless_described, cleaned), blocked)

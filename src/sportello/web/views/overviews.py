@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -47,8 +48,10 @@ def home(request: HttpRequest) -> HttpResponse:
     # The top bar shows these counters instead of counting again.
     request.ticket_counters = top  # type: ignore[attr-defined]
     for state in shown:
+        # ``<widget>-page``: a widget's page opened without JavaScript (see below).
+        page = overview_data.page_number(request.GET.get(f"{state.name}-page"))
         state.body = overview_data.widget_body(
-            agent, state, 1, counts=counts.get(state.name, {}), load=False
+            agent, state, page, counts=counts.get(state.name, {}), load=False
         )
     overview_data.load_tables(agent, [s.body["table"] for s in shown if "table" in s.body])
     # The widgets' settings forms are loaded when their menu is opened (htmx).
@@ -71,9 +74,12 @@ def dashboard_widget(request: HttpRequest, name: str) -> HttpResponse:
         state = dashboard.update(agent, name, sort=sort or None, tab=tab or None)
     except DomainError:
         state = dashboard.settings_of(agent, name)
-    context = overview_data.widget_body(
-        agent, state, overview_data.page_number(request.GET.get("page"))
-    )
+    page = overview_data.page_number(request.GET.get("page"))
+    if not request.htmx:  # type: ignore[attr-defined]
+        # A plain request (no JavaScript): the whole dashboard, at this widget.
+        query = f"?{urlencode({f'{name}-page': page})}" if page > 1 else ""
+        return redirect(f"{reverse('web:home')}{query}#title-{name}")
+    context = overview_data.widget_body(agent, state, page)
     context["refresh"] = agent.refresh_seconds
     return render(request, "web/dashboard/widget_body.html", context)
 

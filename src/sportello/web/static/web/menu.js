@@ -50,7 +50,26 @@
     });
   }
 
+  // Small screens: the top menus fold behind the menu button, the zoom's action menu
+  // starts folded. Without JavaScript both stay open (the CSS keys on html.js).
+  document.documentElement.classList.add("js");
+  var NARROW = "(max-width: 48rem)";
+
+  function setupToggle(button) {
+    var bar = button.closest(".topbar");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var open = !bar.classList.contains("open");
+      bar.classList.toggle("open", open);
+      button.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".topbar .menu-toggle").forEach(setupToggle);
+    if (window.matchMedia(NARROW).matches) {
+      document.querySelectorAll("details[data-fold-narrow]").forEach(function (d) { d.open = false; });
+    }
     document.querySelectorAll("nav[data-menu-order-url]").forEach(setup);
   });
 })();
