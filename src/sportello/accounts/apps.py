@@ -8,7 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from sportello.accounts import selectors
-        from sportello.accounts.models import User
+        from sportello.accounts.models import Group, User
         from sportello.core import actor, cache
 
         actor.use_system_user(selectors.system_user)
@@ -16,3 +16,4 @@ class AccountsConfig(AppConfig):
         # Only the system user is cached: logins of other agents must not clear the cache.
         cache.watch(User, when=lambda user: user.is_system)
         cache.watch(User.my_queues.through)
+        cache.watch(Group)

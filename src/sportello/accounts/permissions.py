@@ -145,15 +145,11 @@ def may_report(user: User, permission: str) -> bool:
     counts is still narrowed to ``readable_queues``."""
     from django.conf import settings
 
-    from sportello.accounts.models import Group
+    from sportello.accounts.selectors import valid_group_id
 
     if user.is_system:
         return True
-    group_id = (
-        Group.objects.filter(name=settings.SPORTELLO_REPORTS_GROUP, valid=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    group_id = valid_group_id(settings.SPORTELLO_REPORTS_GROUP)
     return group_id is not None and may_on_group(user, permission, group_id)
 
 
@@ -358,14 +354,14 @@ def faq_may_approve(user: User) -> bool:
     """Agents with rw on the approval group (``SPORTELLO_FAQ_APPROVAL_GROUP``) approve."""
     from django.conf import settings
 
-    from sportello.accounts.models import Group
+    from sportello.accounts.selectors import valid_group_id
 
     if user.is_system:
         return True
     if not user.is_active or getattr(user, "is_anonymous", False):
         return False
-    group = Group.objects.filter(name=settings.SPORTELLO_FAQ_APPROVAL_GROUP, valid=True).first()
-    return group is not None and may_on_group(user, "rw", group.pk)
+    group_id = valid_group_id(settings.SPORTELLO_FAQ_APPROVAL_GROUP)
+    return group_id is not None and may_on_group(user, "rw", group_id)
 
 
 def faq_published_items(queryset: Any, *, customer: bool) -> Any:

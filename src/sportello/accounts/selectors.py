@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sportello.accounts.models import SYSTEM_USERNAME, User
+from sportello.accounts.models import SYSTEM_USERNAME, Group, User
 from sportello.core import cache
 
 
@@ -23,3 +23,14 @@ def may_have_subscribers(queue_id: int) -> bool:
         return frozenset(User.my_queues.through.objects.values_list("queue_id", flat=True))
 
     return queue_id in cache.get("subscribed_queues", load)
+
+
+def valid_group_id(name: str) -> int | None:
+    """The id of the valid group called ``name``, from the configuration cache: the
+    reporting and FAQ approval groups are asked on every page for the menu."""
+
+    def load() -> dict[str, int]:
+        return dict(Group.objects.filter(valid=True).values_list("name", "pk"))
+
+    groups: dict[str, int] = cache.get("valid_group_ids", load)
+    return groups.get(name)
