@@ -76,6 +76,8 @@ class Rule:
     query: Callable[[World], str] = lambda w: ""
     # The page lists the ticket: it must appear for readers and only for them.
     lists_ticket: bool = False
+    # Asked the way htmx asks (a fragment; the plain request redirects to the page).
+    htmx: bool = False
 
 
 _STATISTIC_FORM = {
@@ -107,7 +109,11 @@ RULES: dict[str, Rule] = {
     "web:new-email-ticket": Rule("agent"),
     "web:customer-search": Rule("agent", query=lambda w: "q=max"),
     "web:dashboard-widget": Rule(
-        "agent", lambda w: {"name": "tickets"}, query=lambda w: "tab=all", lists_ticket=True
+        "agent",
+        lambda w: {"name": "tickets"},
+        query=lambda w: "tab=all",
+        lists_ticket=True,
+        htmx=True,
     ),
     "web:dashboard-order": Rule("agent", method="post", data=lambda w: {"widget": ["tickets"]}),
     "web:dashboard-settings": Rule(
@@ -337,7 +343,12 @@ def test_access(name: str, level: str, matrix_queue: Queue) -> None:
     query = rule.query(world)
     if query:
         url += "?" + query
-    response = client.post(url, rule.data(world)) if rule.method == "post" else client.get(url)
+    headers = {"HTTP_HX_REQUEST": "true"} if rule.htmx else {}
+    response = (
+        client.post(url, rule.data(world), **headers)
+        if rule.method == "post"
+        else client.get(url, **headers)
+    )
     if _allowed(rule.need, level):
         assert response.status_code < 400, (name, level, response.status_code)
     elif rule.need == "operator":
