@@ -5,15 +5,17 @@ agent ``accounts.sso``; a refusal shows one page and writes one log line with th
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import logout as auth_logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sportello.accounts import sso
 from sportello.accounts.backends import SESSION_BACKEND
@@ -128,6 +130,7 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
         return refused(request, "saml", error.reason)
     login(request, agent, backend=BACKEND)  # a new session id (no fixation)
     request.session[SAML_LOGOUT_KEY] = signed_on.logout
+    saml.remember_session("agent", signed_on.logout, request.session.session_key)
     log.info("agent %s signed on (saml)", agent.username)
     return redirect(signed_on.next_url)
 
@@ -145,18 +148,43 @@ def saml_logout_url(request: HttpRequest, logout: dict[str, str]) -> str | None:
 
 
 @never_cache
-@require_GET
+@csrf_exempt  # the IdP's page posts here; only signed SAML messages are acted upon
+@require_http_methods(["GET", "POST"])
 def saml_sls(request: HttpRequest) -> HttpResponse:
-    """The IdP's answer to our single logout request."""
+    """The IdP's answer to our single logout request, or a logout the IdP starts (by
+    HTTP-Redirect or HTTP-POST): the sessions it names end, the IdP gets a signed answer."""
     if not settings.SPORTELLO_AGENT_SAML:
         return redirect("web:login")
+    params = request.GET if request.method == "GET" else request.POST
+    binding = saml.REDIRECT if request.method == "GET" else saml.POST
     try:
+        if "SAMLRequest" in params:
+            started = saml.idp_logout(
+                _saml_sp(request), scope="agent", binding=binding, params=params.dict()
+            )
+            end_sessions(request, started.session_keys)
+            log.info(
+                "SAML single logout from the IdP ended %d agent session(s)",
+                len(started.session_keys),
+            )
+            return HttpResponseRedirect(started.location or reverse("web:login"))
         after = saml.logout_done(
             _saml_sp(request),
             scope="agent",
-            saml_response=request.GET.get("SAMLResponse", ""),
-            relay_state=request.GET.get("RelayState", ""),
+            saml_response=params.get("SAMLResponse", ""),
+            relay_state=params.get("RelayState", ""),
+            binding=binding,
         )
     except SignOnRefused as error:
         return refused(request, "saml logout", error.reason)
     return HttpResponseRedirect(after)
+
+
+def end_sessions(request: HttpRequest, keys: list[str]) -> None:
+    """End agent sessions by key (a logout the IdP started); the browser's own, too."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        if key == request.session.session_key:
+            auth_logout(request)
+        else:
+            store(session_key=key).delete()
