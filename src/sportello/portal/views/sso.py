@@ -24,6 +24,8 @@ from sportello.portal.views.common import error_page
 
 log = logging.getLogger(__name__)
 SAML_LOGOUT_KEY = "_saml_logout"
+OIDC_HINT_KEY = "_portal_oidc_logout_hint"
+OIDC_STATE_KEY = "_portal_oidc_logout_state"
 NEXT_KEY = "_portal_sso_next"
 
 
@@ -64,14 +66,43 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     if not config:
         return redirect("portal:login")
     try:
-        identity = oidc.mapped(oidc.complete(request, "customer", config), config)
+        claims, id_token = oidc.complete(request, "customer", config)
+        identity = oidc.mapped(claims, config)
         customer = sso.customer_for(identity, create=bool(config.get("create_customers")))
     except SignOnRefused as error:
         return refused(request, "oidc", error.reason)
     wanted = request.session.get(NEXT_KEY) or reverse("portal:my-requests")
     auth.login(request, customer)  # a new session id (no fixation)
+    request.session[OIDC_HINT_KEY] = id_token
     log.info("customer %s signed on (oidc)", customer.login)
     return HttpResponseRedirect(wanted)
+
+
+def oidc_logout_url(request: HttpRequest, id_token: str) -> str | None:
+    """The provider's end-session URL for a session that began there (None: the provider
+    offers none); called after the local logout, its ``state`` kept in the new session."""
+    config = settings.SPORTELLO_CUSTOMER_OIDC
+    if not config:
+        return None
+    back = request.build_absolute_uri(reverse("portal:oidc-logged-out"))
+    found = oidc.logout_url("customer", config, id_token=id_token, redirect_uri=back)
+    if found is None:
+        return None
+    request.session[OIDC_STATE_KEY] = found[1]
+    return found[0]
+
+
+@never_cache
+@require_GET
+def oidc_logged_out(request: HttpRequest) -> HttpResponse:
+    """The provider's return after its logout: the ``state`` sent must come back."""
+    if not settings.SPORTELLO_CUSTOMER_OIDC:
+        return redirect("portal:login")
+    try:
+        oidc.logout_done(request.session.pop(OIDC_STATE_KEY, None), request.GET.get("state", ""))
+    except SignOnRefused as error:
+        return refused(request, "oidc logout", error.reason)
+    return redirect("portal:login")
 
 
 def _saml_sp(request: HttpRequest) -> saml.SPConfig:

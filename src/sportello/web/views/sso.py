@@ -25,6 +25,8 @@ from sportello.core.signon import SignOnRefused, safe_next
 
 log = logging.getLogger(__name__)
 SAML_LOGOUT_KEY = "_saml_logout"
+OIDC_HINT_KEY = "_oidc_logout_hint"
+OIDC_STATE_KEY = "_oidc_logout_state"
 NEXT_KEY = "_sso_next"
 BACKEND = SESSION_BACKEND
 
@@ -62,7 +64,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     if not config:
         return redirect("web:login")
     try:
-        identity = oidc.mapped(oidc.complete(request, "agent", config), config)
+        claims, id_token = oidc.complete(request, "agent", config)
+        identity = oidc.mapped(claims, config)
         agent = sso.agent_for(
             identity, source=AuthSource.OIDC, create=bool(config.get("create_agents"))
         )
@@ -70,8 +73,36 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         return refused(request, "oidc", error.reason)
     wanted = request.session.get(NEXT_KEY) or reverse("web:home")
     login(request, agent, backend=BACKEND)  # a new session id (no fixation)
+    request.session[OIDC_HINT_KEY] = id_token
     log.info("agent %s signed on (oidc)", agent.username)
     return redirect(wanted)
+
+
+def oidc_logout_url(request: HttpRequest, id_token: str) -> str | None:
+    """The provider's end-session URL for a session that began there (None: the provider
+    offers none); called after the local logout, its ``state`` kept in the new session."""
+    config = settings.SPORTELLO_AGENT_OIDC
+    if not config:
+        return None
+    back = request.build_absolute_uri(reverse("web:oidc-logged-out"))
+    found = oidc.logout_url("agent", config, id_token=id_token, redirect_uri=back)
+    if found is None:
+        return None
+    request.session[OIDC_STATE_KEY] = found[1]
+    return found[0]
+
+
+@never_cache
+@require_GET
+def oidc_logged_out(request: HttpRequest) -> HttpResponse:
+    """The provider's return after its logout: the ``state`` sent must come back."""
+    if not settings.SPORTELLO_AGENT_OIDC:
+        return redirect("web:login")
+    try:
+        oidc.logout_done(request.session.pop(OIDC_STATE_KEY, None), request.GET.get("state", ""))
+    except SignOnRefused as error:
+        return refused(request, "oidc logout", error.reason)
+    return redirect("web:login")
 
 
 def _saml_sp(request: HttpRequest) -> saml.SPConfig:
