@@ -99,6 +99,7 @@ RULES: dict[str, Rule] = {
     # Single sign-on (tests/sso): off here, so both lead back to the log-in page.
     "web:oidc-begin": Rule("public"),
     "web:oidc-callback": Rule("public"),
+    "web:oidc-logged-out": Rule("public"),
     "web:saml-begin": Rule("public"),
     "web:saml-acs": Rule("public", method="post"),
     "web:saml-metadata": Rule("public"),

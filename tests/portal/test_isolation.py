@@ -158,6 +158,7 @@ NO_ID_PAGES: dict[str, tuple[str, str, dict[str, str]]] = {
     # Single sign-on is off here (tests/sso): both lead to the log-in page.
     "oidc-begin": ("get", "/portal/login/oidc/", {}),
     "oidc-callback": ("get", "/portal/login/oidc/callback/?state=x&code=y", {}),
+    "oidc-logged-out": ("get", "/portal/login/oidc/logged-out/?state=x", {}),
     "saml-begin": ("get", "/portal/login/saml/", {}),
     "saml-acs": ("post", "/portal/login/saml/acs/", {"SAMLResponse": "x", "RelayState": "y"}),
     "saml-metadata": ("get", "/portal/login/saml/metadata/", {}),
@@ -222,6 +223,7 @@ RULES: dict[str, Probe] = {
     "form-embed": no_ticket_data("form-embed"),
     "oidc-begin": no_ticket_data("oidc-begin"),
     "oidc-callback": no_ticket_data("oidc-callback"),
+    "oidc-logged-out": no_ticket_data("oidc-logged-out"),
     "saml-begin": no_ticket_data("saml-begin"),
     "saml-acs": no_ticket_data("saml-acs"),
     "saml-metadata": no_ticket_data("saml-metadata"),

@@ -82,11 +82,14 @@ class OidcProvider:
             self._process = None
 
 
-def oidc_client(client_id: str, redirect_uris: list[str]) -> dict[str, Any]:
+def oidc_client(
+    client_id: str, redirect_uris: list[str], post_logout_redirect_uris: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "client_id": client_id,
         "client_secret": f"{client_id}-secret-for-tests",
         "redirect_uris": redirect_uris,
+        "post_logout_redirect_uris": post_logout_redirect_uris or [],
         "grant_types": ["authorization_code"],
         "response_types": ["code"],
         "token_endpoint_auth_method": "client_secret_basic",

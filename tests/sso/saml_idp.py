@@ -265,3 +265,54 @@ def _handler(idp: SamlIdp) -> type[BaseHTTPRequestHandler]:
             )
 
     return Handler
+
+
+def idp_logout_request(
+    idp: SamlIdp,
+    sls: str,
+    name_id: str,
+    *,
+    binding: str = "redirect",
+    sign: bool = True,
+    session_index: str | None = None,
+) -> tuple[str, dict[str, str]]:
+    """A LogoutRequest the IdP starts for ``name_id``, to the SP's logout service
+    ``sls``: (the URL to get for HTTP-Redirect, or the form to post for HTTP-POST)."""
+
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.saml import NAMEID_FORMAT_TRANSIENT, NameID
+    from saml2.server import Server
+
+    server = Server(config=idp._config())
+    _request_id, request = server.create_logout_request(
+        sls,
+        idp.entity_id,
+        name_id=NameID(format=NAMEID_FORMAT_TRANSIENT, text=name_id),
+        session_indexes=[session_index] if session_index else None,
+        sign=sign and binding == "post",
+    )
+    if binding == "post":
+        encoded = base64.b64encode(str(request).encode()).decode()
+        return sls, {"SAMLRequest": encoded, "RelayState": "idp-state"}
+    info = server.apply_binding(BINDING_HTTP_REDIRECT, str(request), sls, "idp-state", sign=sign)
+    location = str(dict(info["headers"])["Location"])
+    return location, {}
+
+
+def check_logout_answer(location: str, sp_cert: str) -> tuple[Any, str]:
+    """(the SP's LogoutResponse in ``location``, its RelayState), the query signature
+    verified against the SP's certificate."""
+    import zlib
+
+    from saml2.samlp import logout_response_from_string
+    from saml2.sigver import RSACrypto, verify_redirect_signature
+
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert query.get("Signature") and query.get("SigAlg"), "the answer is not signed"
+    cert = "".join(line for line in Path(sp_cert).read_text().splitlines() if "-----" not in line)
+    signed = {
+        k: query[k] for k in ("SAMLResponse", "RelayState", "SigAlg", "Signature") if k in query
+    }
+    assert verify_redirect_signature(signed, RSACrypto(None), cert)
+    xml = zlib.decompress(base64.b64decode(query["SAMLResponse"]), -15).decode()
+    return logout_response_from_string(xml), query.get("RelayState", "")

@@ -26,8 +26,16 @@ TESTSERVER = "http://testserver"
 def provider() -> Iterator[OidcProvider]:
     server = OidcProvider(
         [
-            oidc_client("agents", [f"{TESTSERVER}/login/oidc/callback/"]),
-            oidc_client("portal", [f"{TESTSERVER}/portal/login/oidc/callback/"]),
+            oidc_client(
+                "agents",
+                [f"{TESTSERVER}/login/oidc/callback/"],
+                [f"{TESTSERVER}/login/oidc/logged-out/"],
+            ),
+            oidc_client(
+                "portal",
+                [f"{TESTSERVER}/portal/login/oidc/callback/"],
+                [f"{TESTSERVER}/portal/login/oidc/logged-out/"],
+            ),
         ],
         ACCOUNTS,
     )
@@ -59,7 +67,9 @@ def oidc_settings(provider: OidcProvider, settings: Any, monkeypatch: pytest.Mon
     return settings
 
 
-def provider_dance(client: Client, start: str, login: str) -> str:
+def provider_dance(
+    client: Client, start: str, login: str, browser: requests.Session | None = None
+) -> str:
     """Our redirect, then the provider's log-in form as a browser would fill it; returns
     the callback URL the provider sends the browser back to."""
     response = client.get(start)
@@ -67,7 +77,7 @@ def provider_dance(client: Client, start: str, login: str) -> str:
     location = response["Location"]
     query = parse_qs(urlsplit(location).query)
     assert query["code_challenge_method"] == ["S256"] and query["nonce"] and query["state"]
-    browser = requests.Session()
+    browser = browser or requests.Session()
     page = browser.get(location, allow_redirects=False, timeout=10)
     for _step in range(10):
         if page.is_redirect:
@@ -187,8 +197,94 @@ def test_without_configuration_the_urls_lead_to_the_login(settings: Any) -> None
     settings.SPORTELLO_AGENT_OIDC = {}
     settings.SPORTELLO_CUSTOMER_OIDC = {}
     client = Client()
-    for path in ("/login/oidc/", "/login/oidc/callback/"):
+    for path in ("/login/oidc/", "/login/oidc/callback/", "/login/oidc/logged-out/"):
         assert client.get(path)["Location"] == "/login/"
-    for path in ("/portal/login/oidc/", "/portal/login/oidc/callback/"):
+    for path in (
+        "/portal/login/oidc/",
+        "/portal/login/oidc/callback/",
+        "/portal/login/oidc/logged-out/",
+    ):
         assert client.get(path)["Location"] == "/portal/login/"
     assert b"sso-methods" not in client.get("/login/").content
+
+
+def logout_at_provider(browser: requests.Session, location: str) -> str:
+    """The provider's sign-out question answered yes; the URL it sends the browser to."""
+    page = browser.get(location, allow_redirects=False, timeout=10)
+    assert page.status_code == 200, page.text[:500]
+    form = re.search(r'<form id="op.logoutForm"[^>]*action="([^"]+)"', page.text)
+    assert form, page.text[:500]
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    answer = browser.post(
+        urljoin(page.url, form.group(1)),
+        data={**fields, "logout": "yes"},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.is_redirect, answer.text[:500]
+    return urljoin(answer.url, answer.headers["Location"])
+
+
+@pytest.mark.parametrize(
+    ("start", "logout", "login_page", "home", "login"),
+    [
+        ("/login/oidc/", "/logout/", "/login/", "/", "nina"),
+        ("/portal/login/oidc/", "/portal/logout/", "/portal/login/", "/portal/", "stud42"),
+    ],
+)
+def test_logout_at_the_provider(
+    oidc_settings: Any, start: str, logout: str, login_page: str, home: str, login: str
+) -> None:
+    client, browser = Client(), requests.Session()
+    client.get(provider_dance(client, start, login, browser).removeprefix(TESTSERVER))
+    assert client.get(home).status_code == 200
+    response = client.post(logout)
+    assert response.status_code == 302
+    location = response["Location"]
+    query = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert location.startswith(oidc_settings.SPORTELLO_AGENT_OIDC["discovery_url"].split("/.")[0])
+    assert query["post_logout_redirect_uri"] == f"{TESTSERVER}{login_page}oidc/logged-out/"
+    assert query["id_token_hint"].count(".") == 2 and query["state"]
+    assert client.get(home)["Location"].startswith(login_page)  # ended here already
+    back = logout_at_provider(browser, location)
+    assert back == f"{TESTSERVER}{login_page}oidc/logged-out/?state={query['state']}"
+    response = client.get(back.removeprefix(TESTSERVER))
+    assert response.status_code == 302 and response["Location"] == login_page
+    # The provider's session is over too: a new log-in asks for the password again.
+    again = browser.get(client.get(start)["Location"], allow_redirects=False, timeout=10)
+    while again.is_redirect and not again.headers["Location"].startswith(TESTSERVER):
+        again = browser.get(urljoin(again.url, again.headers["Location"]), allow_redirects=False)
+    assert 'name="password"' in again.text
+    # The same return again is refused: the state was used.
+    assert client.get(back.removeprefix(TESTSERVER)).status_code == 403
+
+
+def test_a_changed_logout_state_is_refused(
+    oidc_settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    client, browser = Client(), requests.Session()
+    client.get(provider_dance(client, "/login/oidc/", "nina", browser).removeprefix(TESTSERVER))
+    back = logout_at_provider(browser, client.post("/logout/")["Location"])
+    with caplog.at_level(logging.WARNING, logger="sportello.web.views.sso"):
+        response = client.get(back.removeprefix(TESTSERVER).replace("state=", "state=forged"))
+    assert response.status_code == 403
+    assert "agent sign-on refused (oidc logout)" in caplog.text and "state" in caplog.text
+
+
+def test_without_end_session_endpoint_logout_stays_local(
+    oidc_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sportello.core import oidc
+
+    client = Client()
+    client.get(provider_dance(client, "/login/oidc/", "nina").removeprefix(TESTSERVER))
+    real = oidc._client
+
+    def without_end_session(name: str, config: dict[str, Any]) -> Any:
+        found = real(name, config)
+        found.server_metadata.pop("end_session_endpoint", None)
+        return found
+
+    monkeypatch.setattr(oidc, "_client", without_end_session)
+    response = client.post("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/login/"

@@ -14,7 +14,12 @@ from django.test import Client
 
 from sportello.accounts.models import AgentGrant, AuthSource, Group, Role, User
 from sportello.customers.models import CustomerSource, CustomerUser
-from tests.sso.saml_idp import SamlIdp, logout_answer
+from tests.sso.saml_idp import (
+    SamlIdp,
+    check_logout_answer,
+    idp_logout_request,
+    logout_answer,
+)
 
 pytestmark = pytest.mark.django_db
 ENTITLEMENT = "urn:mace:uni.example.org:helpdesk:network"
@@ -218,3 +223,112 @@ def test_idp_metadata_from_a_url_with_its_signature_checked(
         response = Client().get("/login/saml/")
     assert response.status_code == 403
     assert "IdP metadata not usable" in caplog.text
+
+
+@pytest.fixture
+def signing_sp(saml_settings: Any, idp: SamlIdp, tmp_path: Any) -> str:
+    """The SP with its own key pair (signed logout answers); the IdP trusts its metadata."""
+    from tests.customers.slapd import _write_certificate
+
+    cert = str(_write_certificate(tmp_path, rsa=True))
+    keys = {"key_file": str(tmp_path / "server.key"), "cert_file": cert}
+    for name in ("SPORTELLO_AGENT_SAML", "SPORTELLO_CUSTOMER_SAML"):
+        setattr(saml_settings, name, {**getattr(saml_settings, name), **keys})
+    idp.sp_files.clear()
+    for path in ("/login/saml/metadata/", "/portal/login/saml/metadata/"):
+        idp.trust_sp(Client().get(path).content.decode())
+    return cert
+
+
+def signed_on(start: str, idp: SamlIdp, login: str) -> Client:
+    client = Client()
+    acs, form = answer(client, start, idp, login)
+    assert client.post(acs, form).status_code == 302
+    return client
+
+
+def test_idp_started_logout_ends_the_agents_sessions(
+    signing_sp: str, idp: SamlIdp, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = signed_on("/login/saml/", idp, "paola"), signed_on("/login/saml/", idp, "paola")
+    other = signed_on("/login/saml/", idp, "student")
+    customer = signed_on("/portal/login/saml/", idp, "paola")  # the portal's is apart
+    for client in (first, second, other):
+        assert client.get("/").status_code == 200
+    location, _form = idp_logout_request(
+        idp, "http://testserver/login/saml/sls/", "transient-paola"
+    )
+    with caplog.at_level(logging.INFO):
+        response = first.get(location.removeprefix("http://testserver"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{idp.base}/slo/redirect?SAMLResponse=")
+    answered, relay_state = check_logout_answer(response["Location"], signing_sp)
+    assert answered.status.status_code.value == "urn:oasis:names:tc:SAML:2.0:status:Success"
+    assert answered.issuer.text == "http://testserver/login/saml/metadata/"
+    assert relay_state == "idp-state"
+    assert "ended 2 agent session(s)" in caplog.text
+    for client in (first, second):
+        assert client.get("/")["Location"].startswith("/login/")
+    assert other.get("/").status_code == 200
+    assert customer.get("/portal/").status_code == 200
+
+
+def test_idp_started_logout_by_post_ends_the_customers_session(
+    signing_sp: str, idp: SamlIdp
+) -> None:
+    customer = signed_on("/portal/login/saml/", idp, "student")
+    sls, form = idp_logout_request(
+        idp, "http://testserver/portal/login/saml/sls/", "transient-student", binding="post"
+    )
+    # Posted by the IdP's page from another site: no session cookie, no CSRF token.
+    response = Client(enforce_csrf_checks=True).post(sls.removeprefix("http://testserver"), form)
+    assert response.status_code == 302
+    check_logout_answer(response["Location"], signing_sp)
+    assert customer.get("/portal/")["Location"].startswith("/portal/login/")
+
+
+def test_idp_started_logout_keeps_other_session_indexes(signing_sp: str, idp: SamlIdp) -> None:
+    client = signed_on("/login/saml/", idp, "paola")
+    location, _form = idp_logout_request(
+        idp, "http://testserver/login/saml/sls/", "transient-paola", session_index="other"
+    )
+    assert Client().get(location.removeprefix("http://testserver")).status_code == 302
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("forgery", ["unsigned", "relay-state changed", "unsigned post", "replay"])
+def test_forged_idp_logout_is_refused(
+    signing_sp: str, idp: SamlIdp, caplog: pytest.LogCaptureFixture, forgery: str
+) -> None:
+    agent = signed_on("/login/saml/", idp, "paola")
+    customer = signed_on("/portal/login/saml/", idp, "paola")
+    if forgery == "unsigned post":
+        sls, form = idp_logout_request(
+            idp,
+            "http://testserver/portal/login/saml/sls/",
+            "transient-paola",
+            binding="post",
+            sign=False,
+        )
+        with caplog.at_level(logging.WARNING):
+            response = Client().post(sls.removeprefix("http://testserver"), form)
+    else:
+        location, _form = idp_logout_request(
+            idp,
+            "http://testserver/login/saml/sls/",
+            "transient-paola",
+            sign=forgery != "unsigned",
+        )
+        path = location.removeprefix("http://testserver")
+        if forgery == "relay-state changed":
+            path = path.replace("RelayState=idp-state", "RelayState=other-state")
+            assert "other-state" in path
+        if forgery == "replay":
+            assert Client().get(path).status_code == 302
+            agent = signed_on("/login/saml/", idp, "paola")
+        with caplog.at_level(logging.WARNING):
+            response = Client().get(path)
+    assert response.status_code == 403
+    assert "sign-on refused (saml logout)" in caplog.text
+    assert agent.get("/").status_code == 200
+    assert customer.get("/portal/").status_code == 200

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth
 from django.http import HttpRequest, HttpResponseRedirect
+from django.utils.crypto import constant_time_compare
 from joserfc.errors import JoseError
 
 from sportello.core.signon import SignOnRefused
@@ -71,8 +74,9 @@ def begin(
     return response
 
 
-def complete(request: HttpRequest, name: str, config: dict[str, Any]) -> dict[str, Any]:
-    """The checked claims of the user the provider sends back."""
+def complete(request: HttpRequest, name: str, config: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The checked claims of the user the provider sends back, and the ID token (the
+    hint of a later logout at the provider)."""
     client = _client(name, config)
     try:
         token = client.authorize_access_token(request)
@@ -98,7 +102,38 @@ def complete(request: HttpRequest, name: str, config: dict[str, Any]) -> dict[st
     # would open someone else's tickets.
     if claims.get("email") and claims.get("email_verified") is False:
         raise SignOnRefused("the provider has not verified the email address")
-    return claims
+    return claims, str(token.get("id_token", ""))
+
+
+def logout_url(
+    name: str, config: dict[str, Any], *, id_token: str, redirect_uri: str
+) -> tuple[str, str] | None:
+    """RP-initiated logout: the provider's ``end_session_endpoint`` with the ID token as
+    hint, where to come back and a new ``state`` (returned, for the caller to keep);
+    None when the discovery document names no such endpoint."""
+    try:
+        endpoint = _client(name, config).load_server_metadata().get("end_session_endpoint")
+    except (OAuthError, OSError, ValueError) as error:
+        log.warning("no logout at the OpenID provider: %s", error)
+        return None
+    if not endpoint or not id_token:
+        return None
+    state = secrets.token_urlsafe(24)
+    query = urlencode(
+        {
+            "id_token_hint": id_token,
+            "post_logout_redirect_uri": redirect_uri,
+            "state": state,
+            "client_id": config["client_id"],
+        }
+    )
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}", state
+
+
+def logout_done(expected: str | None, state: str) -> None:
+    """The provider's return after logout must carry the ``state`` sent (once)."""
+    if not expected or not state or not constant_time_compare(expected, state):
+        raise SignOnRefused("the logout state does not match (forged or replayed)")
 
 
 def mapped(claims: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:

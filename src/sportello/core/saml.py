@@ -18,20 +18,24 @@ assertion ID seen before is refused as a replay.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
 from saml2.saml import name_id_from_string
+from saml2.sigver import RSACrypto, verify_redirect_signature
 
 from sportello.core.signon import SignOnRefused
 
@@ -45,6 +49,7 @@ DEFAULT_ATTRIBUTES: dict[str, Any] = {
     "language": "preferredLanguage",
     "groups": ["eduPersonEntitlement", "eduPersonScopedAffiliation", "eduPersonAffiliation"],
 }
+REDIRECT, POST = BINDING_HTTP_REDIRECT, BINDING_HTTP_POST
 REQUEST_SECONDS = 15 * 60
 # The IdP metadata (a federation's file runs to many megabytes) is read once per process
 # and again after this long, so rolled-over IdP keys are picked up.
@@ -86,7 +91,10 @@ def _load(config: dict[str, Any], *, metadata_url: str, acs_url: str, sls_url: s
             "sp": {
                 "endpoints": {
                     "assertion_consumer_service": [(acs_url, BINDING_HTTP_POST)],
-                    "single_logout_service": [(sls_url, BINDING_HTTP_REDIRECT)],
+                    "single_logout_service": [
+                        (sls_url, BINDING_HTTP_REDIRECT),
+                        (sls_url, BINDING_HTTP_POST),
+                    ],
                 },
                 "allow_unsolicited": False,
                 "want_response_signed": False,
@@ -207,7 +215,14 @@ def logout_url(sp: SPConfig, logout: dict[str, str], *, scope: str, after: str) 
     return str(dict(info["headers"])["Location"])
 
 
-def logout_done(sp: SPConfig, *, scope: str, saml_response: str, relay_state: str) -> str:
+def logout_done(
+    sp: SPConfig,
+    *,
+    scope: str,
+    saml_response: str,
+    relay_state: str,
+    binding: str = BINDING_HTTP_REDIRECT,
+) -> str:
     """The page after the IdP's answer to our logout request; refused when it is not
     an answer to one of ours or says the logout failed (the session is over anyway)."""
     key = _KEY + relay_state
@@ -216,9 +231,7 @@ def logout_done(sp: SPConfig, *, scope: str, saml_response: str, relay_state: st
     if not pending or pending["scope"] != scope or not pending.get("logout"):
         raise SignOnRefused("no outstanding logout for this RelayState")
     try:
-        response = Saml2Client(sp).parse_logout_request_response(
-            saml_response, BINDING_HTTP_REDIRECT
-        )
+        response = Saml2Client(sp).parse_logout_request_response(saml_response, binding)
     except Exception as error:
         raise SignOnRefused(f"{type(error).__name__}: {error}") from None
     if response is None or response.in_response_to != pending["request_id"]:
@@ -226,6 +239,112 @@ def logout_done(sp: SPConfig, *, scope: str, saml_response: str, relay_state: st
     if not response.status_ok():
         raise SignOnRefused("the IdP reports the single logout failed")
     return str(pending["next"])
+
+
+def _subject_key(scope: str, idp: str, name_id: str) -> str:
+    digest = hashlib.sha256(f"{idp}\n{name_id}".encode()).hexdigest()
+    return f"saml-sessions:{scope}:{digest}"
+
+
+def remember_session(scope: str, logout: dict[str, str], session_key: str | None) -> None:
+    """Index a new Sportello session under the subject the IdP named (issuer, NameID),
+    with its session index, so that a logout the IdP starts can find it."""
+    if not session_key or not logout.get("name_id"):
+        return
+    name_id = str(name_id_from_string(logout["name_id"]).text or "")
+    key = _subject_key(scope, logout["idp"], name_id)
+    known = [entry for entry in cache.get(key) or [] if entry[0] != session_key]
+    known.append([session_key, logout.get("session_index", "")])
+    # Older sessions past a few dozen have long expired; the list stays short.
+    cache.set(key, known[-30:], settings.SESSION_COOKIE_AGE)
+
+
+@dataclass
+class IdpLogout:
+    # The Sportello sessions to end, and where the signed answer goes ("" when the IdP
+    # offers no HTTP-Redirect endpoint for it).
+    session_keys: list[str]
+    location: str
+
+
+def idp_logout(sp: SPConfig, *, scope: str, binding: str, params: Mapping[str, str]) -> IdpLogout:
+    """A single logout the IdP started: the request must be signed by an IdP of the
+    metadata (the query signature for HTTP-Redirect, the XML signature for HTTP-POST),
+    addressed to us, in its validity window and not seen before. The sessions indexed
+    at log-in under its NameID (and session index, when it names one) are returned,
+    with the IdP's URL carrying our LogoutResponse (signed when the SP has a key)."""
+    client = Saml2Client(sp)
+    saml_request = params.get("SAMLRequest", "")
+    relay_state = params.get("RelayState", "")
+    try:
+        parsed = client.parse_logout_request(saml_request, binding)
+    except Exception as error:  # unreadable, badly signed, wrong destination, expired
+        raise SignOnRefused(f"{type(error).__name__}: {error}") from None
+    if parsed is None or parsed.message is None:
+        raise SignOnRefused("the logout request could not be read")
+    message = parsed.message
+    issuer = str(message.issuer.text or "").strip() if message.issuer is not None else ""
+    if binding == BINDING_HTTP_REDIRECT:
+        _check_redirect_signature(client, issuer, saml_request, relay_state, params)
+    elif message.signature is None:  # pysaml2 checks a signature present, we require one
+        raise SignOnRefused("the logout request is not signed")
+    if message.name_id is None or not message.name_id.text:
+        raise SignOnRefused("the logout request names no subject")
+    if not cache.add(f"saml-logout:{issuer}:{message.id}", 1, REQUEST_SECONDS * 4):
+        raise SignOnRefused(f"logout request {message.id} was used before")
+    indexes = {str(index.text) for index in message.session_index or []}
+    key = _subject_key(scope, issuer, str(message.name_id.text))
+    known = cache.get(key) or []
+    ended = [entry[0] for entry in known if not indexes or entry[1] in indexes]
+    kept = [entry for entry in known if entry[0] not in ended]
+    if kept:
+        cache.set(key, kept, settings.SESSION_COOKIE_AGE)
+    else:
+        cache.delete(key)
+    try:
+        destinations = client.metadata.single_logout_service(
+            issuer, BINDING_HTTP_REDIRECT, "idpsso"
+        )
+    except Exception:
+        destinations = []
+    if not destinations:
+        return IdpLogout(ended, "")
+    destination = destinations[0]["location"]
+    response = client.create_logout_response(message, [BINDING_HTTP_REDIRECT], sign=False)
+    info = client.apply_binding(
+        BINDING_HTTP_REDIRECT,
+        str(response),
+        destination,
+        relay_state,
+        response=True,
+        sign=bool(sp.key_file),
+    )
+    return IdpLogout(ended, str(dict(info["headers"])["Location"]))
+
+
+def _check_redirect_signature(
+    client: Saml2Client,
+    issuer: str,
+    saml_request: str,
+    relay_state: str,
+    params: Mapping[str, str],
+) -> None:
+    signature, algorithm = params.get("Signature", ""), params.get("SigAlg", "")
+    if not signature or not algorithm:
+        raise SignOnRefused("the logout request is not signed")
+    signed = {"SAMLRequest": saml_request, "Signature": signature, "SigAlg": algorithm}
+    if relay_state:
+        signed["RelayState"] = relay_state
+    try:
+        certificates = client.metadata.certs(issuer, "any", "signing")
+        good = any(
+            verify_redirect_signature(signed, RSACrypto(None), certificate)
+            for _name, certificate in certificates
+        )
+    except Exception as error:  # an issuer not in the metadata, a strange algorithm
+        raise SignOnRefused(f"logout request signature: {type(error).__name__}: {error}") from None
+    if not good:
+        raise SignOnRefused("the logout request's signature does not verify")
 
 
 def mapped(attributes: dict[str, list[str]], config: dict[str, Any]) -> dict[str, Any]:

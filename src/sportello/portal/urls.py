@@ -9,6 +9,7 @@ urlpatterns = [
     path("login/", auth.login, name="login"),
     path("login/oidc/", sso.oidc_begin, name="oidc-begin"),
     path("login/oidc/callback/", sso.oidc_callback, name="oidc-callback"),
+    path("login/oidc/logged-out/", sso.oidc_logged_out, name="oidc-logged-out"),
     path("login/saml/", sso.saml_begin, name="saml-begin"),
     path("login/saml/acs/", sso.saml_acs, name="saml-acs"),
     path("login/saml/sls/", sso.saml_sls, name="saml-sls"),

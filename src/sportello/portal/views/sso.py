@@ -5,6 +5,7 @@ record from ``customers.sso``."""
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sportello.core import oidc, saml
 from sportello.core.signon import SignOnRefused, safe_next
@@ -23,6 +24,8 @@ from sportello.portal.views.common import error_page
 
 log = logging.getLogger(__name__)
 SAML_LOGOUT_KEY = "_saml_logout"
+OIDC_HINT_KEY = "_portal_oidc_logout_hint"
+OIDC_STATE_KEY = "_portal_oidc_logout_state"
 NEXT_KEY = "_portal_sso_next"
 
 
@@ -63,14 +66,43 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     if not config:
         return redirect("portal:login")
     try:
-        identity = oidc.mapped(oidc.complete(request, "customer", config), config)
+        claims, id_token = oidc.complete(request, "customer", config)
+        identity = oidc.mapped(claims, config)
         customer = sso.customer_for(identity, create=bool(config.get("create_customers")))
     except SignOnRefused as error:
         return refused(request, "oidc", error.reason)
     wanted = request.session.get(NEXT_KEY) or reverse("portal:my-requests")
     auth.login(request, customer)  # a new session id (no fixation)
+    request.session[OIDC_HINT_KEY] = id_token
     log.info("customer %s signed on (oidc)", customer.login)
     return HttpResponseRedirect(wanted)
+
+
+def oidc_logout_url(request: HttpRequest, id_token: str) -> str | None:
+    """The provider's end-session URL for a session that began there (None: the provider
+    offers none); called after the local logout, its ``state`` kept in the new session."""
+    config = settings.SPORTELLO_CUSTOMER_OIDC
+    if not config:
+        return None
+    back = request.build_absolute_uri(reverse("portal:oidc-logged-out"))
+    found = oidc.logout_url("customer", config, id_token=id_token, redirect_uri=back)
+    if found is None:
+        return None
+    request.session[OIDC_STATE_KEY] = found[1]
+    return found[0]
+
+
+@never_cache
+@require_GET
+def oidc_logged_out(request: HttpRequest) -> HttpResponse:
+    """The provider's return after its logout: the ``state`` sent must come back."""
+    if not settings.SPORTELLO_CUSTOMER_OIDC:
+        return redirect("portal:login")
+    try:
+        oidc.logout_done(request.session.pop(OIDC_STATE_KEY, None), request.GET.get("state", ""))
+    except SignOnRefused as error:
+        return refused(request, "oidc logout", error.reason)
+    return redirect("portal:login")
 
 
 def _saml_sp(request: HttpRequest) -> saml.SPConfig:
@@ -129,6 +161,7 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
         return refused(request, "saml", error.reason)
     auth.login(request, customer)  # a new session id (no fixation)
     request.session[SAML_LOGOUT_KEY] = signed_on.logout
+    saml.remember_session("customer", signed_on.logout, request.session.session_key)
     log.info("customer %s signed on (saml)", customer.login)
     return HttpResponseRedirect(signed_on.next_url)
 
@@ -146,18 +179,50 @@ def saml_logout_url(request: HttpRequest, logout: dict[str, str]) -> str | None:
 
 
 @never_cache
-@require_GET
+@csrf_exempt  # the IdP's page posts here; only signed SAML messages are acted upon
+@require_http_methods(["GET", "POST"])
 def saml_sls(request: HttpRequest) -> HttpResponse:
-    """The IdP's answer to our single logout request."""
+    """The IdP's answer to our single logout request, or a logout the IdP starts (by
+    HTTP-Redirect or HTTP-POST): the sessions it names end, the IdP gets a signed answer."""
     if not settings.SPORTELLO_CUSTOMER_SAML:
         return redirect("portal:login")
+    params = request.GET if request.method == "GET" else request.POST
+    binding = saml.REDIRECT if request.method == "GET" else saml.POST
     try:
+        if "SAMLRequest" in params:
+            started = saml.idp_logout(
+                _saml_sp(request), scope="customer", binding=binding, params=params.dict()
+            )
+            end_sessions(request, started.session_keys)
+            log.info(
+                "SAML single logout from the IdP ended %d customer session(s)",
+                len(started.session_keys),
+            )
+            return HttpResponseRedirect(started.location or reverse("portal:login"))
         after = saml.logout_done(
             _saml_sp(request),
             scope="customer",
-            saml_response=request.GET.get("SAMLResponse", ""),
-            relay_state=request.GET.get("RelayState", ""),
+            saml_response=params.get("SAMLResponse", ""),
+            relay_state=params.get("RelayState", ""),
+            binding=binding,
         )
     except SignOnRefused as error:
         return refused(request, "saml logout", error.reason)
     return HttpResponseRedirect(after)
+
+
+def end_sessions(request: HttpRequest, keys: list[str]) -> None:
+    """End the customer in sessions by key (a logout the IdP started); an agent logged
+    in with the same browser stays."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        if key == request.session.session_key:
+            request.session.pop(SAML_LOGOUT_KEY, None)
+            auth.logout(request)
+            continue
+        session = store(session_key=key)
+        if not session.exists(key):
+            continue
+        for name in (auth.SESSION_KEY, auth.HASH_KEY, SAML_LOGOUT_KEY):
+            session.pop(name, None)
+        session.save()

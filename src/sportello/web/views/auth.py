@@ -125,13 +125,18 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     """End the session; one that began at a SAML IdP offering single logout goes on to
-    the IdP, which ends its own session and sends the browser back."""
+        the IdP, which ends its own session and sends the browser back; one that began at an
+    OpenID provider with an end-session endpoint likewise goes there."""
     saml_logout = request.session.get(sso.SAML_LOGOUT_KEY)
+    id_token = request.session.get(sso.OIDC_HINT_KEY)
     auth_logout(request)
+    url = None
     if saml_logout:
         url = sso.saml_logout_url(request, saml_logout)
-        if url:
-            return HttpResponseRedirect(url)
+    elif id_token:
+        url = sso.oidc_logout_url(request, id_token)
+    if url:
+        return HttpResponseRedirect(url)
     return redirect("web:login")
 
 

@@ -5,15 +5,17 @@ agent ``accounts.sso``; a refusal shows one page and writes one log line with th
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth import logout as auth_logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sportello.accounts import sso
 from sportello.accounts.backends import SESSION_BACKEND
@@ -23,6 +25,8 @@ from sportello.core.signon import SignOnRefused, safe_next
 
 log = logging.getLogger(__name__)
 SAML_LOGOUT_KEY = "_saml_logout"
+OIDC_HINT_KEY = "_oidc_logout_hint"
+OIDC_STATE_KEY = "_oidc_logout_state"
 NEXT_KEY = "_sso_next"
 BACKEND = SESSION_BACKEND
 
@@ -60,7 +64,8 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     if not config:
         return redirect("web:login")
     try:
-        identity = oidc.mapped(oidc.complete(request, "agent", config), config)
+        claims, id_token = oidc.complete(request, "agent", config)
+        identity = oidc.mapped(claims, config)
         agent = sso.agent_for(
             identity, source=AuthSource.OIDC, create=bool(config.get("create_agents"))
         )
@@ -68,8 +73,36 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
         return refused(request, "oidc", error.reason)
     wanted = request.session.get(NEXT_KEY) or reverse("web:home")
     login(request, agent, backend=BACKEND)  # a new session id (no fixation)
+    request.session[OIDC_HINT_KEY] = id_token
     log.info("agent %s signed on (oidc)", agent.username)
     return redirect(wanted)
+
+
+def oidc_logout_url(request: HttpRequest, id_token: str) -> str | None:
+    """The provider's end-session URL for a session that began there (None: the provider
+    offers none); called after the local logout, its ``state`` kept in the new session."""
+    config = settings.SPORTELLO_AGENT_OIDC
+    if not config:
+        return None
+    back = request.build_absolute_uri(reverse("web:oidc-logged-out"))
+    found = oidc.logout_url("agent", config, id_token=id_token, redirect_uri=back)
+    if found is None:
+        return None
+    request.session[OIDC_STATE_KEY] = found[1]
+    return found[0]
+
+
+@never_cache
+@require_GET
+def oidc_logged_out(request: HttpRequest) -> HttpResponse:
+    """The provider's return after its logout: the ``state`` sent must come back."""
+    if not settings.SPORTELLO_AGENT_OIDC:
+        return redirect("web:login")
+    try:
+        oidc.logout_done(request.session.pop(OIDC_STATE_KEY, None), request.GET.get("state", ""))
+    except SignOnRefused as error:
+        return refused(request, "oidc logout", error.reason)
+    return redirect("web:login")
 
 
 def _saml_sp(request: HttpRequest) -> saml.SPConfig:
@@ -128,6 +161,7 @@ def saml_acs(request: HttpRequest) -> HttpResponse:
         return refused(request, "saml", error.reason)
     login(request, agent, backend=BACKEND)  # a new session id (no fixation)
     request.session[SAML_LOGOUT_KEY] = signed_on.logout
+    saml.remember_session("agent", signed_on.logout, request.session.session_key)
     log.info("agent %s signed on (saml)", agent.username)
     return redirect(signed_on.next_url)
 
@@ -145,18 +179,43 @@ def saml_logout_url(request: HttpRequest, logout: dict[str, str]) -> str | None:
 
 
 @never_cache
-@require_GET
+@csrf_exempt  # the IdP's page posts here; only signed SAML messages are acted upon
+@require_http_methods(["GET", "POST"])
 def saml_sls(request: HttpRequest) -> HttpResponse:
-    """The IdP's answer to our single logout request."""
+    """The IdP's answer to our single logout request, or a logout the IdP starts (by
+    HTTP-Redirect or HTTP-POST): the sessions it names end, the IdP gets a signed answer."""
     if not settings.SPORTELLO_AGENT_SAML:
         return redirect("web:login")
+    params = request.GET if request.method == "GET" else request.POST
+    binding = saml.REDIRECT if request.method == "GET" else saml.POST
     try:
+        if "SAMLRequest" in params:
+            started = saml.idp_logout(
+                _saml_sp(request), scope="agent", binding=binding, params=params.dict()
+            )
+            end_sessions(request, started.session_keys)
+            log.info(
+                "SAML single logout from the IdP ended %d agent session(s)",
+                len(started.session_keys),
+            )
+            return HttpResponseRedirect(started.location or reverse("web:login"))
         after = saml.logout_done(
             _saml_sp(request),
             scope="agent",
-            saml_response=request.GET.get("SAMLResponse", ""),
-            relay_state=request.GET.get("RelayState", ""),
+            saml_response=params.get("SAMLResponse", ""),
+            relay_state=params.get("RelayState", ""),
+            binding=binding,
         )
     except SignOnRefused as error:
         return refused(request, "saml logout", error.reason)
     return HttpResponseRedirect(after)
+
+
+def end_sessions(request: HttpRequest, keys: list[str]) -> None:
+    """End agent sessions by key (a logout the IdP started); the browser's own, too."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    for key in keys:
+        if key == request.session.session_key:
+            auth_logout(request)
+        else:
+            store(session_key=key).delete()
