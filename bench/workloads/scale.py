@@ -22,7 +22,7 @@ STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("zoom", ("--tickets", "{tickets}", "--runs", "{runs}")),
     ("search", ()),
     ("api", ("--runs", "{runs}")),
-    ("ingest", ("--messages", "{messages}", "--cli-runs", "3")),
+    ("ingest", ("--messages", "{messages}", "--cli-runs", "{cli_runs}")),
     ("escalation", ("--tickets", "{escalation}")),
 )
 
@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--runs", type=int, default=40, help="timed requests of each page")
     parser.add_argument("--messages", type=int, default=2_000, help="mails to ingest")
+    parser.add_argument(
+        "--cli-runs", type=int, default=3, help="sportello ingest_mail pipe calls to time"
+    )
     parser.add_argument(
         "--escalation-tickets", type=int, default=100_000, help="open tickets of the sweep"
     )
@@ -59,6 +62,7 @@ def run(options: argparse.Namespace) -> Figures:
         "tickets": str(tickets),
         "runs": str(options.runs),
         "messages": str(options.messages),
+        "cli_runs": str(options.cli_runs),
         "escalation": str(options.escalation_tickets),
     }
     for name, template in STEPS:
