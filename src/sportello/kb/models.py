@@ -23,6 +23,8 @@ CATEGORY_SEPARATOR = "::"
 CONTENT_FIELDS = ("symptom", "problem", "solution", "comment")
 # What a version keeps: the content an approval publishes.
 VERSIONED_FIELDS = ("title", "keywords", "visibility", "language", *CONTENT_FIELDS)
+# The key of a version's data that lists the ids of its files (they are versioned too).
+ATTACHMENTS_KEY = "attachments"
 
 
 class Visibility(models.TextChoices):

@@ -16,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
 from sportello.core.errors import NotFound
-from sportello.kb.models import Category, FaqHistory, FaqItem, Language
+from sportello.kb.models import (
+    ATTACHMENTS_KEY,
+    Category,
+    FaqAttachment,
+    FaqHistory,
+    FaqItem,
+    Language,
+)
 from sportello.search import query as fulltext
 from sportello.search.text import words
 
@@ -168,10 +175,23 @@ class PublishedArticle:
     problem: str
     solution: str
     comment: str
+    attachments: list[FaqAttachment]
 
     @property
     def slug(self) -> str:
         return self.item.slug
+
+
+def published_attachments(item: FaqItem) -> QuerySet[FaqAttachment]:
+    """The files of the published version: a file added later is not there until the
+    version holding it is approved. Versions written before files were versioned list
+    none; for them, the files that existed when they were saved."""
+    if item.published is None:
+        return FaqAttachment.objects.none()
+    files = item.published.data.get(ATTACHMENTS_KEY)
+    if files is None:
+        return item.attachments.filter(created__lte=item.published.created)
+    return item.attachments.filter(pk__in=files)
 
 
 def published_items(*, customer: bool) -> QuerySet[FaqItem]:
@@ -195,6 +215,7 @@ def published_article(number: int, *, customer: bool) -> PublishedArticle:
         problem=data["problem"],
         solution=data["solution"],
         comment=data["comment"],
+        attachments=list(published_attachments(item)),
     )
 
 

@@ -56,8 +56,7 @@ def _article(number: int, *, customer: bool) -> selectors.PublishedArticle:
 
 def _fields(article: selectors.PublishedArticle, url: Any) -> list[tuple[str, Any, Any]]:
     meta = FaqItem._meta
-    attachments = list(article.item.attachments.all())
-    rendered = rendered_fields(vars(article), attachments, url)
+    rendered = rendered_fields(vars(article), article.attachments, url)
     return [(n, getattr(meta.get_field(n), "verbose_name", n), html) for n, html in rendered]
 
 
@@ -137,7 +136,8 @@ def portal_rate(request: HttpRequest, number: int) -> HttpResponse:
 @auth.customer_required
 def portal_attachment(request: HttpRequest, number: int, pk: int) -> FileResponse:
     article = _article(number, customer=True)
-    attachment = article.item.attachments.filter(pk=pk).first()
+    # Only the files of the published version (404 for one awaiting approval).
+    attachment = next((a for a in article.attachments if a.pk == pk), None)
     if attachment is None:
         raise Http404
     return attachment_response(attachment)
@@ -234,7 +234,8 @@ def public_rate(request: HttpRequest, number: int) -> HttpResponse:
 @require_GET
 def public_attachment(request: HttpRequest, number: int, pk: int) -> FileResponse:
     article = _article(number, customer=False)
-    attachment = article.item.attachments.filter(pk=pk).first()
+    # Only the files of the published version (404 for one awaiting approval).
+    attachment = next((a for a in article.attachments if a.pk == pk), None)
     if attachment is None:
         raise Http404
     response = attachment_response(attachment)
