@@ -161,6 +161,7 @@ class FaqItem(models.Model):
         indexes = [
             models.Index(fields=["category", "valid"], name="kb_item_category"),
             models.Index(fields=["-changed"], name="kb_item_changed"),
+            models.Index(fields=["-created"], name="kb_item_created"),
             models.Index(
                 fields=["published_visibility", "language"],
                 name="kb_item_published",

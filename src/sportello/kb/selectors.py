@@ -31,6 +31,7 @@ SORTS = {
     "title": ("title", "number"),
     "number": ("number",),
     "changed": ("-changed", "-number"),
+    "created": ("-created", "-number"),
     "rating": ("-average", "-vote_count", "number"),
 }
 MAX_QUERY_WORDS = 8
@@ -143,6 +144,10 @@ def journal(user: Any, limit: int = 100) -> QuerySet[FaqHistory]:
 
 def recently_changed(user: Any, limit: int = 10) -> list[FaqItem]:
     return list(agent_items(user).filter(valid=True).order_by("-changed", "-number")[:limit])
+
+
+def newest(user: Any, limit: int = 10) -> list[FaqItem]:
+    return list(agent_items(user).filter(valid=True).order_by("-created", "-number")[:limit])
 
 
 def top_rated(user: Any, limit: int = 10) -> list[FaqItem]:
@@ -267,6 +272,33 @@ def suggestions(text: str, *, customer: bool, category: Category | None = None) 
         return (-hits, -item.number)
 
     return (chosen + sorted(candidates, key=score))[:5]
+
+
+@dataclass(frozen=True)
+class PublishedLists:
+    """The FAQ's front lists for customers and the public."""
+
+    top: list[FaqItem]
+    newest: list[FaqItem]
+    changed: list[FaqItem]
+
+
+def published_lists(
+    *, customer: bool, languages: Sequence[str] = (), limit: int = 10
+) -> PublishedLists:
+    """Top rated, newest (by creation) and recently changed (by publication) of the
+    published articles, in ``languages`` when given."""
+    items = published_items(customer=customer).select_related(None)
+    if languages:
+        items = items.filter(language__in=list(languages))
+    rated = items.filter(vote_count__gt=0).annotate(
+        average=Cast("vote_sum", FloatField()) / Cast("vote_count", FloatField())
+    )
+    return PublishedLists(
+        top=list(rated.order_by("-average", "-vote_count", "number")[:limit]),
+        newest=list(items.order_by("-created", "-number")[:limit]),
+        changed=list(items.order_by("-published_at", "-number")[:limit]),
+    )
 
 
 def public_categories(*, customer: bool) -> list[tuple[Category, int]]:

@@ -73,9 +73,13 @@ def _listing(request: HttpRequest, *, customer: bool) -> dict[str, Any]:
     items = selectors.published_search(
         query, customer=customer, languages=languages, category=category
     )
+    lists = None
+    if not query and category is None:
+        lists = selectors.published_lists(customer=customer, languages=languages)
     return {
         "query": query,
         "category": category,
+        "lists": lists,
         "all_languages": everything,
         "categories": selectors.public_categories(customer=customer),
         "items": items,

@@ -66,7 +66,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
     items = selectors.agent_items(agent).filter(valid=True)
     if category is not None:
         items = items.filter(category=category)
-    context = {
+    context: dict[str, Any] = {
         "tree": selectors.category_tree(agent),
         "category": category,
         "items": selectors.sorted_items(items, sort)[:200],
@@ -75,9 +75,16 @@ def explorer(request: HttpRequest) -> HttpResponse:
             ("title", _("Title")),
             ("number", _("Number")),
             ("changed", _("Changed")),
+            ("created", _("Newest")),
             ("rating", _("Rating")),
         ],
     }
+    if category is None:
+        context["lists"] = [
+            ("top", _("Top 10"), selectors.top_rated(agent)),
+            ("newest", _("Newest"), selectors.newest(agent)),
+            ("changed", _("Recently changed"), selectors.recently_changed(agent)),
+        ]
     return render(request, "web/faq/explorer.html", context)
 
 
