@@ -575,6 +575,7 @@ FAQ_RULES: dict[str, FaqRule] = {
     "web:faq-create": FaqRule("write"),
     "web:faq-zoom": FaqRule("ro", _faq),
     "web:faq-print": FaqRule("ro", _faq),
+    "web:faq-pdf": FaqRule("ro", _faq),
     "web:faq-attachment": FaqRule("ro", lambda w: {"number": w.item.number, "pk": w.attachment}),
     "web:faq-rate": FaqRule("ro", _faq, method="post", data=lambda w: {"rating": "3"}),
     "web:faq-edit": FaqRule("rw", _faq),

@@ -344,6 +344,21 @@ def print_view(request: HttpRequest, number: int) -> HttpResponse:
     return render(request, "web/faq/print.html", context)
 
 
+@require_GET
+@agent_required
+def pdf_view(request: HttpRequest, number: int) -> HttpResponse:
+    """The article as a PDF made on the server (the ticket PDFs' fonts and layout)."""
+    item = _item(request, number)
+    from sportello.web import pdf
+    from sportello.web.views.printing import pdf_response
+
+    try:
+        content = pdf.faq_pdf(item)
+    except DomainError as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    return pdf_response(content, f"faq-{item.number}.pdf")
+
+
 @require_POST
 @agent_required
 def rate(request: HttpRequest, number: int) -> HttpResponse:
