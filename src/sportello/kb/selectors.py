@@ -37,11 +37,11 @@ SORTS = {
 MAX_QUERY_WORDS = 8
 
 
-# Literal SQL per indexed column (kb migration 0002): the vector expression must be the
-# indexed one for PostgreSQL to use its GIN index.
+# The stored tsvector column of each searched column (kb migration 0004), GIN-indexed;
+# stored, so a plan that tests rows one by one does not parse their text again.
 PG_VECTORS = {
-    "search_text": "to_tsvector('simple'::regconfig, kb_faqitem.search_text)",
-    "published_search": "to_tsvector('simple'::regconfig, kb_faqitem.published_search)",
+    "search_text": "kb_faqitem.search_vector",
+    "published_search": "kb_faqitem.published_vector",
 }
 FTS5_MATCHES = {
     "search_text": "SELECT rowid FROM kb_fts WHERE kb_fts MATCH %s",
