@@ -688,6 +688,13 @@ PUBLIC_FAQ_RULES: dict[str, PublicFaqRule] = {
     "portal:form-suggestions": PublicFaqRule(
         "suggest", lambda w: {"slug": "matrix-form"}, query="title=matrixfaq", lists=True
     ),
+    # A suggested article opened: recorded for who may be suggested it, 404 otherwise.
+    "portal:form-suggestions-opened": PublicFaqRule(
+        "suggest",
+        lambda w: {"slug": "matrix-form"},
+        method="post",
+        data=lambda w: {"number": str(w.item.number), "visit": "ab" * 16},
+    ),
 }
 
 

@@ -335,5 +335,36 @@ def record_opened(request: HttpRequest, form: Any, ticket_number: str, anonymous
 
     raw = request.POST.get("faq_opened", "")
     numbers = sorted({int(n) for n in raw.split(",") if n.strip().isdigit()})[:20]
+    visit = request.POST.get("faq_visit", "")
+    if not services.VISIT_TOKEN.fullmatch(visit):
+        visit = ""
     if numbers:
-        services.record_faq_opened(form, numbers, ticket_number=ticket_number, anonymous=anonymous)
+        services.record_faq_opened(
+            form, numbers, ticket_number=ticket_number, anonymous=anonymous, visit=visit
+        )
+
+
+@csrf_exempt
+@require_POST
+def suggestion_opened(request: HttpRequest, slug: str) -> HttpResponse:
+    """A suggested article opened from the form (sent by the page as it opens it), for
+    the "opened and left" statistics. Without CSRF protection, as the embedded form
+    that sends it has none: a forged event acts for nobody and only counts a view.
+    Only an article the visitor may be suggested is recorded (404 otherwise)."""
+    from sportello.portal import services
+
+    form = portal_selectors.form_by_slug(slug)
+    if not form.valid:
+        raise Http404
+    raw = request.POST.get("number", "")
+    if not raw.isdigit():
+        return HttpResponse(_("No FAQ article given."), status=400, content_type="text/plain")
+    customer = auth.get_customer(request)
+    _article(int(raw), customer=customer is not None)
+    try:
+        services.record_faq_view(
+            form, int(raw), visit=request.POST.get("visit", ""), anonymous=customer is None
+        )
+    except DomainError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204)
