@@ -853,6 +853,7 @@ FAQ_RULES: dict[str, FaqRule] = {
     "web:faq-create": FaqRule("write"),
     "web:faq-zoom": FaqRule("ro", _faq),
     "web:faq-print": FaqRule("ro", _faq),
+    "web:faq-pdf": FaqRule("ro", _faq),
     "web:faq-attachment": FaqRule("ro", lambda w: {"number": w.item.number, "pk": w.attachment}),
     "web:faq-rate": FaqRule("ro", _faq, method="post", data=lambda w: {"rating": "3"}),
     "web:faq-edit": FaqRule("rw", _faq),
@@ -964,6 +965,13 @@ PUBLIC_FAQ_RULES: dict[str, PublicFaqRule] = {
     # Suggestions: customers get external and public articles, everyone else public.
     "portal:form-suggestions": PublicFaqRule(
         "suggest", lambda w: {"slug": "matrix-form"}, query="title=matrixfaq", lists=True
+    ),
+    # A suggested article opened: recorded for who may be suggested it, 404 otherwise.
+    "portal:form-suggestions-opened": PublicFaqRule(
+        "suggest",
+        lambda w: {"slug": "matrix-form"},
+        method="post",
+        data=lambda w: {"number": str(w.item.number), "visit": "ab" * 16},
     ),
 }
 

@@ -14,7 +14,12 @@ from sportello.accounts.models import Group, User
 from sportello.core.actor import Actor
 from sportello.kb import actions
 from sportello.kb.models import FaqItem
-from sportello.portal.models import FormFieldKind, RequestForm, RequestFormField
+from sportello.portal.models import (
+    FaqSuggestionView,
+    FormFieldKind,
+    RequestForm,
+    RequestFormField,
+)
 from sportello.queues.models import Queue
 from sportello.tickets.selectors import ticket_type_by_name
 from tests.browser.test_xss import PAYLOADS, flags
@@ -133,6 +138,13 @@ def test_article_from_writing_to_suggestion(
         suggestion.click()
     opened.value.close()
     assert customer.locator("[data-faq-opened-field]").input_value() == str(item.number)
+    # The view event reached the server before any request is sent ("opened and left").
+    visit = customer.locator("[data-faq-visit]").input_value()
+    for _attempt in range(50):
+        if FaqSuggestionView.objects.filter(visit=visit, faq_number=item.number).exists():
+            break
+        customer.wait_for_timeout(100)
+    assert FaqSuggestionView.objects.filter(visit=visit, faq_number=item.number).exists()
     assert errors == []
 
 

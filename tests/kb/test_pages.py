@@ -5,6 +5,7 @@ feed, sitemap) and the request forms' suggestions."""
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from typing import Any
 
 import pytest
@@ -303,3 +304,45 @@ def test_the_note_dialog_offers_the_picker(category: Category, queue: Any, agent
         page = client.get(url).content.decode()
         assert f'data-faq-picker data-target="{target}"' in page, dialog
     assert 'data-target="id_text"' in client.get("/tickets/new/phone/").content.decode()
+
+
+def test_newest_beside_top_and_recently_changed(
+    writer_client: Client, writer_actor: Actor, category: Category
+) -> None:
+    from datetime import datetime
+
+    old = new_item(writer_actor, category, title="Old eduroam article")
+    young = new_item(writer_actor, category, title="Young eduroam article")
+    internal = new_item(writer_actor, category, title="Young internal", visibility="internal")
+    FaqItem.objects.filter(pk=old.pk).update(created=datetime(2026, 1, 1, tzinfo=UTC))
+    FaqItem.objects.filter(pk=young.pk).update(created=datetime(2026, 3, 1, tzinfo=UTC))
+    FaqItem.objects.filter(pk=internal.pk).update(created=datetime(2026, 4, 1, tzinfo=UTC))
+    # The old one was changed last: recently changed and newest differ.
+    actions.update_item(
+        old,
+        actions.ItemInput(
+            title="Old eduroam article, revised",
+            category=category,
+            visibility="public",
+            solution=old.solution,
+        ),
+        actor=writer_actor,
+    )
+    actions.rate(young, voter="session:x", value=5)
+
+    def numbers(html: str, key: str) -> list[int]:
+        block = html.split(f'data-faq-list="{key}"', 1)[1].split("</section>", 1)[0]
+        return [int(n) for n in re.findall(r'data-faq="(\d+)"', block)]
+
+    explorer = writer_client.get("/kb/").content.decode()
+    assert numbers(explorer, "newest")[:3] == [internal.number, young.number, old.number]
+    assert numbers(explorer, "changed")[0] == old.number
+    assert numbers(explorer, "top") == [young.number]
+    widget = writer_client.get("/dashboard/faq-new/").content.decode()
+    assert re.findall(r'data-faq="(\d+)"', widget)[:2] == [str(internal.number), str(young.number)]
+    public = Client().get("/faq/").content.decode()
+    assert numbers(public, "newest") == [young.number, old.number]
+    assert numbers(public, "changed")[0] == old.number
+    assert numbers(public, "top") == [young.number]
+    # A search shows results, not the front lists.
+    assert 'data-faq-list="newest"' not in Client().get("/faq/?q=eduroam").content.decode()

@@ -21,6 +21,7 @@ from sportello.accounts import permissions
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from sportello.kb.models import (
+    ATTACHMENTS_KEY,
     CONTENT_FIELDS,
     VERSIONED_FIELDS,
     Category,
@@ -142,10 +143,13 @@ def _publish(item: FaqItem, version: FaqVersion) -> None:
 
 
 def _new_version(item: FaqItem, changed: list[str], actor: Actor) -> FaqVersion:
+    # The files belong to the version too: customers and the public get only those of
+    # the published one (a file added before approval stays hidden until then).
+    files = sorted(item.attachments.values_list("pk", flat=True))
     version = FaqVersion.objects.create(
         item=item,
         number=item.version,
-        data=_snapshot(item),
+        data={**_snapshot(item), ATTACHMENTS_KEY: files},
         changed_fields=changed,
         created_by=actor.user,
     )
@@ -225,7 +229,7 @@ def update_item(item: FaqItem, data: ItemInput, *, actor: Actor) -> FaqItem:
             return current
         current.changed = timezone.now()
         current.changed_by = actor.user
-        versioned = [n for n in changed if n in VERSIONED_FIELDS]
+        versioned = [n for n in changed if n in VERSIONED_FIELDS or n == ATTACHMENTS_KEY]
         if versioned:
             current.version = F("version") + 1
         current.search_text = search_words(_snapshot(current), current.number)
@@ -301,11 +305,25 @@ def _store_attachment(item: FaqItem, data: AttachmentInput) -> FaqAttachment:
     return attachment
 
 
+def _files_changed(item: FaqItem, actor: Actor) -> FaqItem:
+    """A new version for a file added or removed: with approval on, it waits like a
+    change of the text (the published version keeps its own files)."""
+    current = FaqItem.objects.select_for_update().get(pk=item.pk)
+    current.version = F("version") + 1
+    current.changed = timezone.now()
+    current.changed_by = actor.user
+    current.save(update_fields=["version", "changed", "changed_by"])
+    current.refresh_from_db()
+    _new_version(current, [ATTACHMENTS_KEY], actor)
+    return current
+
+
 def add_attachment(item: FaqItem, data: AttachmentInput, *, actor: Actor) -> FaqAttachment:
     permissions.faq_require(actor.user, "rw", item.category)
     with transaction.atomic():
         attachment = _store_attachment(item, data)
-        _history(item, HistoryType.ATTACHMENT_ADDED, actor, comment=attachment.filename)
+        current = _files_changed(item, actor)
+        _history(current, HistoryType.ATTACHMENT_ADDED, actor, comment=attachment.filename)
     return attachment
 
 
@@ -316,7 +334,8 @@ def remove_attachment(attachment: FaqAttachment, *, actor: Actor) -> None:
         name = attachment.filename
         stored = str(attachment.file.name)
         attachment.delete()
-        _history(item, HistoryType.ATTACHMENT_REMOVED, actor, comment=name)
+        current = _files_changed(item, actor)
+        _history(current, HistoryType.ATTACHMENT_REMOVED, actor, comment=name)
         transaction.on_commit(lambda: attachment.file.storage.delete(stored))
 
 

@@ -23,6 +23,8 @@ CATEGORY_SEPARATOR = "::"
 CONTENT_FIELDS = ("symptom", "problem", "solution", "comment")
 # What a version keeps: the content an approval publishes.
 VERSIONED_FIELDS = ("title", "keywords", "visibility", "language", *CONTENT_FIELDS)
+# The key of a version's data that lists the ids of its files (they are versioned too).
+ATTACHMENTS_KEY = "attachments"
 
 
 class Visibility(models.TextChoices):
@@ -159,6 +161,7 @@ class FaqItem(models.Model):
         indexes = [
             models.Index(fields=["category", "valid"], name="kb_item_category"),
             models.Index(fields=["-changed"], name="kb_item_changed"),
+            models.Index(fields=["-created"], name="kb_item_created"),
             models.Index(
                 fields=["published_visibility", "language"],
                 name="kb_item_published",

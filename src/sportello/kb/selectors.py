@@ -16,7 +16,14 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
 from sportello.core.errors import NotFound
-from sportello.kb.models import Category, FaqHistory, FaqItem, Language
+from sportello.kb.models import (
+    ATTACHMENTS_KEY,
+    Category,
+    FaqAttachment,
+    FaqHistory,
+    FaqItem,
+    Language,
+)
 from sportello.search import query as fulltext
 from sportello.search.text import words
 
@@ -24,16 +31,17 @@ SORTS = {
     "title": ("title", "number"),
     "number": ("number",),
     "changed": ("-changed", "-number"),
+    "created": ("-created", "-number"),
     "rating": ("-average", "-vote_count", "number"),
 }
 MAX_QUERY_WORDS = 8
 
 
-# Literal SQL per indexed column (kb migration 0002): the vector expression must be the
-# indexed one for PostgreSQL to use its GIN index.
+# The stored tsvector column of each searched column (kb migration 0004), GIN-indexed;
+# stored, so a plan that tests rows one by one does not parse their text again.
 PG_VECTORS = {
-    "search_text": "to_tsvector('simple'::regconfig, kb_faqitem.search_text)",
-    "published_search": "to_tsvector('simple'::regconfig, kb_faqitem.published_search)",
+    "search_text": "kb_faqitem.search_vector",
+    "published_search": "kb_faqitem.published_vector",
 }
 FTS5_MATCHES = {
     "search_text": "SELECT rowid FROM kb_fts WHERE kb_fts MATCH %s",
@@ -138,6 +146,10 @@ def recently_changed(user: Any, limit: int = 10) -> list[FaqItem]:
     return list(agent_items(user).filter(valid=True).order_by("-changed", "-number")[:limit])
 
 
+def newest(user: Any, limit: int = 10) -> list[FaqItem]:
+    return list(agent_items(user).filter(valid=True).order_by("-created", "-number")[:limit])
+
+
 def top_rated(user: Any, limit: int = 10) -> list[FaqItem]:
     items = agent_items(user).filter(valid=True, vote_count__gt=0)
     return sorted(items, key=lambda i: (-(i.rating or 0), -i.vote_count, i.number))[:limit]
@@ -168,10 +180,23 @@ class PublishedArticle:
     problem: str
     solution: str
     comment: str
+    attachments: list[FaqAttachment]
 
     @property
     def slug(self) -> str:
         return self.item.slug
+
+
+def published_attachments(item: FaqItem) -> QuerySet[FaqAttachment]:
+    """The files of the published version: a file added later is not there until the
+    version holding it is approved. Versions written before files were versioned list
+    none; for them, the files that existed when they were saved."""
+    if item.published is None:
+        return FaqAttachment.objects.none()
+    files = item.published.data.get(ATTACHMENTS_KEY)
+    if files is None:
+        return item.attachments.filter(created__lte=item.published.created)
+    return item.attachments.filter(pk__in=files)
 
 
 def published_items(*, customer: bool) -> QuerySet[FaqItem]:
@@ -195,6 +220,7 @@ def published_article(number: int, *, customer: bool) -> PublishedArticle:
         problem=data["problem"],
         solution=data["solution"],
         comment=data["comment"],
+        attachments=list(published_attachments(item)),
     )
 
 
@@ -246,6 +272,33 @@ def suggestions(text: str, *, customer: bool, category: Category | None = None) 
         return (-hits, -item.number)
 
     return (chosen + sorted(candidates, key=score))[:5]
+
+
+@dataclass(frozen=True)
+class PublishedLists:
+    """The FAQ's front lists for customers and the public."""
+
+    top: list[FaqItem]
+    newest: list[FaqItem]
+    changed: list[FaqItem]
+
+
+def published_lists(
+    *, customer: bool, languages: Sequence[str] = (), limit: int = 10
+) -> PublishedLists:
+    """Top rated, newest (by creation) and recently changed (by publication) of the
+    published articles, in ``languages`` when given."""
+    items = published_items(customer=customer).select_related(None)
+    if languages:
+        items = items.filter(language__in=list(languages))
+    rated = items.filter(vote_count__gt=0).annotate(
+        average=Cast("vote_sum", FloatField()) / Cast("vote_count", FloatField())
+    )
+    return PublishedLists(
+        top=list(rated.order_by("-average", "-vote_count", "number")[:limit]),
+        newest=list(items.order_by("-created", "-number")[:limit]),
+        changed=list(items.order_by("-published_at", "-number")[:limit]),
+    )
 
 
 def public_categories(*, customer: bool) -> list[tuple[Category, int]]:

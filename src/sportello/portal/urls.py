@@ -36,6 +36,11 @@ urlpatterns = [
     path("forms/<slug:slug>/embed/", forms.embedded_form, name="form-embed"),
     path("forms/<slug:slug>/done/<str:number>/", forms.form_done, name="form-done"),
     path("forms/<slug:slug>/suggestions/", faq.form_suggestions, name="form-suggestions"),
+    path(
+        "forms/<slug:slug>/suggestions/opened/",
+        faq.suggestion_opened,
+        name="form-suggestions-opened",
+    ),
     path("faq/", faq.portal_faq, name="faq"),
     path("faq/<int:number>/", faq.portal_article, name="faq-article"),
     path("faq/<int:number>/rate/", faq.portal_rate, name="faq-rate"),

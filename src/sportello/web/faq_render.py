@@ -4,7 +4,9 @@ URL the calling page chooses (agent, portal or public)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
+from html import unescape
 from typing import Any
 
 from django.utils.html import strip_tags
@@ -32,6 +34,17 @@ def rendered_fields(
         if html.strip():
             result.append((name, mark_safe(sanitize(html, cid_url=cid_url).html)))  # noqa: S308
     return result
+
+
+BLOCK_END = re.compile(r"(?i)<br\s*/?>|</(p|div|li|h[1-6]|tr|pre|blockquote)>")
+
+
+def field_text(html: str) -> str:
+    """One field's text without markup, its paragraphs and list items on lines of their
+    own (for the PDF)."""
+    text = unescape(strip_tags(BLOCK_END.sub("\n", html or "")))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
 
 
 def plain_text(values: Mapping[str, Any]) -> str:

@@ -199,19 +199,21 @@ def widget_body(
         context["queue_overview"] = queue_overview(agent)
     elif widget.kind == "stats":
         context["chart"] = chart(overviews.per_day_cached(agent))
-    elif widget.kind in ("faq_recent", "faq_top"):
+    elif widget.kind in FAQ_WIDGETS:
         # Loaded by the widget itself after the page (htmx): the dashboard's own
         # statements stay those of the ticket widgets.
         if not load:
             context["faq"] = {"lazy": True}
         else:
-            read = (
-                kb_selectors.recently_changed
-                if widget.kind == "faq_recent"
-                else (kb_selectors.top_rated)
-            )
-            context["faq"] = {"items": read(agent, limit=10)}
+            context["faq"] = {"items": FAQ_WIDGETS[widget.kind](agent, limit=10)}
     return context
+
+
+FAQ_WIDGETS = {
+    "faq_recent": kb_selectors.recently_changed,
+    "faq_new": kb_selectors.newest,
+    "faq_top": kb_selectors.top_rated,
+}
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ urlpatterns = [
     path("kb/<int:number>/approve/", faq.approve, name="faq-approve"),
     path("kb/<int:number>/rate/", faq.rate, name="faq-rate"),
     path("kb/<int:number>/print/", faq.print_view, name="faq-print"),
+    path("kb/<int:number>/pdf/", faq.pdf_view, name="faq-pdf"),
     path("kb/<int:number>/link/", faq.link_ticket, name="faq-link"),
     path("kb/<int:number>/attachment/<int:pk>/", faq.attachment, name="faq-attachment"),
     path(

@@ -56,8 +56,7 @@ def _article(number: int, *, customer: bool) -> selectors.PublishedArticle:
 
 def _fields(article: selectors.PublishedArticle, url: Any) -> list[tuple[str, Any, Any]]:
     meta = FaqItem._meta
-    attachments = list(article.item.attachments.all())
-    rendered = rendered_fields(vars(article), attachments, url)
+    rendered = rendered_fields(vars(article), article.attachments, url)
     return [(n, getattr(meta.get_field(n), "verbose_name", n), html) for n, html in rendered]
 
 
@@ -74,9 +73,13 @@ def _listing(request: HttpRequest, *, customer: bool) -> dict[str, Any]:
     items = selectors.published_search(
         query, customer=customer, languages=languages, category=category
     )
+    lists = None
+    if not query and category is None:
+        lists = selectors.published_lists(customer=customer, languages=languages)
     return {
         "query": query,
         "category": category,
+        "lists": lists,
         "all_languages": everything,
         "categories": selectors.public_categories(customer=customer),
         "items": items,
@@ -137,7 +140,8 @@ def portal_rate(request: HttpRequest, number: int) -> HttpResponse:
 @auth.customer_required
 def portal_attachment(request: HttpRequest, number: int, pk: int) -> FileResponse:
     article = _article(number, customer=True)
-    attachment = article.item.attachments.filter(pk=pk).first()
+    # Only the files of the published version (404 for one awaiting approval).
+    attachment = next((a for a in article.attachments if a.pk == pk), None)
     if attachment is None:
         raise Http404
     return attachment_response(attachment)
@@ -234,7 +238,8 @@ def public_rate(request: HttpRequest, number: int) -> HttpResponse:
 @require_GET
 def public_attachment(request: HttpRequest, number: int, pk: int) -> FileResponse:
     article = _article(number, customer=False)
-    attachment = article.item.attachments.filter(pk=pk).first()
+    # Only the files of the published version (404 for one awaiting approval).
+    attachment = next((a for a in article.attachments if a.pk == pk), None)
     if attachment is None:
         raise Http404
     response = attachment_response(attachment)
@@ -330,5 +335,36 @@ def record_opened(request: HttpRequest, form: Any, ticket_number: str, anonymous
 
     raw = request.POST.get("faq_opened", "")
     numbers = sorted({int(n) for n in raw.split(",") if n.strip().isdigit()})[:20]
+    visit = request.POST.get("faq_visit", "")
+    if not services.VISIT_TOKEN.fullmatch(visit):
+        visit = ""
     if numbers:
-        services.record_faq_opened(form, numbers, ticket_number=ticket_number, anonymous=anonymous)
+        services.record_faq_opened(
+            form, numbers, ticket_number=ticket_number, anonymous=anonymous, visit=visit
+        )
+
+
+@csrf_exempt
+@require_POST
+def suggestion_opened(request: HttpRequest, slug: str) -> HttpResponse:
+    """A suggested article opened from the form (sent by the page as it opens it), for
+    the "opened and left" statistics. Without CSRF protection, as the embedded form
+    that sends it has none: a forged event acts for nobody and only counts a view.
+    Only an article the visitor may be suggested is recorded (404 otherwise)."""
+    from sportello.portal import services
+
+    form = portal_selectors.form_by_slug(slug)
+    if not form.valid:
+        raise Http404
+    raw = request.POST.get("number", "")
+    if not raw.isdigit():
+        return HttpResponse(_("No FAQ article given."), status=400, content_type="text/plain")
+    customer = auth.get_customer(request)
+    _article(int(raw), customer=customer is not None)
+    try:
+        services.record_faq_view(
+            form, int(raw), visit=request.POST.get("visit", ""), anonymous=customer is None
+        )
+    except DomainError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
+    return HttpResponse(status=204)

@@ -91,6 +91,11 @@ def _handle(
         "form": form,
         "embed": embed,
         "faq_opened": request.POST.get("faq_opened", "")[:200],
+        "faq_visit": (
+            posted_visit
+            if services.VISIT_TOKEN.fullmatch(posted_visit := request.POST.get("faq_visit", ""))
+            else services.new_visit()
+        ),
     }
     return render(request, "form.html", context, status=status)
 

@@ -66,7 +66,7 @@ def explorer(request: HttpRequest) -> HttpResponse:
     items = selectors.agent_items(agent).filter(valid=True)
     if category is not None:
         items = items.filter(category=category)
-    context = {
+    context: dict[str, Any] = {
         "tree": selectors.category_tree(agent),
         "category": category,
         "items": selectors.sorted_items(items, sort)[:200],
@@ -75,9 +75,16 @@ def explorer(request: HttpRequest) -> HttpResponse:
             ("title", _("Title")),
             ("number", _("Number")),
             ("changed", _("Changed")),
+            ("created", _("Newest")),
             ("rating", _("Rating")),
         ],
     }
+    if category is None:
+        context["lists"] = [
+            ("top", _("Top 10"), selectors.top_rated(agent)),
+            ("newest", _("Newest"), selectors.newest(agent)),
+            ("changed", _("Recently changed"), selectors.recently_changed(agent)),
+        ]
     return render(request, "web/faq/explorer.html", context)
 
 
@@ -335,6 +342,21 @@ def print_view(request: HttpRequest, number: int) -> HttpResponse:
     item = _item(request, number)
     context = {"item": item, "fields": _fields(item), "attachments": item.attachments.all()}
     return render(request, "web/faq/print.html", context)
+
+
+@require_GET
+@agent_required
+def pdf_view(request: HttpRequest, number: int) -> HttpResponse:
+    """The article as a PDF made on the server (the ticket PDFs' fonts and layout)."""
+    item = _item(request, number)
+    from sportello.web import pdf
+    from sportello.web.views.printing import pdf_response
+
+    try:
+        content = pdf.faq_pdf(item)
+    except DomainError as error:
+        return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
+    return pdf_response(content, f"faq-{item.number}.pdf")
 
 
 @require_POST
