@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -441,6 +442,8 @@ class ApiRule:
     lists: Callable[[World], str] | None = None
     # The same answer for everybody (ninja's root only names the docs, with a 404).
     status: int | None = None
+    # The body goes as multipart/form-data: its JSON in ``data`` and one file part.
+    multipart: bool = False
 
 
 def _api_ticket(suffix: str = "") -> Callable[[World], str]:
@@ -528,6 +531,16 @@ API_RULES: dict[str, ApiRule] = {
     "PATCH /tickets/{number}": ApiRule("rw", _api_ticket(), body=lambda w: {"priority": "4 high"}),
     "POST /tickets/{number}/articles": ApiRule(
         "note", _api_ticket("/articles"), body=lambda w: {"body": "a note"}
+    ),
+    "POST /tickets/{number}/articles/multipart": ApiRule(
+        "note", _api_ticket("/articles/multipart"), body=lambda w: {"body": "n"}, multipart=True
+    ),
+    "POST /tickets/multipart": ApiRule(
+        "rw",
+        lambda w: "/tickets/multipart",
+        body=lambda w: {"title": "New", "queue": "Matrix", "article": {"body": "b"}},
+        about_ticket=False,
+        multipart=True,
     ),
     "POST /tickets/{number}/lock": ApiRule("rw", _api_ticket("/lock")),
     "POST /tickets/{number}/unlock": ApiRule("rw", _api_ticket("/unlock")),
@@ -669,6 +682,14 @@ def _api_call(route: str, world: World, secret: str) -> Any:
     method = route.split(" ", 1)[0].lower()
     headers = {"Authorization": f"Bearer {secret}"} if secret else {}
     body = rule.body(world)
+    if rule.multipart:
+        upload = SimpleUploadedFile("matrix.txt", b"m", "text/plain")
+        return Client().post(
+            "/api/v1" + rule.path(world),
+            {"data": json.dumps(body), "files": [upload]},
+            headers=headers,
+            secure=True,
+        )
     return getattr(Client(), method)(
         "/api/v1" + rule.path(world),
         data=json.dumps(body) if body is not None else None,

@@ -1,9 +1,14 @@
 """The agent UI's ticket actions through the API: each one the action's own history row
-with the api channel, its refusals in the error envelope, and attachments as base64."""
+with the api channel, its refusals in the error envelope, and attachments as base64 and
+as multipart parts."""
 
 from __future__ import annotations
 
 import base64
+import json
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerCompany, CustomerUser
@@ -201,3 +206,45 @@ def test_agents_customers_and_companies(api: ApiClient, agent: User, ticket: Tic
     assert created.status_code == 200, created.content
     assert CustomerUser.objects.get(login="c9").company == company
     assert admin.put("/customers/c9", {**new, "email": "nope"}).status_code == 400
+
+
+def _multipart(api: ApiClient, path: str, data: Any, *files: tuple[str, bytes]) -> Any:
+    parts = [SimpleUploadedFile(name, content, "text/plain") for name, content in files]
+    return api.client.post(
+        "/api/v1" + path, {"data": json.dumps(data), "files": parts}, headers=api.headers
+    )
+
+
+def test_multipart_uploads_beside_base64(api: ApiClient, queue: Queue, settings: Any) -> None:
+    created = _multipart(
+        api, "/tickets/multipart",
+        {"title": "Scan", "queue": queue.full_name,
+         "article": {"body": "b", "attachments": [_file("inline.txt", b"json")]}},
+        ("scan.txt", b"scan"), ("../etc/log.txt", b"log"),
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    files = created.json()["articles"][0]["attachments"]
+    assert [(f["filename"], f["size"]) for f in files] == [
+        ("inline.txt", 4), ("scan.txt", 4), ("log.txt", 3)
+    ]  # fmt: skip
+    number = created.json()["number"]
+    note = _multipart(api, f"/tickets/{number}/articles/multipart", {"body": "n"}, ("a", b"A"))
+    assert note.status_code == 201, note.content
+    [item] = note.json()["attachments"]
+    download = api.get(f"/tickets/{number}/attachments/{item['id']}")
+    assert b"".join(download.streaming_content) == b"A"
+    # The queue's limit holds for the base64 and the multipart files together.
+    settings.SPORTELLO_MAX_ATTACHMENT_SIZE = 100
+    large = _multipart(
+        api, f"/tickets/{number}/articles/multipart",
+        {"body": "x", "attachments": [_file("half.bin", b"x" * 60)]}, ("half2.bin", b"y" * 60),
+    )  # fmt: skip
+    assert large.status_code == 413, large.content
+    assert (large.json()["error"]["code"], large.json()["error"]["field"]) == (
+        "too_large", "attachments"
+    )  # fmt: skip
+    missing = api.client.post(
+        f"/api/v1/tickets/{number}/articles/multipart", {}, headers=api.headers
+    )
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "invalid"
+    assert Ticket.objects.get(number=number).articles.count() == 2

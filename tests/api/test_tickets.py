@@ -10,9 +10,10 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.queues.models import Queue, SystemAddress
 from sportello.queues.services import ensure_queue
+from sportello.sla.models import SLA, Service
 from sportello.tickets import actions
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Ticket
+from sportello.tickets.models import DynamicField, Ticket
 from tests.api.conftest import ApiClient
 
 
@@ -138,6 +139,56 @@ def test_search_pages_with_a_cursor_and_hides_unreadable(
     assert api.post(f"/tickets/{secret.number}/lock").status_code == 404
 
 
+def test_search_by_service_sla_and_dynamic_fields(api: ApiClient, queue: Queue) -> None:
+    gold = SLA.objects.create(name="Gold", first_response_minutes=60)
+    Service.objects.create(name="WLAN", sla=gold)
+    for name, kind, extra in (
+        ("Room", "text", {}),
+        ("Site", "dropdown", {"choices": [{"key": "north"}, {"key": "south"}]}),
+        ("Seats", "integer", {}),
+    ):
+        DynamicField.objects.create(
+            name=name, object_type="ticket", field_type=kind, labels={"en": name}, **extra
+        )
+    numbers = []
+    for title, room, site, seats in (("A", "B12", "north", 10), ("B", "C3", "south", 40)):
+        created = api.post("/tickets", {"title": title, "queue": queue.full_name,
+                                        "article": {"body": "b"}}).json()  # fmt: skip
+        numbers.append(created["number"])
+        values = {"Room": room, "Site": site, "Seats": seats}
+        put = api.put(f"/tickets/{created['number']}/dynamic-fields", {"values": values})
+        assert put.status_code == 200, put.content
+    patched = api.patch(f"/tickets/{numbers[0]}", {"service": "WLAN", "sla": "Gold"})
+    assert patched.status_code == 200, patched.content
+
+    def found(query: str) -> list[str]:
+        response = api.get(f"/tickets?queue={queue.full_name}&{query}")
+        assert response.status_code == 200, (query, response.content)
+        return [t["number"] for t in response.json()["tickets"]]
+
+    a, b = numbers
+    assert found("service=WLAN") == [a] == found("sla=Gold")
+    assert found("field=Room%3Db12") == [a]
+    assert found("field=Room~3") == [b]
+    assert found("field=Site%3Dsouth") == [b]
+    assert found("field=Site%3Dsouth&field=Site%3Dnorth") == [b, a]
+    assert found("field=Seats>%3D20") == [b]
+    assert found("field=Seats<%3D20&field=Room~B") == [a]
+    assert found("field=Seats%3D40&sla=Gold") == []
+    for query, field in (
+        ("service=Nope", "service"),
+        ("sla=Nope", "sla"),
+        ("field=Nope%3D1", "field"),
+        ("field=Seats%3Dmany", "field"),
+        ("field=Site%3Dwest", "field"),
+        ("field=Room>%3D1", "field"),
+        ("field=nothing", "field"),
+    ):
+        error = api.get(f"/tickets?{query}")
+        assert error.status_code == 400, (query, error.content)
+        assert error.json()["error"]["field"] == field, query
+
+
 def test_catalogs(api: ApiClient, queue: Queue) -> None:
     assert "new" in {s["name"] for s in api.get("/states").json()}
     assert "3 normal" in {p["name"] for p in api.get("/priorities").json()}
@@ -154,6 +205,10 @@ def test_openapi_document_and_docs_page(client: object, db: None) -> None:
     spec = json.loads(document.content)
     assert spec["openapi"].startswith("3.1")
     assert "/api/v1/tickets/{number}" in spec["paths"]
+    search = spec["paths"]["/api/v1/tickets"]["get"]["parameters"]
+    assert {"service", "sla", "field"} <= {p["name"] for p in search}
+    upload = spec["paths"]["/api/v1/tickets/multipart"]["post"]["requestBody"]["content"]
+    assert set(upload["multipart/form-data"]["schema"]["properties"]) == {"data", "files"}
     docs = anonymous.get("/api/v1/docs", secure=True)
     assert docs.status_code == 200
     html = docs.content.decode()

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
-from typing import Literal
+import re
+from datetime import date, datetime
+from typing import Any, Literal
 
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +20,16 @@ from sportello.api.render import SUMMARY_RELATIONS
 from sportello.core.errors import InvalidInput
 from sportello.queues.models import Queue
 from sportello.search.services import Criteria, TimeRange, search_tickets
-from sportello.tickets.models import Priority, State, Ticket, TicketType
+from sportello.sla.models import SLA, Service
+from sportello.tickets.dynamic_fields import FieldFilter, Match, ticket_fields
+from sportello.tickets.models import (
+    DynamicField,
+    DynamicFieldType,
+    Priority,
+    State,
+    Ticket,
+    TicketType,
+)
 
 MAX_PAGE = 200
 _CURSOR_PREFIX = "t1:"
@@ -40,6 +50,18 @@ class SearchQuery(Schema):
     locked: bool | None = None
     customer_user: str = ""
     customer_company: str = ""
+    service: list[str] = Field([], description="Service full names; any of them.")
+    sla: list[str] = Field([], description="SLA names; any of them.")
+    field: list[str] = Field(
+        [],
+        description=(
+            "Ticket dynamic field conditions, all of which must hold, each `NAME=VALUE` "
+            "(text equals, case-insensitive; dropdown or multiselect key, repeated for "
+            "any of several keys; checkbox 1 or 0; an integer or a date exactly), "
+            "`NAME~TEXT` (text contains), `NAME>=LOW` or `NAME<=HIGH` (integer, date, "
+            "datetime by day; inclusive). Dates as YYYY-MM-DD."
+        ),
+    )
     created_after: datetime | None = None
     created_before: datetime | None = None
     changed_after: datetime | None = None
@@ -77,10 +99,70 @@ def criteria(query: SearchQuery) -> Criteria:
         locked=query.locked,
         customer_user=query.customer_user,
         customer_company=query.customer_company,
+        services=_ids(Service, "full_name", query.service, "service"),
+        slas=_ids(SLA, "name", query.sla, "sla"),
+        dynamic_fields=field_filters(query.field),
         created=TimeRange(start=query.created_after, end=query.created_before),
         changed=TimeRange(start=query.changed_after, end=query.changed_before),
         archive=query.archive,
     )
+
+
+_CONDITION = re.compile(r"^([^=~<>]+)(>=|<=|=|~)(.*)$", re.DOTALL)
+_RANGE = (DynamicFieldType.INTEGER, DynamicFieldType.DATE, DynamicFieldType.DATETIME)
+_TEXT = (DynamicFieldType.TEXT, DynamicFieldType.TEXTAREA)
+
+
+def _bound(field: DynamicField, text: str) -> Any:
+    try:
+        if field.field_type == DynamicFieldType.INTEGER:
+            return int(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            _("Invalid value for %(field)s: %(problem)s"), field="field", problem=text
+        ) from None
+
+
+def _keys(field: DynamicField) -> set[str]:
+    if field.field_type == DynamicFieldType.CHECKBOX:
+        return {"1", "0"}
+    return {str(choice.get("key")) for choice in field.choices or []}
+
+
+def field_filters(conditions: list[str]) -> list[FieldFilter]:
+    """``field`` parameters onto the agent search's dynamic field conditions (one
+    ``FieldFilter`` per field, as the search form builds them)."""
+    if not conditions:
+        return []
+    fields = {f.name: f for f in ticket_fields()}
+    parts: dict[str, dict[str, Any]] = {}
+    for condition in conditions:
+        found = _CONDITION.match(condition)
+        field = fields.get(found.group(1).strip()) if found else None
+        if found is None or field is None:
+            raise InvalidInput(
+                _("Unknown value for %(field)s: %(name)s"), field="field", name=condition
+            )
+        operator, value = found.group(2), found.group(3)
+        kind = field.field_type
+        part = parts.setdefault(field.name, {"keys": ()})
+        if kind in _RANGE and operator in ("=", ">=", "<="):
+            bound = _bound(field, value)
+            if operator != "<=":
+                part["low"] = bound
+            if operator != ">=":
+                part["high"] = bound
+        elif kind in _TEXT and operator in ("=", "~"):
+            part["text"] = value
+            part["match"] = Match.CONTAINS if operator == "~" else Match.EQUALS
+        elif kind not in _RANGE + _TEXT and operator == "=" and value in _keys(field):
+            part["keys"] = (*part["keys"], value)
+        else:
+            raise InvalidInput(
+                _("Invalid value for %(field)s: %(problem)s"), field="field", problem=condition
+            )
+    return [FieldFilter(fields[name], **part) for name, part in parts.items()]
 
 
 def encode_cursor(ticket_id: int) -> str:

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router
+from ninja import File, Query, Router, UploadedFile
 from ninja.responses import codes_4xx
 
 from sportello.accounts import permissions
@@ -36,6 +36,10 @@ from sportello.tickets import actions, selectors
 from sportello.tickets.models import Article, Attachment, Channel, SenderType, Ticket
 
 router = Router(tags=["tickets"])
+
+# Multipart operations: the JSON document of the plain operation in the form field
+# ``data`` and any number of file parts named ``files``, added to its attachments.
+Uploads = File[list[UploadedFile] | None]
 
 
 def visible_ticket(request: HttpRequest, number: str) -> Ticket:
@@ -63,14 +67,25 @@ def search(request: HttpRequest, query: Query[SearchQuery]) -> dict[str, Any]:
     return {"tickets": [render.summary(t) for t in tickets], "next_cursor": cursor}
 
 
+# Registered before ``/tickets/{number}``, whose pattern would take the path first.
+@router.post("/tickets/multipart", response={201: TicketOut, codes_4xx: ErrorOut})
+def create_ticket_multipart(
+    request: HttpRequest, data: TicketCreate, files: Uploads = None
+) -> tuple[int, dict[str, Any]]:
+    """As ``POST /tickets``, with the first article's files as multipart parts."""
+    return _create(request, data, files or [])
+
+
 @router.get("/tickets/{number}", response={200: TicketOut, codes_4xx: ErrorOut})
 def get_ticket(request: HttpRequest, number: str, history: bool = False) -> dict[str, Any]:
     ticket = visible_ticket(request, number)
     return render.detail(ticket, auth.agent(request), history=history)
 
 
-def _article_input(data: ArticleIn, actor: Actor, queue: Queue) -> actions.ArticleInput:
-    files = uploads.decode(data.attachments, queue)
+def _article_input(
+    data: ArticleIn, actor: Actor, queue: Queue, uploaded: list[UploadedFile]
+) -> actions.ArticleInput:
+    files = uploads.decode(data.attachments, queue, uploaded)
     if data.kind == "phone":
         sender = SenderType.CUSTOMER if data.inbound else SenderType.AGENT
         return actions.ArticleInput(
@@ -99,6 +114,12 @@ def _article_input(data: ArticleIn, actor: Actor, queue: Queue) -> actions.Artic
 
 @router.post("/tickets", response={201: TicketOut, codes_4xx: ErrorOut})
 def create_ticket(request: HttpRequest, data: TicketCreate) -> tuple[int, dict[str, Any]]:
+    return _create(request, data, [])
+
+
+def _create(
+    request: HttpRequest, data: TicketCreate, uploaded: list[UploadedFile]
+) -> tuple[int, dict[str, Any]]:
     actor = auth.actor(request)
     queue = _named(Queue, "full_name", data.queue, "queue")
     ticket = actions.create_ticket(
@@ -113,7 +134,7 @@ def create_ticket(request: HttpRequest, data: TicketCreate) -> tuple[int, dict[s
         customer_user_id=data.customer_user,
         customer_company_id=data.customer_company,
         pending_until=data.pending_until,
-        article=_article_input(data.article, actor, queue),
+        article=_article_input(data.article, actor, queue, uploaded),
     )
     ticket = selectors.ticket_by_number(ticket.number)
     return 201, render.detail(ticket, actor.user)
@@ -173,9 +194,25 @@ def update_ticket(request: HttpRequest, number: str, data: TicketPatch) -> dict[
 
 @router.post("/tickets/{number}/articles", response={201: ArticleOut, codes_4xx: ErrorOut})
 def add_article(request: HttpRequest, number: str, data: ArticleIn) -> tuple[int, dict[str, Any]]:
+    return _add_article(request, number, data, [])
+
+
+@router.post(
+    "/tickets/{number}/articles/multipart", response={201: ArticleOut, codes_4xx: ErrorOut}
+)
+def add_article_multipart(
+    request: HttpRequest, number: str, data: ArticleIn, files: Uploads = None
+) -> tuple[int, dict[str, Any]]:
+    """As ``POST /tickets/{number}/articles``, with the files as multipart parts."""
+    return _add_article(request, number, data, files or [])
+
+
+def _add_article(
+    request: HttpRequest, number: str, data: ArticleIn, uploaded: list[UploadedFile]
+) -> tuple[int, dict[str, Any]]:
     ticket = visible_ticket(request, number)
     actor = auth.actor(request)
-    files = uploads.decode(data.attachments, ticket.queue)
+    files = uploads.decode(data.attachments, ticket.queue, uploaded)
     article: Article
     if data.kind == "note":
         article = actions.note(

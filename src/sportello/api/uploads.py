@@ -1,6 +1,7 @@
-"""Files sent with an article as base64 in the JSON body: decoded, named safely and held
-to the queue's attachment limit (the agent UI's, ``Queue.attachment_limit``), which a
-client exceeds with a 413 error, never a truncated file."""
+"""Files sent with an article, as base64 in the JSON body or as multipart/form-data file
+parts (both may come in one request): named safely and held together to the queue's
+attachment limit (the agent UI's, ``Queue.attachment_limit``), which a client exceeds
+with a 413 error, never a truncated file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import binascii
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -26,10 +28,16 @@ def _name(name: str) -> str:
     return "".join(c for c in base if c.isprintable()).strip()[:255] or "attachment"
 
 
-def decode(items: Sequence[AttachmentIn], queue: Queue | None) -> list[AttachmentInput]:
+def decode(
+    items: Sequence[AttachmentIn],
+    queue: Queue | None,
+    uploaded: Sequence[UploadedFile] = (),
+) -> list[AttachmentInput]:
     limit = queue.attachment_limit if queue is not None else settings.SPORTELLO_MAX_ATTACHMENT_SIZE
-    # Base64 is 4 characters per 3 bytes: refuse before decoding what cannot fit.
-    if sum(len(item.content) for item in items) * 3 // 4 > limit + 3 * len(items):
+    # Base64 is 4 characters per 3 bytes and an uploaded file's size is known before it
+    # is read: refuse before decoding or reading what cannot fit.
+    encoded = sum(len(item.content) for item in items) * 3 // 4 - 3 * len(items)
+    if encoded + sum(f.size or 0 for f in uploaded) > limit:
         raise _too_large(limit)
     files: list[AttachmentInput] = []
     for index, item in enumerate(items):
@@ -42,6 +50,9 @@ def decode(items: Sequence[AttachmentIn], queue: Queue | None) -> list[Attachmen
                 field=f"attachments.{index}.content",
             ) from None
         files.append(AttachmentInput(_name(item.filename), item.content_type, content))
+    for upload in uploaded:
+        content_type = upload.content_type or "application/octet-stream"
+        files.append(AttachmentInput(_name(upload.name or ""), content_type, upload.read()))
     if sum(len(f.content) for f in files if isinstance(f.content, bytes)) > limit:
         raise _too_large(limit)
     return files
