@@ -78,6 +78,7 @@ class Rule:
 
 RULES: dict[str, Rule] = {
     "web:home": Rule("agent", lists_ticket=True),
+    "web:events": Rule("agent"),
     "web:login": Rule("public"),
     "web:logout": Rule("public", method="post"),
     "web:password-change": Rule("agent"),
