@@ -96,6 +96,7 @@ RULES: dict[str, Rule] = {
     "ops:readyz": Rule("public"),
     "ops:metrics": Rule("operator"),
     "web:home": Rule("agent", lists_ticket=True),
+    "web:events": Rule("agent"),
     "web:login": Rule("public"),
     # Single sign-on (tests/sso): off here, so both lead back to the log-in page.
     "web:oidc-begin": Rule("public"),

@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from sportello.core import cache, db, events
+        from sportello.core import cache, db, events, live  # noqa: F401  (subscribes)
 
         db.install_connection_hooks()
         events.before_dispatch(cache.refresh_before_dispatch)

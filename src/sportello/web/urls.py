@@ -7,6 +7,7 @@ from sportello.web.views import (
     create,
     downloads,
     faq,
+    live,
     overviews,
     preferences,
     printing,
@@ -19,6 +20,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", overviews.home, name="home"),
+    path("events/", live.events, name="events"),
     path("dashboard/order/", overviews.dashboard_order, name="dashboard-order"),
     path("dashboard/<str:name>/", overviews.dashboard_widget, name="dashboard-widget"),
     path(

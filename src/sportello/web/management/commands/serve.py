@@ -29,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2"))
         )
+        parser.add_argument(
+            "--threads", type=int, default=int(os.environ.get("SPORTELLO_THREADS", "16"))
+        )
         parser.add_argument("--no-jobs", action="store_true", help="Do not start a job consumer.")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -47,6 +50,12 @@ class Command(BaseCommand):
                 bind,
                 "--workers",
                 str(options["workers"]),
+                # Threads, not processes, per request: an open event stream (/events/)
+                # holds one thread of a worker, not the whole worker (docs/live.md).
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(options["threads"]),
                 "--access-logfile",
                 "-",
             ],
