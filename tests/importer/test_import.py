@@ -335,7 +335,17 @@ def test_unreachable_database_and_wrong_schema() -> None:
         call_command("import", "znuny", "--database", "mysql://root@127.0.0.1:1/none")
     with pytest.raises(CommandError, match="Unknown database URL scheme"):
         call_command("import", "znuny", "--database", "oracle://x/y")
+    with pytest.raises(CommandError, match="Cannot connect to the Znuny database"):
+        call_command("import", "znuny", "--database", "postgresql://postgres@127.0.0.1:1/none")
+    with pytest.raises(CommandError, match=r"article directory /nonexistent/a does not exist"):
+        call_command(
+            "import", "znuny", "--database", "oracle://x/y", "--article-dir", "/nonexistent/a"
+        )
     with postgres_znuny(with_schema=False) as db:
+        db.execute("CREATE TABLE customer (id integer)")
+        db.commit()
+        with pytest.raises(CommandError, match="Is this a Znuny database"):
+            call_command("import", "znuny", "--database", db.url)
         db.execute("CREATE TABLE article (id integer)")
         db.commit()
         with pytest.raises(CommandError, match="OTRS 5 or older"):

@@ -213,7 +213,8 @@ def _note_system_id(ctx: Context) -> None:
         ctx.report.note(
             _(
                 "Znuny's SystemID is %(old)s, SPORTELLO_SYSTEM_ID is %(new)s: set "
-                "it to %(old)s so that new numbers look like the old ones."
+                "it to %(old)s so that new numbers look like the old ones and replies to old "
+                "numbers without a check digit (AutoIncrement) are found."
             )
             % {"old": value, "new": settings.SPORTELLO_SYSTEM_ID}
         )
