@@ -26,7 +26,7 @@ from tests.mail.messages import mail
 # Namespaces that are not the agent interface; they have their own access tests
 # (tests/portal for customers, tests/test_admin.py for the admin site, the API's matrix
 # at the end of this file).
-OTHER_AREAS = ("admin", "portal", "i18n", "set_language", "api")
+OTHER_AREAS = ("admin", "portal", "i18n", "set_language", "api", "faq")
 
 LEVELS = ("none", "ro", "note", "rw")
 
@@ -206,7 +206,7 @@ def _agent_patterns(
 def test_every_agent_url_has_a_rule() -> None:
     names = {name for name, _route in _agent_patterns()}
     assert names, "no URL patterns found"
-    missing = sorted(names - set(RULES))
+    missing = sorted(names - set(RULES) - set(FAQ_RULES))
     assert not missing, f"URL patterns without a permission rule: {missing}"
     stale = sorted(set(RULES) - names)
     assert not stale, f"rules for URL patterns that no longer exist: {stale}"
@@ -393,7 +393,37 @@ API_RULES: dict[str, ApiRule] = {
     "GET /states": ApiRule("agent", lambda w: "/states", about_ticket=False),
     "GET /priorities": ApiRule("agent", lambda w: "/priorities", about_ticket=False),
     "GET /types": ApiRule("agent", lambda w: "/types", about_ticket=False),
+    # FAQ reads: the article is in a category of the matrix group (no grant: 404).
+    "GET /faq": ApiRule(
+        "agent",
+        lambda w: f"/faq?q=matrixfaq&n={_api_faq(w)}",
+        about_ticket=False,
+        lists=lambda w: "Matrixfaq api",
+    ),
+    "GET /faq/categories": ApiRule(
+        "agent",
+        lambda w: f"/faq/categories?n={_api_faq(w)}",
+        about_ticket=False,
+        lists=lambda w: "Matrix FAQ",
+    ),
+    "GET /faq/{number}": ApiRule("ro", lambda w: f"/faq/{_api_faq(w)}"),
 }
+
+
+def _api_faq(w: World) -> int:
+    """The number of an internal FAQ article in a category of the matrix group (made on
+    first use)."""
+    from sportello.core.actor import Actor
+    from sportello.kb import actions as kb_actions
+    from sportello.kb.models import FaqItem
+
+    found = FaqItem.objects.filter(title="Matrixfaq api").first()
+    if found is not None:
+        return found.number
+    category = kb_actions.ensure_category_path("Matrix FAQ")
+    category.groups.set([Group.objects.get(name="matrix")])
+    data = kb_actions.ItemInput(title="Matrixfaq api", category=category, solution="matrixfaq")
+    return kb_actions.create_item(data, actor=Actor.system(channel="cli")).number
 
 
 def _api_routes() -> set[str]:
@@ -479,3 +509,234 @@ def test_api_without_token_or_with_a_read_token_for_writes(route: str, matrix_qu
         refused = _api_call(route, world, secret)
         assert refused.status_code == 403, (route, refused.status_code)
         assert refused.json()["error"]["code"] == "scope"
+
+
+# ---------------------------------------------------------------------------------------
+# The FAQ. Agent pages: an agent with no grant, ro, ro+note or rw on the group of the
+# article's category (no grant: the article does not exist, 404). Customer and public
+# pages: each URL for an internal, an external and a public article, anonymous and as
+# a logged-in customer; what they may not read does not exist (404), a portal page
+# without login sends to the login. A FAQ URL without a rule fails
+# ``test_every_faq_url_has_a_rule``.
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FaqWorld:
+    base: World
+    item: Any
+    attachment: int
+
+
+def _faq_world(queue: Queue, level: str, visibility: str = "internal") -> FaqWorld:
+    from sportello.core.actor import Actor
+    from sportello.kb import actions as kb_actions
+    from sportello.tickets.articles import AttachmentInput
+
+    base = _world(queue, level)
+    category = kb_actions.ensure_category_path("Matrix FAQ")
+    category.groups.set([Group.objects.get(name="matrix")])
+    item = kb_actions.create_item(
+        kb_actions.ItemInput(
+            title="Matrixfaq article",
+            category=category,
+            visibility=visibility,
+            solution="<p>matrixfaq</p>",
+            attachments=[AttachmentInput("shot.png", "image/png", b"\x89PNG", "shot.png", True)],
+        ),
+        actor=Actor.system(channel="cli"),
+    )
+    return FaqWorld(base=base, item=item, attachment=item.attachments.get().pk)
+
+
+def _faq(w: FaqWorld) -> dict[str, Any]:
+    return {"number": w.item.number}
+
+
+@dataclass(frozen=True)
+class FaqRule:
+    # "agent": any agent (``lists``: the article shows for readers only); "ro" / "rw":
+    # the permission on the category's group; "write": rw on some category (403
+    # without); "approver": the approval group only (no agent of the matrix has it).
+    need: str
+    kwargs: Callable[[FaqWorld], dict[str, Any]] = lambda w: {}
+    method: str = "get"
+    data: Callable[[FaqWorld], dict[str, Any]] = lambda w: {}
+    query: str = ""
+    lists: bool = False
+
+
+FAQ_RULES: dict[str, FaqRule] = {
+    "web:faq-explorer": FaqRule("agent", lists=True),
+    "web:faq-search": FaqRule("agent", query="q=matrixfaq", lists=True),
+    "web:faq-picker": FaqRule("agent", query="q=matrixfaq", lists=True),
+    "web:faq-journal": FaqRule("agent", lists=True),
+    "web:faq-approval": FaqRule("agent"),
+    "web:faq-create": FaqRule("write"),
+    "web:faq-zoom": FaqRule("ro", _faq),
+    "web:faq-print": FaqRule("ro", _faq),
+    "web:faq-pdf": FaqRule("ro", _faq),
+    "web:faq-attachment": FaqRule("ro", lambda w: {"number": w.item.number, "pk": w.attachment}),
+    "web:faq-rate": FaqRule("ro", _faq, method="post", data=lambda w: {"rating": "3"}),
+    "web:faq-edit": FaqRule("rw", _faq),
+    "web:faq-duplicate": FaqRule("rw", _faq, method="post"),
+    "web:faq-attachment-delete": FaqRule(
+        "rw", lambda w: {"number": w.item.number, "pk": w.attachment}, method="post"
+    ),
+    # Linking needs rw on the ticket too (the ticket is in the matrix queue).
+    "web:faq-link": FaqRule(
+        "rw", _faq, method="post", data=lambda w: {"ticket": w.base.ticket.number}
+    ),
+    "web:faq-approve": FaqRule("approver", _faq, method="post"),
+    "web:ticket-faq": FaqRule("ro", lambda w: {"number": w.base.ticket.number}),
+}
+
+
+def test_every_faq_url_has_a_rule() -> None:
+    names = {name for name, _route in _agent_patterns() if "faq" in name}
+    assert names <= set(FAQ_RULES), sorted(names - set(FAQ_RULES))
+    assert set(FAQ_RULES) <= names, sorted(set(FAQ_RULES) - names)
+    public = {name for name, _route in _faq_public_patterns()}
+    assert public == set(PUBLIC_FAQ_RULES), sorted(public ^ set(PUBLIC_FAQ_RULES))
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("name", sorted(FAQ_RULES))
+def test_faq_access(name: str, level: str, matrix_queue: Queue) -> None:
+    rule = FAQ_RULES[name]
+    world = _faq_world(matrix_queue, level)
+    client = Client()
+    client.force_login(world.base.agent)
+    url = reverse(name, kwargs=rule.kwargs(world)) + (f"?{rule.query}" if rule.query else "")
+    response = client.post(url, rule.data(world)) if rule.method == "post" else client.get(url)
+    status = response.status_code
+    if rule.need == "agent":
+        assert status == 200, (name, level, status)
+    elif rule.need == "write":
+        assert status == (200 if level == "rw" else 403), (name, level, status)
+    elif level == "none":
+        assert status == 404, (name, level, status)
+    elif rule.need == "ro" or (rule.need == "rw" and level == "rw"):
+        assert status < 400, (name, level, status)
+    else:
+        assert status == 403, (name, level, status)
+    if rule.lists:
+        shown = f"FAQ#{world.item.number}" in response.content.decode() or (
+            f'data-faq="{world.item.number}"' in response.content.decode()
+        )
+        assert shown == (level != "none"), (name, level, shown)
+
+
+@pytest.mark.django_db
+def test_logged_out_visitors_reach_no_agent_faq_page() -> None:
+    client = Client()
+    routes = dict(_agent_patterns())
+    for name, rule in FAQ_RULES.items():
+        kwargs = {
+            key: 1 if key in ("number", "pk") and "ticket" not in routes[name] else "1"
+            for key in ("number", "pk")
+            if f"{key}>" in routes[name]
+        }
+        url = reverse(name, kwargs=kwargs)
+        response = client.post(url) if rule.method == "post" else client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+def _faq_public_patterns() -> Iterator[tuple[str, str]]:
+    for entry in get_resolver().url_patterns:
+        if isinstance(entry, URLResolver) and entry.namespace in ("faq", "portal"):
+            for pattern in entry.url_patterns:
+                name = f"{entry.namespace}:{pattern.name}"
+                if entry.namespace == "faq" or "faq" in name or "suggestions" in name:
+                    yield name, str(pattern.pattern)
+
+
+@dataclass(frozen=True)
+class PublicFaqRule:
+    # "public": /faq/ (public articles); "portal": logged-in customers (external and
+    # public articles). ``lists``: a page of many articles (200 for all, the article
+    # shown only to who may read it).
+    area: str
+    kwargs: Callable[[FaqWorld], dict[str, Any]] = lambda w: {}
+    method: str = "get"
+    data: Callable[[FaqWorld], dict[str, Any]] = lambda w: {}
+    query: str = ""
+    lists: bool = False
+
+
+def _slugged(w: FaqWorld) -> dict[str, Any]:
+    return {"number": w.item.number, "slug": w.item.slug}
+
+
+def _with_attachment(w: FaqWorld) -> dict[str, Any]:
+    return {"number": w.item.number, "pk": w.attachment}
+
+
+PUBLIC_FAQ_RULES: dict[str, PublicFaqRule] = {
+    "faq:index": PublicFaqRule("public", query="q=matrixfaq", lists=True),
+    "faq:feed": PublicFaqRule("public", lists=True),
+    "faq:sitemap": PublicFaqRule("public", lists=True),
+    "faq:short": PublicFaqRule("public", _faq),
+    "faq:article": PublicFaqRule("public", _slugged),
+    "faq:rate": PublicFaqRule("public", _faq, method="post", data=lambda w: {"rating": "2"}),
+    "faq:attachment": PublicFaqRule("public", _with_attachment),
+    "portal:faq": PublicFaqRule("portal", query="q=matrixfaq", lists=True),
+    "portal:faq-article": PublicFaqRule("portal", _faq),
+    "portal:faq-rate": PublicFaqRule("portal", _faq, method="post", data=lambda w: {"rating": "2"}),
+    "portal:faq-attachment": PublicFaqRule("portal", _with_attachment),
+    # Suggestions: customers get external and public articles, everyone else public.
+    "portal:form-suggestions": PublicFaqRule(
+        "suggest", lambda w: {"slug": "matrix-form"}, query="title=matrixfaq", lists=True
+    ),
+    # A suggested article opened: recorded for who may be suggested it, 404 otherwise.
+    "portal:form-suggestions-opened": PublicFaqRule(
+        "suggest",
+        lambda w: {"slug": "matrix-form"},
+        method="post",
+        data=lambda w: {"number": str(w.item.number), "visit": "ab" * 16},
+    ),
+}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "customer"])
+@pytest.mark.parametrize("visibility", ["internal", "external", "public"])
+@pytest.mark.parametrize("name", sorted(PUBLIC_FAQ_RULES))
+def test_public_and_portal_faq_access(
+    name: str, visibility: str, who: str, matrix_queue: Queue, settings: Any
+) -> None:
+    from sportello.portal.models import RequestForm
+    from sportello.tickets.selectors import ticket_type_by_name
+    from tests.portal.conftest import login, make_customer
+
+    rule = PUBLIC_FAQ_RULES[name]
+    world = _faq_world(matrix_queue, "none", visibility)
+    RequestForm.objects.create(
+        name="Matrix", slug="matrix-form", ticket_type=ticket_type_by_name("Unclassified"),
+        queue=matrix_queue, allow_anonymous=True,
+    )  # fmt: skip
+    client = Client()
+    if who == "customer":
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        login(client, make_customer("matrix-customer", "mc@example.org"))
+    url = reverse(name, kwargs=rule.kwargs(world)) + (f"?{rule.query}" if rule.query else "")
+    response = client.post(url, rule.data(world)) if rule.method == "post" else client.get(url)
+    status = response.status_code
+    customer_reads = visibility in ("external", "public")
+    if rule.area == "public":
+        readable = visibility == "public"
+    elif rule.area == "suggest":
+        readable = customer_reads if who == "customer" else visibility == "public"
+    else:
+        readable = who == "customer" and customer_reads
+    if rule.area == "portal" and who == "anonymous":
+        assert status == 302 and "/portal/login/" in response["Location"], (name, status)
+    elif rule.lists:
+        assert status == 200, (name, visibility, who, status)
+        shown = f'data-faq="{world.item.number}"' in response.content.decode() or (
+            f"/{world.item.number}-" in response.content.decode()
+        )
+        assert shown == readable, (name, visibility, who, shown)
+    elif readable:
+        assert status < 400, (name, visibility, who, status)
+    else:
+        assert status == 404, (name, visibility, who, status)

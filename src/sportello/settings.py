@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "sportello.notifications",
     "sportello.sla",
     "sportello.search",
+    "sportello.kb",
     "sportello.portal",
     "sportello.api",
     "sportello.web",
@@ -321,6 +322,10 @@ SPORTELLO_PDF_FONT_DIR = os.environ.get(
 )
 # What an agent may attach to one article, all files together (a queue may set its own);
 # uploads of an unfinished form are kept this long for the form's next submit.
+# FAQ (sportello.kb): with approval on, new and changed articles reach customers and the
+# public only after an agent with rw on the approval group approved them.
+SPORTELLO_FAQ_APPROVAL = env_bool("SPORTELLO_FAQ_APPROVAL", default=False)
+SPORTELLO_FAQ_APPROVAL_GROUP = os.environ.get("SPORTELLO_FAQ_APPROVAL_GROUP", "faq-approval")
 SPORTELLO_MAX_ATTACHMENT_SIZE = int(
     os.environ.get("SPORTELLO_MAX_ATTACHMENT_SIZE", str(25 * 1024 * 1024))
 )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("sportello.portal.urls")),
+    path("faq/", include("sportello.portal.public_urls")),
     path("search/", include("sportello.web.search_urls")),
     path("api/v1/", api_v1.urls),
     path("", include("sportello.web.action_urls")),

@@ -42,7 +42,7 @@ def test_dragged_order_persists_after_reload(
     page.wait_for_selector("[data-dashboard][data-saved=yes]")
     page.reload()
     assert order(page, "main") == ["tickets", "new", "open", "reminder", "escalated"]
-    assert order(page, "side") == ["stats", "queues"]
+    assert order(page, "side") == ["stats", "queues", "faq-recent", "faq-new", "faq-top"]
     assert WidgetSetting.objects.get(agent=agent, widget="tickets").position == 0
 
 

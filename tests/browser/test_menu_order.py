@@ -23,14 +23,14 @@ def test_dragged_menu_order_persists(
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.reload()
-    assert order(page) == ["dashboard", "queues", "status", "phone", "email", "search"]
+    assert order(page) == ["dashboard", "queues", "status", "phone", "email", "search", "faq"]
     page.drag_and_drop(
         "nav.mainnav [data-menu=search]",
         "nav.mainnav [data-menu=dashboard]",
         target_position={"x": 2, "y": 5},
     )
     page.wait_for_selector("nav.mainnav[data-saved=yes]")
-    expected = ["search", "dashboard", "queues", "status", "phone", "email"]
+    expected = ["search", "dashboard", "queues", "status", "phone", "email", "faq"]
     assert order(page) == expected
     page.goto(url("/queues/"))
     assert order(page) == expected
@@ -49,6 +49,6 @@ def test_keyboard_moves_on_the_preferences_page(
     button.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(url("/preferences/#menu-order"))
-    assert order(page) == ["queues", "dashboard", "status", "phone", "email", "search"]
+    assert order(page) == ["queues", "dashboard", "status", "phone", "email", "search", "faq"]
     agent.refresh_from_db()
     assert agent.menu_order[:2] == ["queues", "dashboard"]

@@ -172,7 +172,8 @@ def test_refresh_interval_polls_widget_bodies(
     agent.refresh_seconds = 60
     agent.save()
     content = logged_in.get("/").content.decode()
-    assert content.count('hx-trigger="every 60s"') == 7
+    # Every widget polls (the FAQ widgets too).
+    assert content.count('hx-trigger="every 60s"') == 9
 
 
 def test_dashboard_queries_do_not_grow_with_tickets(

@@ -15,7 +15,7 @@ from sportello.web import menu
 
 pytestmark = pytest.mark.django_db
 
-DEFAULT = ["dashboard", "queues", "status", "phone", "email", "search"]
+DEFAULT = ["dashboard", "queues", "status", "phone", "email", "search", "faq"]
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_a_dragged_order_is_kept_and_shown_on_every_page(logged_in: Client, agen
         "/preferences/menu/", {"order": ["search", "dashboard"]}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 204
-    expected = ["search", "dashboard", "queues", "status", "phone", "email"]
+    expected = ["search", "dashboard", "queues", "status", "phone", "email", "faq"]
     assert saved(agent) == expected
     for path in ("/", "/queues/", "/search/", "/preferences/"):
         assert shown(logged_in.get(path).content.decode()) == expected, path
@@ -57,12 +57,12 @@ def test_move_buttons_work_without_javascript(logged_in: Client, agent: User) ->
     assert form and 'name="down" value="dashboard"' in form.group(0)
     # The first entry cannot move up, the last not down.
     assert re.search(r'name="up" value="dashboard" disabled', form.group(0))
-    assert re.search(r'name="down" value="search" disabled', form.group(0))
+    assert re.search(r'name="down" value="faq" disabled', form.group(0))
     response = logged_in.post("/preferences/menu/", {"order": DEFAULT, "down": "dashboard"})
     assert response.status_code == 302 and response["Location"].endswith("/preferences/#menu-order")
-    assert saved(agent) == ["queues", "dashboard", "status", "phone", "email", "search"]
+    assert saved(agent) == ["queues", "dashboard", "status", "phone", "email", "search", "faq"]
     logged_in.post("/preferences/menu/", {"order": saved(agent), "up": "search"})
-    assert saved(agent) == ["queues", "dashboard", "status", "phone", "search", "email"]
+    assert saved(agent) == ["queues", "dashboard", "status", "phone", "search", "email", "faq"]
     # Moving the first entry up changes nothing.
     logged_in.post("/preferences/menu/", {"order": saved(agent), "up": "queues"})
     assert saved(agent)[0] == "queues"
@@ -97,6 +97,7 @@ def test_a_stored_order_with_stale_keys_still_shows_every_entry(
         "queues",
         "status",
         "email",
+        "faq",
     ]
 
 

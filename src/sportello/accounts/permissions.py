@@ -276,3 +276,90 @@ def customer_may_use_form(customer_user: Any | None, request_form: Any) -> bool:
     if customer_user is None:
         return bool(request_form.allow_anonymous)
     return bool(customer_user.valid)
+
+
+# ---------------------------------------------------------------------------------------
+# The FAQ (sportello.kb): agents read the articles of categories on whose groups they
+# hold ro, and edit them with rw; a category without groups is open to every agent.
+# Customers see published external and public articles, everyone published public ones;
+# an internal article does not exist outside the agent interface.
+# ---------------------------------------------------------------------------------------
+
+FAQ_CUSTOMER_VISIBILITY = ("external", "public")
+FAQ_PUBLIC_VISIBILITY = ("public",)
+
+
+def faq_may(user: User, permission: str, category: Any) -> bool:
+    """May ``user`` read (``ro``) or edit (``rw``) the articles of ``category``?"""
+    _check(permission)
+    if user.is_system:
+        return True
+    if not user.is_active or getattr(user, "is_anonymous", False):
+        return False
+    group_ids = [group.pk for group in category.groups.all()]
+    if not group_ids:
+        return True
+    return any(may_on_group(user, permission, group_id) for group_id in group_ids)
+
+
+def faq_require(user: User, permission: str, category: Any) -> None:
+    if not faq_may(user, permission, category):
+        raise PermissionDenied(
+            _("You lack the “%(permission)s” permission on FAQ category %(category)s."),
+            permission=permission,
+            category=category.full_name,
+        )
+
+
+def faq_categories(user: User, permission: str = "ro") -> Any:
+    """The FAQ categories whose articles ``user`` may read (or edit), as a queryset."""
+    from django.db.models import Q
+
+    from sportello.kb.models import Category
+
+    _check(permission)
+    if user.is_system:
+        return Category.objects.all()
+    if not user.is_active:
+        return Category.objects.none()
+    open_to_all = Q(groups__isnull=True)
+    return Category.objects.filter(
+        open_to_all | Q(groups__id__in=groups_with(user, permission))
+    ).distinct()
+
+
+def faq_visible_items(user: User, queryset: Any) -> Any:
+    """``queryset`` of FAQ articles narrowed to those ``user`` may read."""
+    if user.is_system:
+        return queryset
+    ids = list(faq_categories(user, "ro").values_list("pk", flat=True))
+    return queryset.filter(category_id__in=ids)
+
+
+def faq_may_approve(user: User) -> bool:
+    """Agents with rw on the approval group (``SPORTELLO_FAQ_APPROVAL_GROUP``) approve."""
+    from django.conf import settings
+
+    from sportello.accounts.models import Group
+
+    if user.is_system:
+        return True
+    if not user.is_active or getattr(user, "is_anonymous", False):
+        return False
+    group = Group.objects.filter(name=settings.SPORTELLO_FAQ_APPROVAL_GROUP, valid=True).first()
+    return group is not None and may_on_group(user, "rw", group.pk)
+
+
+def faq_published_items(queryset: Any, *, customer: bool) -> Any:
+    """``queryset`` of FAQ articles narrowed to what a logged-in customer (``customer``)
+    or anyone may read: valid, in a valid category, with a published version whose
+    visibility and the current visibility both allow it (making an article internal
+    hides it at once, without waiting for an approval)."""
+    allowed = FAQ_CUSTOMER_VISIBILITY if customer else FAQ_PUBLIC_VISIBILITY
+    return queryset.filter(
+        valid=True,
+        category__valid=True,
+        published__isnull=False,
+        published_visibility__in=allowed,
+        visibility__in=allowed,
+    )

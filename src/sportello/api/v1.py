@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from sportello.api import catalog, errors, tickets
+from sportello.api import catalog, errors, faq, tickets
 from sportello.api.auth import AgentSessionAuth, PerTokenThrottle, TokenAuth
 
 api = NinjaAPI(
@@ -26,3 +26,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", tickets.router)
 api.add_router("", catalog.router)
+api.add_router("", faq.router)

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from sportello.portal import services
 from sportello.portal.models import PendingSubmission, RequestForm, RequestFormField
 
 
@@ -15,6 +17,17 @@ class RequestFormAdmin(admin.ModelAdmin[RequestForm]):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [RequestFormFieldInline]
+    readonly_fields = ("faq_statistics",)
+
+    @admin.display(description=_("FAQ suggestions opened"))
+    def faq_statistics(self, obj: RequestForm) -> str:
+        if obj.pk is None:
+            return "-"
+        figures = services.faq_suggestion_statistics(obj)
+        return str(
+            _("opened and left: %(left)s; opened and still sent: %(sent)s")
+            % {"left": figures.left, "sent": figures.sent}
+        )
 
 
 @admin.register(PendingSubmission)

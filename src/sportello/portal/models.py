@@ -55,6 +55,16 @@ class RequestForm(models.Model):
         blank=True,
         help_text=_("Origins allowed to show this form in an iframe, one per line."),
     )
+    faq_category = models.ForeignKey(
+        "kb.Category",
+        verbose_name=_("FAQ category to suggest from"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("While customers type, FAQ articles of this category are suggested; "
+                    "empty: all categories."),
+    )  # fmt: skip
     valid = models.BooleanField(_("valid"), default=True)
 
     class Meta:
@@ -189,3 +199,51 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class FaqSuggestionUse(models.Model):
+    """A request sent although the customer opened FAQ articles the form suggested:
+    which ones (statistics of the suggestions' effect)."""
+
+    form = models.ForeignKey(
+        RequestForm, verbose_name=_("request form"), on_delete=models.CASCADE, related_name="+"
+    )
+    faq_numbers = models.JSONField(_("FAQ articles opened"), default=list)
+    # The form visit (a token of the rendered form) its view events carry.
+    visit = models.CharField(_("visit"), max_length=32, blank=True, db_index=True)
+    ticket_number = models.CharField(_("ticket number"), max_length=50, blank=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("FAQ suggestion opened before a request")
+        verbose_name_plural = _("FAQ suggestions opened before requests")
+
+    def __str__(self) -> str:
+        return f"{self.form_id} {self.faq_numbers}"
+
+
+class FaqSuggestionView(models.Model):
+    """A suggested FAQ article opened from a request form, whether or not the request
+    is sent afterwards: with the sent requests' ``visit`` it tells "opened and left"
+    from "opened and still sent"."""
+
+    form = models.ForeignKey(
+        RequestForm, verbose_name=_("request form"), on_delete=models.CASCADE, related_name="+"
+    )
+    faq_number = models.PositiveIntegerField(_("FAQ article"))
+    visit = models.CharField(_("visit"), max_length=32, db_index=True)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("FAQ suggestion opened")
+        verbose_name_plural = _("FAQ suggestions opened")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form", "visit", "faq_number"], name="portal_faq_view_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form_id} {self.faq_number} {self.visit}"

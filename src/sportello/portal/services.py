@@ -5,8 +5,11 @@ user acting on the customer's behalf (their address is recorded in the history).
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import formataddr
 
@@ -20,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts import permissions
 from sportello.core.actor import Actor
-from sportello.core.errors import Conflict, NotFound
+from sportello.core.errors import Conflict, InvalidInput, NotFound
 from sportello.customers.models import CustomerUser
 from sportello.mail.autoresponses import send_auto_response
 from sportello.mail.models import AutoResponseType
@@ -35,6 +38,12 @@ from sportello.tickets.models import Article, Channel, SenderType, Ticket
 logger = logging.getLogger(__name__)
 
 PENDING_KEEP = timedelta(days=7)
+# A form visit's token (rendered into the form, sent with its FAQ view events).
+VISIT_TOKEN = re.compile(r"[0-9a-f]{16,32}")
+
+
+def new_visit() -> str:
+    return secrets.token_hex(16)
 
 
 def safe_filename(name: str) -> str:
@@ -240,3 +249,58 @@ def close(customer: CustomerUser, ticket: Ticket) -> Ticket:
         raise Conflict(_("This request cannot be closed here."))
     actor = customer_actor(customer.email or customer.login)
     return actions.set_state(ticket, selectors.state_by_name("closed successful"), actor=actor)
+
+
+def record_faq_opened(
+    form: RequestForm,
+    numbers: Sequence[int],
+    *,
+    ticket_number: str,
+    anonymous: bool,
+    visit: str = "",
+) -> None:
+    """The customer opened these suggested FAQ articles and still sent the request."""
+    from sportello.portal.models import FaqSuggestionUse
+
+    FaqSuggestionUse.objects.create(
+        form=form,
+        faq_numbers=list(numbers),
+        ticket_number=ticket_number,
+        anonymous=anonymous,
+        visit=visit,
+    )
+
+
+def record_faq_view(form: RequestForm, number: int, *, visit: str, anonymous: bool) -> None:
+    """A suggested article opened during the form visit ``visit`` (once per visit and
+    article), sent or not."""
+    from sportello.portal.models import FaqSuggestionView
+
+    if not VISIT_TOKEN.fullmatch(visit):
+        raise InvalidInput(_("The form visit is not valid."))
+    FaqSuggestionView.objects.get_or_create(
+        form=form, visit=visit, faq_number=number, defaults={"anonymous": anonymous}
+    )
+
+
+@dataclass(frozen=True)
+class SuggestionStatistics:
+    """Form visits in which the customer opened a suggested FAQ article: those that
+    ended without a request (``left``) and those that still sent one (``sent``)."""
+
+    left: int
+    sent: int
+
+
+def faq_suggestion_statistics(form: RequestForm) -> SuggestionStatistics:
+    from sportello.portal.models import FaqSuggestionUse, FaqSuggestionView
+
+    opened = set(
+        FaqSuggestionView.objects.filter(form=form).values_list("visit", flat=True).distinct()
+    )
+    sent_visits = set(
+        FaqSuggestionUse.objects.filter(form=form, visit__in=opened).values_list("visit", flat=True)
+    )
+    # Requests recorded before view events existed carry no visit: opened and sent.
+    untracked = FaqSuggestionUse.objects.filter(form=form, visit="").count()
+    return SuggestionStatistics(left=len(opened - sent_visits), sent=len(sent_visits) + untracked)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sportello.portal.views import auth, forms, requests
+from sportello.portal.views import auth, faq, forms, requests
 
 app_name = "portal"
 
@@ -26,4 +26,14 @@ urlpatterns = [
     path("forms/<slug:slug>/", forms.request_form, name="form"),
     path("forms/<slug:slug>/embed/", forms.embedded_form, name="form-embed"),
     path("forms/<slug:slug>/done/<str:number>/", forms.form_done, name="form-done"),
+    path("forms/<slug:slug>/suggestions/", faq.form_suggestions, name="form-suggestions"),
+    path(
+        "forms/<slug:slug>/suggestions/opened/",
+        faq.suggestion_opened,
+        name="form-suggestions-opened",
+    ),
+    path("faq/", faq.portal_faq, name="faq"),
+    path("faq/<int:number>/", faq.portal_article, name="faq-article"),
+    path("faq/<int:number>/rate/", faq.portal_rate, name="faq-rate"),
+    path("faq/<int:number>/attachment/<int:pk>/", faq.portal_attachment, name="faq-attachment"),
 ]

@@ -71,6 +71,9 @@ WIDGETS: dict[str, Widget] = {
         Widget("tickets", _("Ticket lists"), MAIN, "tabs"),
         Widget("queues", _("Queue overview"), SIDE, "queues"),
         Widget("stats", _("Created and closed, last 7 days"), SIDE, "stats"),
+        Widget("faq-recent", _("FAQ: recently changed"), SIDE, "faq_recent"),
+        Widget("faq-new", _("FAQ: newest"), SIDE, "faq_new"),
+        Widget("faq-top", _("FAQ: top rated"), SIDE, "faq_top"),
     )
 }
 ORDER = list(WIDGETS)

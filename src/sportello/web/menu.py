@@ -24,6 +24,7 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("phone", _("New phone ticket"), "web:new-phone-ticket"),
     MenuEntry("email", _("New email ticket"), "web:new-email-ticket"),
     MenuEntry("search", _("Search"), "search:search"),
+    MenuEntry("faq", _("FAQ"), "web:faq-explorer"),
 )
 KEYS = tuple(entry.key for entry in MENU)
 

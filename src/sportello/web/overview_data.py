@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 
 from sportello.accounts import permissions
+from sportello.kb import selectors as kb_selectors
 from sportello.queues.models import QUEUE_SEPARATOR, Queue
 from sportello.tickets import overviews
 from sportello.tickets.dynamic_fields import columns_with_values
@@ -198,7 +199,21 @@ def widget_body(
         context["queue_overview"] = queue_overview(agent)
     elif widget.kind == "stats":
         context["chart"] = chart(overviews.per_day_cached(agent))
+    elif widget.kind in FAQ_WIDGETS:
+        # Loaded by the widget itself after the page (htmx): the dashboard's own
+        # statements stay those of the ticket widgets.
+        if not load:
+            context["faq"] = {"lazy": True}
+        else:
+            context["faq"] = {"items": FAQ_WIDGETS[widget.kind](agent, limit=10)}
     return context
+
+
+FAQ_WIDGETS = {
+    "faq_recent": kb_selectors.recently_changed,
+    "faq_new": kb_selectors.newest,
+    "faq_top": kb_selectors.top_rated,
+}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from sportello.core.errors import Conflict
+from sportello.kb.models import CONTENT_FIELDS, FaqItem
 from sportello.tickets.models import Article, Ticket
+from sportello.web.faq_render import field_text
 
 FONT = "DejaVu"
 
@@ -107,4 +109,35 @@ def article_pdf(ticket: Ticket, article: Article) -> bytes:
     pdf = _document(f"{ticket.number} #{article.number}")
     _ticket_header(pdf, ticket)
     _article(pdf, article)
+    return bytes(pdf.output())
+
+
+def faq_pdf(item: FaqItem) -> bytes:
+    """An FAQ article as the agent reads it (current version; a change awaiting approval
+    is marked), its fields as text, its files by name."""
+    pdf = _document(f"FAQ#{item.number} {item.title}")
+    _line(pdf, f"FAQ#{item.number}", size=9)
+    _line(pdf, item.title, size=15, bold=True, height=8)
+    rows = [
+        (_("Category"), item.category.full_name),
+        (_("Language"), item.get_language_display()),
+        (_("Visibility"), item.get_visibility_display()),
+        (_("Version"), str(item.version) + (f" ({_('approval pending')})" if item.pending else "")),
+        (_("Keywords"), item.keywords or "-"),
+        (_("Changed"), _when(item.changed)),
+    ]
+    for label, value in rows:
+        _line(pdf, f"{label}: {value}", size=9, height=4.5)
+    pdf.ln(3)
+    for name in CONTENT_FIELDS:
+        text = field_text(getattr(item, name))
+        if not text:
+            continue
+        label = str(getattr(FaqItem._meta.get_field(name), "verbose_name", name))
+        _line(pdf, label[:1].upper() + label[1:], size=11, bold=True, height=6)
+        _line(pdf, text, size=10)
+        pdf.ln(2)
+    names = [a.filename for a in item.attachments.all()]
+    if names:
+        _line(pdf, _("Attachments") + ": " + ", ".join(names), size=9)
     return bytes(pdf.output())

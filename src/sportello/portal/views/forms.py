@@ -22,6 +22,7 @@ from sportello.customers.models import CustomerUser
 from sportello.portal import auth, selectors, services, throttle, tokens
 from sportello.portal.forms import RequestSubmissionForm
 from sportello.portal.models import RequestForm
+from sportello.portal.views import faq
 from sportello.portal.views.common import error_page, render, request_too_large
 
 HOUR = timedelta(hours=1)
@@ -71,6 +72,7 @@ def _handle(
                     body=data.get("description", ""),
                     attachments=services.uploads_to_attachments(data.get("attachments", [])),
                 )
+                faq.record_opened(request, request_form, ticket.number, anonymous=False)
                 return redirect("portal:form-done", slug=request_form.slug, number=ticket.number)
             services.hold_anonymous_request(
                 request_form,
@@ -81,9 +83,20 @@ def _handle(
                 uploads=data.get("attachments", []),
                 language=get_language() or "",
             )
+            faq.record_opened(request, request_form, "", anonymous=True)
             return render(request, "form_check_mail.html", {"email": data["email"], "embed": embed})
         status = 400
-    context: dict[str, Any] = {"request_form": request_form, "form": form, "embed": embed}
+    context: dict[str, Any] = {
+        "request_form": request_form,
+        "form": form,
+        "embed": embed,
+        "faq_opened": request.POST.get("faq_opened", "")[:200],
+        "faq_visit": (
+            posted_visit
+            if services.VISIT_TOKEN.fullmatch(posted_visit := request.POST.get("faq_visit", ""))
+            else services.new_visit()
+        ),
+    }
     return render(request, "form.html", context, status=status)
 
 

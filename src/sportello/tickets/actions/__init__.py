@@ -34,7 +34,7 @@ from sportello.tickets.actions.dialogs import (
 )
 from sportello.tickets.actions.dynamic_fields import set_dynamic_fields
 from sportello.tickets.actions.followup import customer_follow_up
-from sportello.tickets.actions.links import link, merge, split, unlink
+from sportello.tickets.actions.links import link, merge, record_object_link, split, unlink
 from sportello.tickets.actions.locking import (
     editing,
     lock,
@@ -80,6 +80,7 @@ __all__ = [
     "note",
     "phone_call",
     "record_bounce",
+    "record_object_link",
     "record_time_event",
     "set_customer",
     "set_dynamic_fields",

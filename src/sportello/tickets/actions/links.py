@@ -82,6 +82,22 @@ def unlink(source: Ticket, target: Ticket, *, actor: Actor, type: str | None = N
     return len(removed)
 
 
+def record_object_link(ticket: Ticket, label: str, *, actor: Actor, linked: bool) -> None:
+    """The ticket's side of a link to another kind of object (an FAQ article, ``label``
+    ``FAQ#1004``): rw on the ticket, one Link or Unlink row, the event. The caller
+    stores the link itself inside the same transaction."""
+    with transaction.atomic():
+        current = _locked_ticket(ticket)
+        permissions.require(actor.user, "rw", current.queue)
+        _touch(current, actor)
+        if linked:
+            record(current, HistoryType.LINK, actor=actor, new=label, comment="object")
+            _publish(events.TicketLinked, current, actor, "link", "", label)
+        else:
+            record(current, HistoryType.UNLINK, actor=actor, old=label, comment="object")
+            _publish(events.TicketLinked, current, actor, "link", label, "")
+
+
 def merge(source: Ticket, target: Ticket, *, actor: Actor, note_body: str = "") -> Ticket:
     """Merge ``source`` into ``target``: its articles move to the target (all renumbered in
     chronological order), the source keeps a note pointing to the target and state merged;

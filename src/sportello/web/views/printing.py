@@ -15,7 +15,7 @@ from sportello.web.views.common import visible_ticket
 from sportello.web.views.downloads import safe_filename
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{safe_filename(filename)}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -32,7 +32,7 @@ def ticket_print(request: HttpRequest, number: str) -> HttpResponse:
         content = pdf.ticket_pdf(ticket, articles)
     except DomainError as error:
         return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
-    return _pdf_response(content, f"ticket-{ticket.number}.pdf")
+    return pdf_response(content, f"ticket-{ticket.number}.pdf")
 
 
 @agent_required
@@ -47,4 +47,4 @@ def article_print(request: HttpRequest, number: str, article: int) -> HttpRespon
         content = pdf.article_pdf(ticket, item)
     except DomainError as error:
         return HttpResponse(str(error), status=503, content_type="text/plain; charset=utf-8")
-    return _pdf_response(content, f"ticket-{ticket.number}-{item.number}.pdf")
+    return pdf_response(content, f"ticket-{ticket.number}-{item.number}.pdf")
