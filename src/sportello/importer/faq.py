@@ -12,6 +12,7 @@ from sportello.accounts.models import Group
 from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
 from sportello.importer.context import Context
+from sportello.importer.tickets import stamp
 from sportello.kb import actions
 from sportello.kb.models import Category, FaqItem, Language, Visibility
 from sportello.tickets.articles import AttachmentInput
@@ -172,9 +173,9 @@ def _item(
         ctx.report.note(_("Articles not approved in Znuny were published: approval is off here."))
     actions.keep_origin(
         item,
-        created=row[9],
+        created=stamp(row[9]),
         created_by=agents.get(str(row[10]), system.user.pk),
-        changed=row[11],
+        changed=stamp(row[11]),
         changed_by=agents.get(str(row[12]), system.user.pk),
     )
     if "faq_voting" in tables:
