@@ -14,7 +14,7 @@ from pathlib import Path
 import bcrypt
 
 from sportello.tickets.numbers import format_number
-from tests.importer.znuny_db import ZnunyDB
+from tests.importer.znuny_db import ZnunyDB, create_faq_tables
 
 ANNA_PASSWORD = "Anna-Pass-1"  # bcrypt, Znuny's BCRYPT:cost:salt:hash
 BRUNO_PASSWORD = "Bruno-Pass-2"  # SHA-256
@@ -464,3 +464,105 @@ def build(db: ZnunyDB, article_dir: Path) -> None:
     ins("article_flag", article_id=100, article_key="Seen", article_value="1", create_by=100)
     ins("dynamic_field_value", field_id=100, object_id=100, value_text="high")
     ins("dynamic_field_value", field_id=101, object_id=100, value_text="Haus Ö")
+    faq(db)
+
+
+FAQ_CREATED = datetime(2023, 5, 2, 10, 0, tzinfo=UTC)
+FAQ_CHANGED = datetime(2023, 6, 1, 12, 30, tzinfo=UTC)
+
+
+def faq(db: ZnunyDB) -> None:
+    """The FAQ package: a nested category with a group, three articles (internal,
+    external, public; German and English), one with an attachment, one with votes."""
+    create_faq_tables(db)
+    ins = db.insert
+    stamps = {"created": "2023-05-02 10:00:00", "created_by": 100}
+    stamps |= {"changed": "2023-06-01 12:30:00", "changed_by": 101}
+    ins("faq_language", id=1, name="en")
+    ins("faq_language", id=2, name="de")
+    for id_, name in ((1, "internal"), (2, "external"), (3, "public")):
+        ins("faq_state_type", id=id_, name=name)
+    ins("faq_state", id=1, name="internal (agent)", type_id=1)
+    ins("faq_state", id=2, name="external (customer)", type_id=2)
+    ins("faq_state", id=3, name="public (all)", type_id=3)
+    ins(
+        "faq_category",
+        id=1,
+        parent_id=0,
+        name="Netzwerk",
+        comments="LAN, WLAN",
+        valid_id=1,
+        **stamps,
+    )
+    ins("faq_category", id=2, parent_id=1, name="WLAN", comments="", valid_id=1, **stamps)
+    ins("faq_category_group", category_id=2, group_id=100)
+    content = {"f_field5": None, "f_field6": None, "content_type": "text/html"}
+    ins(
+        "faq_item",
+        id=1,
+        f_number="104711",
+        f_subject="WLAN im 2. Stock fällt aus",
+        f_name="wlan-stock2",
+        f_language_id=2,
+        state_id=1,
+        category_id=2,
+        approved=1,
+        valid_id=1,
+        f_keywords="wlan stock",
+        f_field1="<p>Kein Netz</p>",
+        f_field2="<p>Access Point aus</p>",
+        f_field3="<p>Neu starten</p>",
+        f_field4="intern",
+        **content,
+        **stamps,
+    )
+    ins(
+        "faq_item",
+        id=2,
+        f_number="104712",
+        f_subject="VPN for customers",
+        f_name="vpn",
+        f_language_id=1,
+        state_id=2,
+        category_id=1,
+        approved=1,
+        valid_id=1,
+        f_keywords="vpn",
+        f_field1="",
+        f_field2="",
+        f_field3="<p>Install the client.</p>",
+        f_field4="",
+        **content,
+        **stamps,
+    )
+    ins(
+        "faq_item",
+        id=3,
+        f_number="104713",
+        f_subject="Opening hours",
+        f_name="hours",
+        f_language_id=1,
+        state_id=3,
+        category_id=1,
+        approved=1,
+        valid_id=1,
+        f_keywords="",
+        f_field1=None,
+        f_field2=None,
+        f_field3="<p>Mon-Fri 8-17</p>",
+        f_field4=None,
+        **content,
+        **stamps,
+    )
+    ins(
+        "faq_attachment",
+        faq_id=2,
+        filename="vpn-guide.pdf",
+        content_size=str(len(PDF)),
+        content_type="application/pdf",
+        content=db.blob(PDF),
+        inlineattachment=0,
+        **stamps,
+    )
+    ins("faq_voting", created_by="100", item_id=3, interface="1", ip="", rate=100)
+    ins("faq_voting", created_by="kunde@example.org", item_id=3, interface="2", ip="", rate=50)

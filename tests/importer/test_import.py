@@ -18,6 +18,7 @@ from sportello.accounts.models import AgentGrant, Role, RoleGrant, User
 from sportello.customers.models import CustomerCompany, CustomerUser
 from sportello.importer import run as importer
 from sportello.importer.models import ImportedObject
+from sportello.kb.models import Category, FaqAttachment, FaqHistory, FaqItem, FaqVersion, FaqVote
 from sportello.mail.ingest import ingest_message
 from sportello.mail.models import AutoResponse, StandardTemplate
 from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
@@ -85,6 +86,12 @@ def _snapshot() -> dict[str, Any]:
             CustomerUser,
             AgentGrant,
             RoleGrant,
+            Category,
+            FaqItem,
+            FaqAttachment,
+            FaqVersion,
+            FaqHistory,
+            FaqVote,
         )
     } | {"changed": sorted(Ticket.objects.values_list("number", "changed", "state_id"))}
 
@@ -299,6 +306,8 @@ def test_dry_run_writes_nothing_and_reports(znuny: tuple[ZnunyDB, Path]) -> None
     assert "Dry run: nothing was written." in output
     assert "Mars/Olympus" in output and "ticket" in output
     assert Ticket.objects.count() == tickets and not ImportedObject.objects.exists()
+    assert not FaqItem.objects.exists() and not FaqAttachment.objects.exists()
+    assert "faq_item" in output
 
 
 def test_missing_article_file_is_reported_and_resume_completes(
@@ -335,7 +344,17 @@ def test_unreachable_database_and_wrong_schema() -> None:
         call_command("import", "znuny", "--database", "mysql://root@127.0.0.1:1/none")
     with pytest.raises(CommandError, match="Unknown database URL scheme"):
         call_command("import", "znuny", "--database", "oracle://x/y")
+    with pytest.raises(CommandError, match="Cannot connect to the Znuny database"):
+        call_command("import", "znuny", "--database", "postgresql://postgres@127.0.0.1:1/none")
+    with pytest.raises(CommandError, match=r"article directory /nonexistent/a does not exist"):
+        call_command(
+            "import", "znuny", "--database", "oracle://x/y", "--article-dir", "/nonexistent/a"
+        )
     with postgres_znuny(with_schema=False) as db:
+        db.execute("CREATE TABLE customer (id integer)")
+        db.commit()
+        with pytest.raises(CommandError, match="Is this a Znuny database"):
+            call_command("import", "znuny", "--database", db.url)
         db.execute("CREATE TABLE article (id integer)")
         db.commit()
         with pytest.raises(CommandError, match="OTRS 5 or older"):
@@ -352,3 +371,59 @@ def test_since_takes_only_tickets_changed_since(znuny: tuple[ZnunyDB, Path]) -> 
     assert "Import finished." in output
     with pytest.raises(CommandError, match="--since takes a date"):
         _import(db, article_dir, "--since", "yesterday")
+
+
+def test_faq_categories_items_attachments_and_votes(znuny: tuple[ZnunyDB, Path]) -> None:
+    db, article_dir = znuny
+    output = _import(db, article_dir)
+    wlan = Category.objects.get(full_name="Netzwerk::WLAN")
+    assert wlan.parent is not None and wlan.parent.comment == "LAN, WLAN"
+    assert list(wlan.groups.values_list("name", flat=True)) == ["it"]
+    assert not wlan.parent.groups.exists()
+    items = {item.number: item for item in FaqItem.objects.all()}
+    assert sorted(items) == [104711, 104712, 104713]
+    internal, external, public = items[104711], items[104712], items[104713]
+    assert (internal.visibility, external.visibility, public.visibility) == (
+        "internal",
+        "external",
+        "public",
+    )
+    assert (internal.language, external.language) == ("de", "en")
+    assert internal.category == wlan and external.category == wlan.parent
+    assert internal.title == "WLAN im 2. Stock fällt aus" and internal.keywords == "wlan stock"
+    assert (internal.symptom, internal.problem, internal.solution, internal.comment) == (
+        "<p>Kein Netz</p>",
+        "<p>Access Point aus</p>",
+        "<p>Neu starten</p>",
+        "intern",
+    )
+    assert internal.created.isoformat() == "2023-05-02T10:00:00+00:00"
+    assert internal.changed.isoformat() == "2023-06-01T12:30:00+00:00"
+    assert internal.created_by.username == "anna" and internal.changed_by.username == "bruno"
+    # Published (approved in Znuny), searchable by customers only where it is not internal.
+    assert all(item.published_id is not None and not item.pending for item in items.values())
+    assert internal.published_search == "" and "client" in external.published_search
+    attachment = external.attachments.get()
+    assert (attachment.filename, attachment.content_type) == ("vpn-guide.pdf", "application/pdf")
+    assert attachment.file.read() == installation.PDF
+    assert (public.vote_count, public.vote_sum) == (2, 5 + 3)
+    assert "faq_item" in output and "faq_category" in output
+    # New articles continue after the old numbers.
+    from sportello.core.actor import Actor
+    from sportello.kb import actions
+
+    new = actions.create_item(
+        actions.ItemInput(title="Neu", category=wlan), actor=Actor.system(channel="cli")
+    )
+    assert new.number == 104714
+    # A second run changes nothing; a change in Znuny is brought over.
+    before = _snapshot()
+    report = importer.run(db.url, article_dir=article_dir)
+    assert _snapshot() == before
+    assert report.unchanged["faq_item"] == 3 and report.created.get("faq_item", 0) == 0
+    assert report.created.get("faq_attachment", 0) == 0
+    db.execute("UPDATE faq_item SET f_subject = 'Öffnungszeiten' WHERE id = 3")
+    db.commit()
+    report = importer.run(db.url, article_dir=article_dir)
+    assert report.updated["faq_item"] == 1
+    assert FaqItem.objects.get(number=104713).published_title == "Öffnungszeiten"

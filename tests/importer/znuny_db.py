@@ -28,8 +28,114 @@ MYSQL_HOST = os.environ.get("SPORTELLO_TEST_MYSQL_HOST", "127.0.0.1")
 MYSQL_PORT = int(os.environ.get("SPORTELLO_TEST_MYSQL_PORT", "3306"))
 IN_CI = os.environ.get("CI") == "true"
 # Znuny's binary columns (LONGBLOB on MySQL, base64 text on PostgreSQL).
-BLOBS = {("article_data_mime_plain", "body"), ("article_data_mime_attachment", "content")}
+BLOBS = {
+    ("article_data_mime_plain", "body"),
+    ("article_data_mime_attachment", "content"),
+    ("faq_attachment", "content"),
+}
 TABLES_FOR_MYSQL = None  # every table of the schema file
+
+
+# The FAQ package's tables (not in Znuny's core schema): written from the
+# <DatabaseInstall> section of FAQ.sopm in the znuny/FAQ repository, in the form of Znuny's
+# PostgreSQL schema file (its DATE columns are timestamps, LONGBLOB is base64 text).
+FAQ_SCHEMA = """
+CREATE TABLE faq_language (
+    id smallserial NOT NULL,
+    name VARCHAR (200) NOT NULL,
+    PRIMARY KEY(id)
+);
+CREATE TABLE faq_state_type (
+    id smallserial NOT NULL,
+    name VARCHAR (200) NOT NULL,
+    PRIMARY KEY(id)
+);
+CREATE TABLE faq_state (
+    id smallserial NOT NULL,
+    name VARCHAR (200) NOT NULL,
+    type_id INTEGER NOT NULL,
+    PRIMARY KEY(id)
+);
+CREATE TABLE faq_category (
+    id serial NOT NULL,
+    parent_id INTEGER NOT NULL,
+    name VARCHAR (200) NOT NULL,
+    comments VARCHAR (200) NULL,
+    valid_id SMALLINT NOT NULL,
+    created timestamp(0) NOT NULL,
+    created_by INTEGER NOT NULL,
+    changed timestamp(0) NOT NULL,
+    changed_by INTEGER NOT NULL,
+    PRIMARY KEY(id)
+);
+CREATE TABLE faq_category_group (
+    id serial NOT NULL,
+    category_id INTEGER NOT NULL,
+    group_id INTEGER NOT NULL,
+    created timestamp(0) NULL,
+    created_by INTEGER NULL,
+    changed timestamp(0) NULL,
+    changed_by INTEGER NULL,
+    PRIMARY KEY(id)
+);
+CREATE TABLE faq_item (
+    id serial NOT NULL,
+    f_number VARCHAR (200) NOT NULL,
+    f_subject VARCHAR (200) NULL,
+    f_name VARCHAR (200) NOT NULL,
+    f_language_id SMALLINT NOT NULL,
+    state_id SMALLINT NOT NULL,
+    category_id SMALLINT NOT NULL,
+    approved SMALLINT NOT NULL DEFAULT 1,
+    valid_id SMALLINT NOT NULL DEFAULT 1,
+    content_type VARCHAR (250) NOT NULL DEFAULT 'text/html',
+    f_keywords VARCHAR (400) NULL,
+    f_field1 VARCHAR (20000) NULL,
+    f_field2 VARCHAR (20000) NULL,
+    f_field3 VARCHAR (20000) NULL,
+    f_field4 VARCHAR (20000) NULL,
+    f_field5 VARCHAR (20000) NULL,
+    f_field6 VARCHAR (20000) NULL,
+    created timestamp(0) NOT NULL,
+    created_by INTEGER NOT NULL,
+    changed timestamp(0) NOT NULL,
+    changed_by INTEGER NOT NULL,
+    PRIMARY KEY(id)
+);
+CREATE TABLE faq_attachment (
+    id bigserial NOT NULL,
+    faq_id BIGINT NOT NULL,
+    filename VARCHAR (250) NULL,
+    content_size VARCHAR (30) NULL,
+    content_type VARCHAR (250) NULL,
+    content TEXT NOT NULL,
+    inlineattachment SMALLINT NOT NULL DEFAULT 0,
+    created timestamp(0) NOT NULL,
+    created_by INTEGER NOT NULL,
+    changed timestamp(0) NOT NULL,
+    changed_by INTEGER NOT NULL,
+    PRIMARY KEY(id)
+);
+CREATE TABLE faq_voting (
+    id bigserial NOT NULL,
+    created_by VARCHAR (200) NOT NULL,
+    item_id INTEGER NOT NULL,
+    interface VARCHAR (80) NULL,
+    ip VARCHAR (50) NULL,
+    rate INTEGER NOT NULL,
+    created timestamp(0) NULL,
+    PRIMARY KEY(id)
+);
+"""
+
+
+def create_faq_tables(db: ZnunyDB) -> None:
+    if db.vendor == "postgresql":
+        db.execute(FAQ_SCHEMA)
+    else:
+        for statement in mysql_ddl(FAQ_SCHEMA):
+            db.execute(statement)
+    db._known = {}
 
 
 def unavailable(reason: str) -> None:
@@ -58,6 +164,7 @@ def mysql_ddl(sql: str) -> list[str]:
             column = line.strip().split(" ")[0]
             line = re.sub(r"\bbigserial NOT NULL", "BIGINT NOT NULL AUTO_INCREMENT", line)
             line = re.sub(r"\bserial NOT NULL", "INTEGER NOT NULL AUTO_INCREMENT", line)
+            line = re.sub(r"\bsmallserial NOT NULL", "SMALLINT NOT NULL AUTO_INCREMENT", line)
             line = line.replace("timestamp(0)", "DATETIME")
             if (table, column) in BLOBS:
                 line = re.sub(r"\bTEXT\b", "LONGBLOB", line)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sportello.core import cache
-from sportello.importer import catalog, people
+from sportello.importer import catalog, faq, people
 from sportello.importer.context import Context
 from sportello.importer.models import ImportedObject, ImportStep
 from sportello.importer.report import Report
@@ -72,6 +72,7 @@ STEPS = (
     ("catalog", catalog.import_catalog),
     ("agents", people.import_agents),
     ("customers", people.import_customers),
+    ("faq", faq.import_faq),
 )
 
 
@@ -94,10 +95,6 @@ def check_schema(source: Source, report: Report) -> None:
         raise SourceError(
             _("Unsupported schema: tables %(tables)s are missing. %(hint)s")
             % {"tables": ", ".join(missing[:8]) + ("…" if len(missing) > 8 else ""), "hint": hint}
-        )
-    if "faq_item" in tables:
-        report.note(
-            _("The FAQ tables were found and not imported: the FAQ is migrated separately.")
         )
     for table, what in (
         ("pm_process", _("process management")),
@@ -213,7 +210,8 @@ def _note_system_id(ctx: Context) -> None:
         ctx.report.note(
             _(
                 "Znuny's SystemID is %(old)s, SPORTELLO_SYSTEM_ID is %(new)s: set "
-                "it to %(old)s so that new numbers look like the old ones."
+                "it to %(old)s so that new numbers look like the old ones and replies to old "
+                "numbers without a check digit (AutoIncrement) are found."
             )
             % {"old": value, "new": settings.SPORTELLO_SYSTEM_ID}
         )

@@ -17,6 +17,15 @@ from urllib.parse import unquote, urlsplit
 from django.utils.translation import gettext as _
 
 BATCH_SIZE = 2000
+# The side connection only reads what belongs to one batch of tickets, by the ticket_id
+# and article_id indexes. A database restored from a dump has no statistics until it is
+# analysed, and then PostgreSQL's planner guesses every lookup to return most of the
+# table: it scanned all of article_data_mime per batch (0.6 s instead of 7 ms). Nested
+# index lookups are right for these queries whatever the statistics say.
+_INDEX_LOOKUPS = (
+    "SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off; "
+    "SET jit = off; SET max_parallel_workers_per_gather = 0"
+)
 
 
 class SourceError(Exception):
@@ -44,6 +53,9 @@ class Source:
             # belongs to each batch (MySQL serves one open result per connection).
             self._connection = self._connect(parts)
             self._side = self._connect(parts)
+            if self.vendor == "postgresql":
+                self._side.execute(_INDEX_LOOKUPS)
+                self._side.commit()  # session settings outlive the transaction
         except Exception as error:
             raise SourceError(
                 _("Cannot connect to the Znuny database at %(host)s: %(error)s")
@@ -67,7 +79,9 @@ class Source:
             )
         import psycopg
 
-        connection = psycopg.connect(self.url.replace("postgresql+psycopg", "postgresql"))
+        connection = psycopg.connect(
+            self.url.replace("postgresql+psycopg", "postgresql"), connect_timeout=10
+        )
         connection.read_only = True
         return connection
 

@@ -410,3 +410,60 @@ def ensure_category_path(full_name: str) -> Category:
     if parent is None:
         raise InvalidInput(_("A category name is needed and may not contain “::”."))
     return parent
+
+
+def save_category(
+    category: Category | None,
+    *,
+    name: str,
+    parent: Category | None,
+    comment: str,
+    valid: bool,
+    groups: Sequence[Any],
+) -> tuple[Category, bool]:
+    """Create or bring up to date a category of another system's FAQ (the import): its
+    name, parent, comment, validity and groups. Returns it and whether anything changed."""
+    if category is None:
+        new = create_category(name, parent=parent, comment=comment, groups=groups)
+        return _set_category(new, name, parent, comment, valid, groups)[0], True
+    return _set_category(category, name, parent, comment, valid, groups)
+
+
+def _set_category(
+    category: Category,
+    name: str,
+    parent: Category | None,
+    comment: str,
+    valid: bool,
+    groups: Sequence[Any],
+) -> tuple[Category, bool]:
+    name = name.strip()
+    if not name or "::" in name:
+        raise InvalidInput(_("A category name is needed and may not contain “::”."))
+    values = {"name": name, "parent_id": getattr(parent, "pk", None), "comment": comment[:250]}
+    values["valid"] = valid
+    changed = [key for key, value in values.items() if getattr(category, key) != value]
+    for key in changed:
+        setattr(category, key, values[key])
+    if changed:
+        category.save()
+    wanted = {group.pk for group in groups}
+    if set(category.groups.values_list("pk", flat=True)) != wanted:
+        category.groups.set(groups)
+        changed.append("groups")
+    return category, bool(changed)
+
+
+def keep_origin(
+    item: FaqItem,
+    *,
+    created: Any,
+    created_by: Any,
+    changed: Any,
+    changed_by: Any,
+) -> None:
+    """An imported article keeps the times and authors of the system it came from (its
+    history and versions keep the import's own)."""
+    FaqItem.objects.filter(pk=item.pk).update(
+        created=created, created_by=created_by, changed=changed, changed_by=changed_by
+    )
