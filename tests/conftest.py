@@ -36,6 +36,28 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.randomly_reorganize = False
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every transactional test restores the migrated initial data (serialized rollback).
+    A transactional test without it ends in a flush whose post_migrate signal recreates
+    content types and permissions with new ids; a later test restoring the snapshot would
+    then insert them twice. With it, the flush leaves no row behind, in any order."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        names = getattr(item, "fixturenames", None)
+        if names is None:
+            continue
+        transactional = (
+            (
+                marker is not None
+                and bool(marker.kwargs.get("transaction") or marker.args[:1] == (True,))
+            )
+            or "transactional_db" in names
+            or "live_server" in names
+        )
+        if transactional and "django_db_serialized_rollback" not in names:
+            names.append("django_db_serialized_rollback")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     # In CI a PostgreSQL pass that silently fell back to SQLite would prove nothing.
     if os.environ.get("SPORTELLO_EXPECT_POSTGRES") == "1" and not IS_POSTGRES:

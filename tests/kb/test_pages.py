@@ -278,11 +278,14 @@ def test_dashboard_widgets_load_after_the_page(
     assert 'data-widget="faq-recent"' in home and 'data-widget="faq-top"' in home
     assert f'data-faq="{item.number}"' not in home  # loaded by the widget itself
     for name in ("faq-recent", "faq-top"):
-        body = writer_client.get(f"/dashboard/{name}/").content.decode()
+        body = writer_client.get(
+            f"/dashboard/{name}/", headers={"HX-Request": "true"}
+        ).content.decode()
         assert f'data-faq="{item.number}"' in body, name
     nobody = Client()
     nobody.force_login(make_agent("nobody"))
-    assert f'data-faq="{item.number}"' not in nobody.get("/dashboard/faq-top/").content.decode()
+    top = nobody.get("/dashboard/faq-top/", headers={"HX-Request": "true"})
+    assert f'data-faq="{item.number}"' not in top.content.decode()
 
 
 def test_the_note_dialog_offers_the_picker(category: Category, queue: Any, agent: User) -> None:
@@ -338,7 +341,8 @@ def test_newest_beside_top_and_recently_changed(
     assert numbers(explorer, "newest")[:3] == [internal.number, young.number, old.number]
     assert numbers(explorer, "changed")[0] == old.number
     assert numbers(explorer, "top") == [young.number]
-    widget = writer_client.get("/dashboard/faq-new/").content.decode()
+    widget = writer_client.get("/dashboard/faq-new/", headers={"HX-Request": "true"})
+    widget = widget.content.decode()
     assert re.findall(r'data-faq="(\d+)"', widget)[:2] == [str(internal.number), str(young.number)]
     public = Client().get("/faq/").content.decode()
     assert numbers(public, "newest") == [young.number, old.number]

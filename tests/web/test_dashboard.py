@@ -197,7 +197,7 @@ def test_refresh_interval_polls_widget_bodies(
     agent.save()
     content = logged_in.get("/").content.decode()
     # Every widget polls (the FAQ widgets too).
-    assert content.count('hx-trigger="every 60s"') == 9
+    assert content.count('hx-trigger="every 60s"') == 10
 
 
 def test_dashboard_queries_do_not_grow_with_tickets(

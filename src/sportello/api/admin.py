@@ -68,3 +68,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
 
     def has_change_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+# The GenericInterface's admin pages live with its package; the admin's autodiscovery
+# imports this module only (never the mail pipe's lean set-up).
+from sportello.api.genericinterface import admin as _genericinterface_admin  # noqa: E402, F401

@@ -8,9 +8,7 @@ class ApiConfig(AppConfig):
     verbose_name = _("REST API")
 
     def ready(self) -> None:
-        # The GenericInterface's admin pages live with its package.
         from sportello.api import webhooks  # noqa: F401  (subscribes to the events)
-        from sportello.api.genericinterface import admin  # noqa: F401
         from sportello.api.models import Webhook
         from sportello.core import cache
 

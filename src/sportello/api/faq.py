@@ -9,8 +9,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.responses import codes_4xx
 
 from sportello.api import auth
+from sportello.api.schemas import ErrorOut
 from sportello.kb import selectors
 from sportello.kb.models import CONTENT_FIELDS, Language
 
@@ -68,7 +70,7 @@ def _summary(item: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/faq", response=list[FaqSummaryOut])
+@router.get("/faq", response={200: list[FaqSummaryOut], codes_4xx: ErrorOut})
 def faq_search(request: HttpRequest, filters: Query[FaqSearchIn]) -> Any:
     agent = auth.agent(request)
     category = None
@@ -85,7 +87,7 @@ def faq_search(request: HttpRequest, filters: Query[FaqSearchIn]) -> Any:
     return [_summary(item) for item in items]
 
 
-@router.get("/faq/categories", response=list[FaqCategoryOut])
+@router.get("/faq/categories", response={200: list[FaqCategoryOut], codes_4xx: ErrorOut})
 def faq_categories(request: HttpRequest) -> Any:
     return [
         {"id": c.pk, "full_name": c.full_name, "comment": c.comment, "articles": count}
@@ -93,7 +95,7 @@ def faq_categories(request: HttpRequest) -> Any:
     ]
 
 
-@router.get("/faq/{number}", response=FaqArticleOut)
+@router.get("/faq/{number}", response={200: FaqArticleOut, codes_4xx: ErrorOut})
 def faq_article(request: HttpRequest, number: int) -> Any:
     agent = auth.agent(request)
     item = selectors.agent_item(agent, number)

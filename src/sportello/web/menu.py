@@ -24,8 +24,8 @@ MENU: tuple[MenuEntry, ...] = (
     MenuEntry("phone", _("New phone ticket"), "web:new-phone-ticket"),
     MenuEntry("email", _("New email ticket"), "web:new-email-ticket"),
     MenuEntry("search", _("Search"), "search:search"),
-    MenuEntry("reports", _("Reports"), "web:reports"),
     MenuEntry("faq", _("FAQ"), "web:faq-explorer"),
+    MenuEntry("reports", _("Reports"), "web:reports"),
 )
 KEYS = tuple(entry.key for entry in MENU)
 
