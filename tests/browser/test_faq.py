@@ -93,8 +93,7 @@ def test_article_from_writing_to_suggestion(
     page.click("button.primary")
     page.wait_for_selector("[data-pending]")
     item = FaqItem.objects.get(title="Eduroam certificate error")
-    image = page.locator(".faq-solution img")
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 4
+    _image_loaded(page, ".faq-solution img")
     # Not public before approval.
     anonymous = new_context().new_page()
     assert anonymous.goto(url(f"/faq/{item.number}/")).status == 404
@@ -118,7 +117,7 @@ def test_article_from_writing_to_suggestion(
     customer.click(".faq-search button")
     customer.click(f"[data-faq='{item.number}'] a")
     customer.wait_for_selector("h1:has-text('Eduroam certificate error')")
-    assert customer.locator(".faq-article img").evaluate("img => img.naturalWidth") == 4
+    _image_loaded(customer, ".faq-article img")
 
     # An anonymous reader opens the public URL.
     response = anonymous.goto(url(f"/faq/{item.number}/"))
@@ -126,7 +125,7 @@ def test_article_from_writing_to_suggestion(
     assert anonymous.url == url(f"/faq/{item.number}-eduroam-certificate-error/")
     canonical = anonymous.locator("link[rel=canonical]").get_attribute("href")
     assert canonical == anonymous.url
-    assert anonymous.locator(".faq-article img").evaluate("img => img.naturalWidth") == 4
+    _image_loaded(anonymous, ".faq-article img")
 
     # The request form suggests it while the customer types; opening it is recorded.
     customer.goto(url("/portal/forms/network/"))
@@ -192,3 +191,13 @@ def test_hostile_html_in_faq_fields_runs_nowhere(
         assert page.locator(scripts).count() == 0, path
         assert page.locator(".article-html [style]").count() == 0, path
         assert errors == [], path
+
+
+def _image_loaded(page: Any, selector: str) -> None:
+    """The inline image (4 px wide) is shown: waited for, since it loads after the page."""
+    page.wait_for_function(
+        "sel => { const img = document.querySelector(sel); return img && img.complete"
+        " && img.naturalWidth > 0; }",
+        arg=selector,
+    )
+    assert page.locator(selector).evaluate("img => img.naturalWidth") == 4
