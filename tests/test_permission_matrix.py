@@ -42,6 +42,7 @@ class World:
     token: int
     statistic: int
     run: int
+    schedule: int
 
 
 Kwargs = Callable[[World], dict[str, Any]]
@@ -89,6 +90,16 @@ _STATISTIC_FORM = {
     "time_field": "created",
     "period": "this_year",
     "chart": "bar",
+}
+
+_SCHEDULE_FORM = {
+    "frequency": "daily",
+    "time": "07:00",
+    "weekday": "0",
+    "day": "1",
+    "time_zone": "Europe/Rome",
+    "addresses": "boss@example.org",
+    "formats": "xlsx",
 }
 
 RULES: dict[str, Rule] = {
@@ -190,6 +201,18 @@ RULES: dict[str, Rule] = {
     "web:report-delete": Rule("rw", lambda w: {"pk": w.statistic}, method="post"),
     "web:report-export": Rule("ro", lambda w: {"pk": w.statistic}, query=lambda w: "format=csv"),
     "web:report-status": Rule("ro", lambda w: {"pk": w.statistic, "run": w.run}),
+    # Mail schedules are managed with rw only.
+    "web:report-schedules": Rule("rw", lambda w: {"pk": w.statistic}),
+    "web:report-schedule-new": Rule(
+        "rw",
+        lambda w: {"pk": w.statistic},
+        method="post",
+        data=lambda w: _SCHEDULE_FORM,
+    ),
+    "web:report-schedule-edit": Rule("rw", lambda w: {"pk": w.statistic, "sid": w.schedule}),
+    "web:report-schedule-delete": Rule(
+        "rw", lambda w: {"pk": w.statistic, "sid": w.schedule}, method="post"
+    ),
     "search:search": Rule(
         "agent", query=lambda w: f"run=1&attrs=number&number={w.ticket.number}", lists_ticket=True
     ),
@@ -295,7 +318,7 @@ def _world(queue: Queue, level: str) -> World:
     attachment = ticket.articles.get(number=1).attachments.get(filename="report.pdf")
     template = SearchTemplate.objects.create(agent=agent, name="t", options={})
     token = tokens.create_token(agent, name="matrix").token
-    statistic, run = _statistic(agent)
+    statistic, run, schedule = _statistic(agent)
     return World(
         ticket=ticket,
         agent=agent,
@@ -304,12 +327,15 @@ def _world(queue: Queue, level: str) -> World:
         token=token.pk,
         statistic=statistic,
         run=run,
+        schedule=schedule,
     )
 
 
-def _statistic(agent: User) -> tuple[int, int]:
-    """A matrix statistic and a finished run of it by ``agent``."""
-    from sportello.reports.models import RunStatus, Statistic, StatisticRun
+def _statistic(agent: User) -> tuple[int, int, int]:
+    """A matrix statistic, a finished run of it by ``agent`` and a mail schedule."""
+    import datetime
+
+    from sportello.reports.models import ReportSchedule, RunStatus, Statistic, StatisticRun
 
     system = User.objects.get(is_system=True)
     statistic = Statistic.objects.create(
@@ -320,7 +346,11 @@ def _statistic(agent: User) -> tuple[int, int]:
         statistic=statistic, key="k", definition_changed=statistic.changed, agent=agent,
         status=RunStatus.DONE, result=None,
     )  # fmt: skip
-    return statistic.pk, run.pk
+    schedule = ReportSchedule.objects.create(
+        statistic=statistic, frequency="daily", time=datetime.time(7), run_as=system,
+        addresses=["boss@example.org"], formats=["xlsx"],
+    )  # fmt: skip
+    return statistic.pk, run.pk, schedule.pk
 
 
 def _allowed(need: str, level: str) -> bool:

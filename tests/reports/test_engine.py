@@ -133,11 +133,22 @@ def test_workload_channel_mix_and_distribution(scenario: Scenario) -> None:
     assert workload["tables"][0]["rows"] == [["worker", 2, 1, 3, 0]]
     mix = run(scenario, "builtin", {"report": "channel_mix", "period": PERIOD})
     assert mix["tables"][0]["rows"] == [["phone", 1, 1, 1, 1, 0, 4]]
-    spread = run(scenario, "builtin", {"report": "solution_distribution", "period": PERIOD})
+    # By the ticket's current queue: T1 moved to B.
+    config = {"report": "solution_distribution", "period": PERIOD, "queue_at": "current"}
+    spread = run(scenario, "builtin", config)
     assert spread["tables"][0]["rows"] == [
         ["Reports::A", 0, 0, 1, 0, 0, 0, 0, 1, 2],
         ["Reports::B", 0, 0, 0, 0, 0, 0, 1, 1, 2],
     ]
+    # By the queue at creation (history, the default): T1 counts in A.
+    spread = run(scenario, "builtin", config | {"queue_at": "history"})
+    assert spread["tables"][0]["rows"] == [
+        ["Reports::A", 0, 0, 1, 0, 0, 0, 1, 1, 3],
+        ["Reports::B", 0, 0, 0, 0, 0, 0, 0, 1, 1],
+    ]
+    restricted = {"restrictions": [{"attribute": "queue", "values": [str(scenario.b.pk)]}]}
+    only_b = run(scenario, "builtin", config | {"queue_at": "history"} | restricted)
+    assert only_b["tables"][0]["rows"] == [["Reports::B", 0, 0, 0, 0, 0, 0, 0, 1, 1]]
 
 
 def test_agents_outside_the_reporting_group_are_refused(scenario: Scenario) -> None:

@@ -113,3 +113,19 @@ def test_the_command_refuses_unknown_parameters(statistic: Statistic, tmp_path: 
 
     with pytest.raises(CommandError, match="Unknown parameter"):
         call_command("report", "run", str(statistic.pk), "--param", "colour=red", "--output", "-")
+
+
+@pytest.mark.parametrize("chart", ["bar", "stacked", "line", "pie"])
+def test_pdf_draws_the_pages_chart(scenario: Scenario, chart: str) -> None:
+    result = _result(scenario) | {"chart": chart}
+    reader = PdfReader(io.BytesIO(exports.to_pdf(result)))  # type: ignore[arg-type]
+    page = reader.pages[0]
+    drawn = page.get_contents().get_data().decode("latin-1")  # type: ignore[union-attr]
+    # The chart's first series in the palette's first colour (fill or stroke) …
+    assert "0.1216 0.4667 0.7059 " in drawn
+    # bars are filled rectangles, a line a stroked path, a pie's slices Bézier arcs
+    operators = {"bar": " re f", "stacked": " re f", "line": " l S", "pie": " c "}
+    assert operators[chart] in drawn
+    # … and its legend and axis text, in the PDF's font.
+    text = page.extract_text()
+    assert text.count("Reports::A") >= 2 and "Reports::A Reports::B" in text

@@ -66,6 +66,21 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _queue(config: BuiltinConfig, query: Query) -> str:
+    """The queue a ticket counts under: the one it was created in (from its creation
+    history row, the default) or, with ``queue_at: current``, the one it is in now."""
+    if config.queue_at == "current":
+        return "t.queue_id"
+    query.join(f"LEFT JOIN {T['history']} hq ON hq.ticket_id = t.id AND hq.type = 'NewTicket'")
+    return "COALESCE(hq.queue_id_at, t.queue_id)"
+
+
+def _group(config: BuiltinConfig) -> str:
+    if config.by == "sla":
+        return "s.id"
+    return "t.queue_id" if config.queue_at == "current" else "COALESCE(hq.queue_id_at, t.queue_id)"
+
+
 def _sla_query(
     config: BuiltinConfig, agent: User, start: datetime, end: datetime, timing: Any
 ) -> Query:
@@ -73,7 +88,7 @@ def _sla_query(
     service's, else its queue's default)."""
     query = Query()
     permission_filter(query, agent)
-    restrict(query, config.restrictions, Columns())
+    restrict(query, config.restrictions, Columns(queue=_queue(config, query)))
     query.join(f"JOIN {T['queue']} q ON q.id = t.queue_id")
     query.join(f"LEFT JOIN {T['service']} sv ON sv.id = t.service_id")
     query.join(
@@ -98,7 +113,7 @@ def _sla_rows_postgresql(
     timing = bucketing(bkts, "t.created", config.granularity, zone)
     query = _sla_query(config, agent, start, end, timing)
     query.condition("(s.first_response_minutes > 0 OR s.solution_minutes > 0)")
-    group = "t.queue_id" if config.by == "queue" else "s.id"
+    group = _group(config)
     columns = []
     params: list[Any] = []
     for clock, _label in CLOCKS:
@@ -143,7 +158,7 @@ def sla_compliance(config: BuiltinConfig, agent: User, now: datetime, zone: tzin
         else:
             query = _sla_query(config, agent, start, end, timing)
             query.condition(f"s.{clock}_minutes > 0")
-            group = "t.queue_id" if config.by == "queue" else "s.id"
+            group = _group(config)
             m, target, due = f"t.{clock}_minutes", f"s.{clock}_minutes", f"t.{clock}_due"
             tail, params = query.tail()
             sql = (
@@ -218,13 +233,14 @@ def _distribution(clock: str) -> Runner:
         start, end = periods.resolve(config.period, now, zone)
         query = Query()
         permission_filter(query, agent)
-        restrict(query, config.restrictions, Columns())
+        queue = _queue(config, query)
+        restrict(query, config.restrictions, Columns(queue=queue))
         query.condition("t.created >= %s AND t.created < %s", db_time(start), db_time(end))
         cases = " ".join(f"WHEN m < {edge} THEN {i}" for i, edge in enumerate(EDGES))
         tail, params = query.tail()
         sql = (
             f"SELECT g, CASE WHEN m IS NULL THEN {len(EDGES) + 1} {cases} ELSE {len(EDGES)} END"
-            f" AS c, COUNT(*) FROM (SELECT t.queue_id AS g, t.{clock}_minutes AS m"
+            f" AS c, COUNT(*) FROM (SELECT {queue} AS g, t.{clock}_minutes AS m"
             f" FROM {T['ticket']} t {tail}) x GROUP BY g, c"
         )
         found = fetch(sql, params)

@@ -187,6 +187,9 @@ class BuiltinConfig(_Strict):
     period: Period = Period()
     granularity: Literal[GRANULARITIES] = "month"  # type: ignore[valid-type]
     by: Literal["queue", "sla"] = "queue"
+    # SLA compliance and the time distributions: the queue a ticket was created in
+    # (history, as the matrix counts creations) or the one it is in now.
+    queue_at: Literal["history", "current"] = "history"
     restrictions: list[Restriction] = []
     chart: Literal[CHARTS] = "bar"  # type: ignore[valid-type]
 

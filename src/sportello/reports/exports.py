@@ -1,11 +1,12 @@
 """A result as CSV (UTF-8 with BOM; ``;`` for German and Italian spreadsheets), XLSX
-(openpyxl, typed cells) and PDF (fpdf2, tables and the chart drawn natively), and JSON."""
+(openpyxl, typed cells) and PDF (fpdf2: tables, and the page's SVG chart as vector graphics), and JSON."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from sportello.core.errors import Conflict
-from sportello.reports.charts import PALETTE
-from sportello.reports.result import Result, Table, series
+from sportello.reports.charts import svg
+from sportello.reports.result import Result, Table
 
 FORMATS = ("csv", "xlsx", "pdf", "json")
 CONTENT_TYPES = {
@@ -148,7 +149,7 @@ def to_pdf(result: Result) -> bytes:
     pdf.cell(0, 6, result["period"], new_x="LMARGIN", new_y="NEXT")
     for table in result["tables"]:
         if result["chart"] not in ("none", "") and table["chartable"]:
-            _chart(pdf, table)
+            _chart(pdf, table, result["chart"])
         pdf.set_font("DejaVu", "B", 11)
         pdf.cell(0, 8, table["title"], new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("DejaVu", "", 8)
@@ -163,35 +164,23 @@ def to_pdf(result: Result) -> bytes:
     return bytes(pdf.output())
 
 
-def _chart(pdf: Any, table: Table) -> None:
-    """Grouped bars of the table (the PDF's chart), drawn with fpdf2's shapes."""
-    categories, data = series(table)
-    if not categories or not data:
+_TITLE = re.compile(r"<title>.*?</title>", re.DOTALL)
+
+
+def _chart(pdf: Any, table: Table, kind: str) -> None:
+    """The page's chart (the same SVG, any kind) drawn into the PDF as vector graphics
+    by fpdf2's SVG renderer, its text in the PDF's font."""
+    if not table["rows"]:
         return
-    left, top, width, height = pdf.l_margin + 10, pdf.get_y() + 4, 240, 60
-    peak = max((max(values, default=0) for _n, values in data), default=0) or 1.0
-    slot = width / len(categories)
-    bar = slot * 0.8 / len(data)
-    pdf.set_draw_color(80)
-    pdf.line(left, top + height, left + width, top + height)
-    for i, (_name, values) in enumerate(data):
-        red, green, blue = (int(PALETTE[i % len(PALETTE)][k : k + 2], 16) for k in (1, 3, 5))
-        pdf.set_fill_color(red, green, blue)
-        for c, value in enumerate(values):
-            h = height * value / peak
-            if h > 0:
-                pdf.rect(
-                    left + slot * c + slot * 0.1 + bar * i, top + height - h, bar, h, style="F"
-                )
-    pdf.set_font("DejaVu", "", 6)
-    for c, label in enumerate(categories):
-        pdf.text(left + slot * c + 1, top + height + 4, label[:18])
-    for i, (name, _values) in enumerate(data[:8]):
-        red, green, blue = (int(PALETTE[i % len(PALETTE)][k : k + 2], 16) for k in (1, 3, 5))
-        pdf.set_fill_color(red, green, blue)
-        pdf.rect(left + 60 * (i % 4), top + height + 7 + 5 * (i // 4), 3, 3, style="F")
-        pdf.text(left + 60 * (i % 4) + 4, top + height + 9.5 + 5 * (i // 4), name[:30])
-    pdf.set_y(top + height + 20)
+    # The tooltips (<title>) are for the screen; fpdf2 draws shapes and text.
+    drawing = _TITLE.sub("", svg(table, kind, table["title"])).replace(
+        "<svg ", '<svg font-family="DejaVu" ', 1
+    )
+    width = min(pdf.epw, 220)
+    if pdf.will_page_break(width * 0.55):
+        pdf.add_page()
+    pdf.image(io.BytesIO(drawing.encode()), x=pdf.l_margin, w=width)
+    pdf.ln(2)
 
 
 def export(result: Result, fmt: str, *, semicolon: bool = False) -> bytes:

@@ -10,18 +10,28 @@ from __future__ import annotations
 import logging
 import zoneinfo
 from datetime import datetime, timedelta
+from datetime import time as dt_time
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sportello.accounts.models import User
+from sportello.core.errors import InvalidInput
 from sportello.mail import outbox
 from sportello.mail.compose import OutgoingAttachment, build_message, new_message_id
 from sportello.mail.models import OutboxKind
 from sportello.queues.models import SystemAddress
 from sportello.reports import exports, services
-from sportello.reports.models import Frequency, ReportSchedule, ScheduleRun
+from sportello.reports.models import (
+    ExportFormat,
+    Frequency,
+    ReportSchedule,
+    ScheduleRun,
+    Statistic,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -127,3 +137,64 @@ def deliver_due(now: datetime) -> int:
             done += 1
         ReportSchedule.objects.filter(pk=schedule.pk).update(next_run=next_due(schedule, now))
     return done
+
+
+def visible_schedules(agent: User, statistic: Statistic) -> Any:
+    """A statistic's schedules for the agents who manage them (``rw``)."""
+    services.require(agent, "rw")
+    return statistic.schedules.filter(valid=True).prefetch_related("agents").order_by("pk")
+
+
+def last_runs(schedule: ReportSchedule, count: int = 5) -> list[ScheduleRun]:
+    return list(schedule.runs.order_by("-started")[:count])
+
+
+def save_schedule(
+    agent: User,
+    statistic: Statistic,
+    *,
+    frequency: str,
+    time: dt_time,
+    time_zone: str,
+    formats: list[str],
+    agents: list[User],
+    addresses: list[str],
+    weekday: int = 0,
+    day: int = 1,
+    schedule: ReportSchedule | None = None,
+    now: datetime | None = None,
+) -> ReportSchedule:
+    """Create or change a mail schedule (``rw`` on the reporting group). It runs as the
+    agent who saved it, in their language; the next due time is computed afresh."""
+    services.require(agent, "rw")
+    if frequency not in Frequency.values:
+        raise InvalidInput(_("Unknown frequency: %(value)s."), value=frequency)
+    try:
+        zoneinfo.ZoneInfo(time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(_("Unknown time zone: %(value)s."), value=time_zone) from None
+    if not 0 <= weekday <= 6 or not 1 <= day <= 28:
+        raise InvalidInput(_("The weekday is 0 to 6 and the day of the month 1 to 28."))
+    wrong = [f for f in formats if f not in ExportFormat.values]
+    if wrong or not formats:
+        raise InvalidInput(_("Choose the attachments' formats."))
+    if not agents and not addresses:
+        raise InvalidInput(_("A schedule needs at least one recipient."))
+    with transaction.atomic():
+        if schedule is None:
+            schedule = ReportSchedule(statistic=statistic)
+        schedule.frequency, schedule.time, schedule.time_zone = frequency, time, time_zone
+        schedule.weekday, schedule.day = weekday, day
+        schedule.formats, schedule.addresses = list(formats), list(addresses)
+        schedule.run_as, schedule.language = agent, agent.language or settings.LANGUAGE_CODE
+        schedule.valid = True
+        schedule.next_run = next_due(schedule, now or timezone.now())
+        schedule.save()
+        schedule.agents.set(agents)
+    return schedule
+
+
+def delete_schedule(agent: User, schedule: ReportSchedule) -> None:
+    """Remove a schedule and its delivery log (``rw``)."""
+    services.require(agent, "rw")
+    schedule.delete()

@@ -208,10 +208,52 @@ def start_run(
     return run
 
 
+# A run's phases as its progress (percent): claimed, then each statement of the
+# computation moves it on, then the result is written.
+PREPARING, COUNTING, WRITING = 5, 10, 90
+
+
+def phase(progress: int, status: str) -> str:
+    """The phase a run's progress stands for (the progress bar's text)."""
+    if status == RunStatus.QUEUED:
+        return _("Waiting for a worker")
+    if progress < COUNTING:
+        return _("Preparing")
+    if progress < WRITING:
+        return _("Counting in the database")
+    if progress < 100:
+        return _("Writing the result")
+    return _("Done")
+
+
+def _statement_progress(pk: int) -> Any:
+    """A database execute wrapper that moves the run's progress on with each statement
+    of its computation: the number of statements is not known in advance, so each
+    closes half of the remaining way to ``WRITING``."""
+    state = {"count": 0, "busy": False}
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        outcome = execute(sql, params, many, context)
+        if state["busy"] or not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+            return outcome
+        state["count"] += 1
+        value = WRITING - int((WRITING - COUNTING) * 0.5 ** state["count"])
+        state["busy"] = True
+        try:
+            StatisticRun.objects.filter(pk=pk, progress__lt=value).update(progress=value)
+        finally:
+            state["busy"] = False
+        return outcome
+
+    return wrapper
+
+
 def execute_run(pk: int) -> StatisticRun | None:
     """Compute a queued run (the job's body); claimed so that one consumer does it."""
+    from django.db import connection
+
     claimed = StatisticRun.objects.filter(pk=pk, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, progress=10
+        status=RunStatus.RUNNING, progress=PREPARING
     )
     run = StatisticRun.objects.select_related("statistic", "agent").get(pk=pk)
     if not claimed or run.agent is None:
@@ -221,7 +263,10 @@ def execute_run(pk: int) -> StatisticRun | None:
     with translation.override(agent.language or settings.LANGUAGE_CODE), timezone.override(zone):
         try:
             config = effective_config(run.statistic, run.parameters)
-            result = compute(run.statistic.kind, config, agent, now=run.created, zone=zone)
+            StatisticRun.objects.filter(pk=pk).update(progress=COUNTING)
+            with connection.execute_wrapper(_statement_progress(pk)):
+                result = compute(run.statistic.kind, config, agent, now=run.created, zone=zone)
+            StatisticRun.objects.filter(pk=pk).update(progress=WRITING)
         except Exception as error:  # the page shows it; the log keeps the trace
             import logging
 

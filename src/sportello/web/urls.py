@@ -11,6 +11,7 @@ from sportello.web.views import (
     overviews,
     preferences,
     printing,
+    report_schedules,
     reports,
     sso,
     zoom,
@@ -103,6 +104,24 @@ urlpatterns = [
     path("reports/<int:pk>/delete/", reports.report_delete, name="report-delete"),
     path("reports/<int:pk>/export/", reports.report_export, name="report-export"),
     path("reports/<int:pk>/runs/<int:run>/", reports.report_status, name="report-status"),
+    path(
+        "reports/<int:pk>/schedules/", report_schedules.schedule_list, name="report-schedules"
+    ),
+    path(
+        "reports/<int:pk>/schedules/new/",
+        report_schedules.schedule_edit,
+        name="report-schedule-new",
+    ),
+    path(
+        "reports/<int:pk>/schedules/<int:sid>/",
+        report_schedules.schedule_edit,
+        name="report-schedule-edit",
+    ),
+    path(
+        "reports/<int:pk>/schedules/<int:sid>/delete/",
+        report_schedules.schedule_delete,
+        name="report-schedule-delete",
+    ),
     path(
         "preferences/api-tokens/<int:pk>/revoke/",
         api_tokens.api_token_revoke,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -86,7 +86,7 @@ def report_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         if statistic
         else {}
     )
-    form = StatisticForm(request.POST or None, initial=initial)
+    form = StatisticForm(request.POST or None, initial=initial, agent=agent)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.save_statistic(
@@ -99,8 +99,6 @@ def report_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             )
         except DomainError as error:
             form.add_error(None, str(error))
-        except ValidationError as error:  # from configuration()
-            form.add_error("config", error)
         else:
             return redirect("web:report-run", pk=saved.pk)
     status = 400 if request.method == "POST" else 200
@@ -113,12 +111,16 @@ def report_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 def report_preview(request: HttpRequest) -> HttpResponse:
     """The edit form's live preview (htmx): the unsaved configuration run at once."""
     agent = _editor(request)
-    form = StatisticForm(request.POST)
+    data = request.POST.copy()
+    if not data.get("name", "").strip():
+        data["name"] = "-"  # an unnamed statistic is previewed all the same
+    form = StatisticForm(data, agent=agent)
     context: dict[str, Any] = {"error": ""}
     if not form.is_valid():
         context["error"] = "; ".join(
-            f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items()
-        )
+            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        ).lstrip(": ")
     else:
         try:
             config = form.configuration()
@@ -134,8 +136,6 @@ def report_preview(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             context["error"] = str(error)
-        except Exception as error:  # a ValidationError from configuration()
-            context["error"] = " ".join(getattr(error, "messages", [str(error)]))
         else:
             context |= present(result)
     return render(request, "web/reports/result.html", context)
@@ -167,6 +167,7 @@ def report_run(request: HttpRequest, pk: int) -> HttpResponse:
         context["error"] = str(error)
         return render(request, "web/reports/run.html", context, status=400)
     context["run"] = run
+    context["phase"] = services.phase(run.progress, run.status)
     if run.status == RunStatus.DONE and run.result:
         context |= present(run.result)
     return render(request, "web/reports/run.html", context)
@@ -180,7 +181,12 @@ def report_status(request: HttpRequest, pk: int, run: int) -> HttpResponse:
     found = StatisticRun.objects.filter(pk=run, statistic=statistic, agent=agent).first()
     if found is None:
         raise Http404
-    context: dict[str, Any] = {"statistic": statistic, "run": found, "error": found.error}
+    context: dict[str, Any] = {
+        "statistic": statistic,
+        "run": found,
+        "error": found.error,
+        "phase": services.phase(found.progress, found.status),
+    }
     if found.status == RunStatus.DONE and found.result:
         context |= present(found.result)
     return render(request, "web/reports/status.html", context)
