@@ -1,5 +1,6 @@
 """A result as CSV (UTF-8 with BOM; ``;`` for German and Italian spreadsheets), XLSX
-(openpyxl, typed cells) and PDF (fpdf2: tables, and the page's SVG chart as vector graphics), and JSON."""
+(openpyxl, typed cells), PDF (fpdf2: the tables, and the page's SVG chart drawn as
+vector graphics) and JSON."""
 
 from __future__ import annotations
 

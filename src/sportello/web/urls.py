@@ -104,9 +104,7 @@ urlpatterns = [
     path("reports/<int:pk>/delete/", reports.report_delete, name="report-delete"),
     path("reports/<int:pk>/export/", reports.report_export, name="report-export"),
     path("reports/<int:pk>/runs/<int:run>/", reports.report_status, name="report-status"),
-    path(
-        "reports/<int:pk>/schedules/", report_schedules.schedule_list, name="report-schedules"
-    ),
+    path("reports/<int:pk>/schedules/", report_schedules.schedule_list, name="report-schedules"),
     path(
         "reports/<int:pk>/schedules/new/",
         report_schedules.schedule_edit,

@@ -61,9 +61,8 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agents"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            is_active=True, is_system=False
-        ).exclude(email="").order_by("username")
+        agents = User.objects.filter(is_active=True, is_system=False).exclude(email="")
+        self.fields["agents"].queryset = agents.order_by("username")  # type: ignore[attr-defined]
         self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
             (name, name) for name in sorted(zoneinfo.available_timezones())
         ]

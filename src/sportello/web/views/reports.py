@@ -118,9 +118,10 @@ def report_preview(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"error": ""}
     if not form.is_valid():
         context["error"] = "; ".join(
-            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}"
+            (f"{form.fields[name].label}: " if name in form.fields else "")
+            + " ".join(str(e) for e in errors)
             for name, errors in form.errors.items()
-        ).lstrip(": ")
+        )
     else:
         try:
             config = form.configuration()
