@@ -197,12 +197,13 @@ class StatisticForm(forms.Form):
         self.fields["columns"].choices = column_choices  # type: ignore[attr-defined]
         self.fields["sort"].choices = column_choices  # type: ignore[attr-defined]
         for column in cfg.LIST_COLUMNS:
+            label = _("Position of %(column)s") % {"column": column_label(column)}
             self.fields[f"pos_{column}"] = forms.IntegerField(
-                label=_("Position of %(column)s") % {"column": column_label(column)},
+                label=label,
                 required=False,
                 min_value=1,
                 max_value=len(cfg.LIST_COLUMNS),
-                widget=forms.NumberInput(attrs={"class": "position"}),
+                widget=forms.NumberInput(attrs={"class": "position", "aria-label": label}),
             )
         self.fields["sum_field"].choices = [  # type: ignore[attr-defined]
             ("", _("count tickets")),
