@@ -128,11 +128,13 @@ class StatisticForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=StatisticKind.choices)
     # Matrix
-    x = forms.ChoiceField(label=_("X axis"), choices=AXES, initial="time")
+    x = forms.ChoiceField(label=_("X axis"), choices=AXES, initial="time", required=False)
     y = forms.ChoiceField(
         label=_("Y axis"), choices=[("", _("none")), *AXES], required=False, initial="queue"
     )
-    time_field = forms.ChoiceField(label=_("Time of"), choices=TIME_FIELDS, initial="created")
+    time_field = forms.ChoiceField(
+        label=_("Time of"), choices=TIME_FIELDS, initial="created", required=False
+    )
     sum_field = forms.ChoiceField(label=_("Sum of"), choices=[], required=False)
     # Built-in report
     report = forms.ChoiceField(label=_("Report"), choices=BUILTIN_REPORTS, required=False)
@@ -154,7 +156,10 @@ class StatisticForm(forms.Form):
     )
     # Shared by the matrix and the built-in reports
     granularity = forms.ChoiceField(
-        label=_("Time interval"), choices=list(GRANULARITY_LABELS.items()), initial="month"
+        label=_("Time interval"),
+        choices=list(GRANULARITY_LABELS.items()),
+        initial="month",
+        required=False,
     )
     # List
     columns = forms.MultipleChoiceField(
@@ -189,7 +194,7 @@ class StatisticForm(forms.Form):
     end = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    chart = forms.ChoiceField(label=_("Chart"), choices=CHARTS, initial="bar")
+    chart = forms.ChoiceField(label=_("Chart"), choices=CHARTS, initial="bar", required=False)
 
     def __init__(self, *args: Any, agent: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -247,7 +252,9 @@ class StatisticForm(forms.Form):
                 self.add_error("end", _("The period ends before it starts."))
         elif not data.get("period"):
             self.add_error("period", _("Choose a period, or a start and an end."))
-        if kind == StatisticKind.MATRIX and data.get("y") and data.get("y") == data.get("x"):
+        if kind == StatisticKind.MATRIX and not data.get("x"):
+            self.add_error("x", _("Choose the X axis."))
+        elif kind == StatisticKind.MATRIX and data.get("y") and data.get("y") == data.get("x"):
             self.add_error("y", _("The two axes must differ."))
         if kind == StatisticKind.LIST and not data.get("columns"):
             self.add_error("columns", _("Choose at least one column."))
@@ -281,6 +288,7 @@ class StatisticForm(forms.Form):
 
     def configuration(self) -> dict[str, Any]:
         data = self.cleaned_data
+        granularity, chart = data.get("granularity") or "month", data.get("chart") or "bar"
         shared: dict[str, Any] = {"period": self._period(), "restrictions": self._restrictions()}
         if data["kind"] == StatisticKind.LIST:
             return shared | {
@@ -293,20 +301,20 @@ class StatisticForm(forms.Form):
         if data["kind"] == StatisticKind.BUILTIN:
             return shared | {
                 "report": data.get("report"),
-                "granularity": data["granularity"],
+                "granularity": granularity,
                 "by": data.get("by") or "queue",
                 "queue_at": data.get("queue_at") or "history",
-                "chart": data["chart"],
+                "chart": chart,
             }
         config = shared | {
-            "x": {"attribute": data["x"], "granularity": data["granularity"]},
-            "time_field": data["time_field"],
-            "chart": data["chart"],
+            "x": {"attribute": data["x"], "granularity": granularity},
+            "time_field": data.get("time_field") or "created",
+            "chart": chart,
         }
         if data.get("sum_field"):
             config["sum_field"] = data["sum_field"]
         if data.get("y"):
-            config["y"] = {"attribute": data["y"], "granularity": data["granularity"]}
+            config["y"] = {"attribute": data["y"], "granularity": granularity}
         return config
 
 
