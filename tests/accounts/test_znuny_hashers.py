@@ -6,9 +6,14 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from django.contrib.auth.hashers import check_password, identify_hasher
+from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 
-from sportello.accounts.hashers import UnsupportedHash, ZnunyPasswordHasher, encode_znuny
+from sportello.accounts.hashers import (
+    HashNotWritable,
+    UnsupportedHash,
+    ZnunyPasswordHasher,
+    encode_znuny,
+)
 from sportello.accounts.models import User
 from sportello.customers.models import CustomerUser
 
@@ -53,8 +58,16 @@ def test_a_damaged_hash_never_matches() -> None:
     assert not hasher.verify("U*U", "znuny$bcrypt$BCRYPT:5:short:abc")
     assert not hasher.verify("x", "znuny$sha512$not base64!")
     assert not hasher.verify("x", "znuny$unknown$abc")
-    with pytest.raises(NotImplementedError):
-        hasher.encode("x", "salt")
+
+
+def test_no_password_is_ever_stored_as_a_znuny_hash() -> None:
+    # A ValueError of its own (not NotImplementedError, which says "not done yet"): the
+    # refusal is the design. make_password naming the hasher takes the same path.
+    with pytest.raises(HashNotWritable, match="only checked, never written"):
+        ZnunyPasswordHasher().encode("x", "salt")
+    with pytest.raises(HashNotWritable):
+        make_password("x", hasher="znuny")
+    assert issubclass(HashNotWritable, ValueError)
 
 
 @pytest.mark.django_db

@@ -35,6 +35,19 @@ class UnsupportedHash(ValueError):
     """A stored Znuny password in a form this module cannot check."""
 
 
+class HashNotWritable(ValueError):
+    """A new Znuny hash was asked for. Sportello only checks the hashes the import carried
+    over and replaces each with Django's default at the next login; a password is never
+    stored in Znuny's form. Reaching this means ``PASSWORD_HASHERS`` lists the Znuny
+    hasher first, or ``make_password`` named it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Znuny password hashes are only checked, never written: new passwords take the "
+            "first hasher of PASSWORD_HASHERS (Argon2), which must not be the Znuny one"
+        )
+
+
 def encode_znuny(stored: str) -> str:
     """The Django form of a password column read from Znuny; UnsupportedHash otherwise."""
     if _BCRYPT.match(stored):
@@ -126,12 +139,13 @@ def _check_digest(kind: str, password: bytes, payload: str) -> bool:
 
 
 class ZnunyPasswordHasher(BasePasswordHasher):
-    """Checks the carried-over hashes; never makes new ones (``encode`` refuses)."""
+    """Checks the carried-over hashes; never makes new ones (``encode`` raises
+    ``HashNotWritable``)."""
 
     algorithm = ALGORITHM
 
     def encode(self, password: str, salt: str) -> str:
-        raise NotImplementedError("Znuny hashes are only checked, never created")
+        raise HashNotWritable
 
     def decode(self, encoded: str) -> dict[str, Any]:
         algorithm, kind, payload = encoded.split("$", 2)

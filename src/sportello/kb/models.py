@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+
+from sportello.core.models import Audited, Created
 
 CATEGORY_SEPARATOR = "::"
 # The structured fields of OTRS's FAQ, in display order (rich text, sanitized on display
@@ -82,7 +83,7 @@ class Category(models.Model):
         return self.full_name.count(CATEGORY_SEPARATOR)
 
 
-class FaqItem(models.Model):
+class FaqItem(Audited):
     """An FAQ article: the current (possibly unapproved) text, and ``published``, the
     version customers and the public see."""
 
@@ -119,20 +120,6 @@ class FaqItem(models.Model):
         help_text=_("The request form offered below the article (“still need help?”)."),
     )
     valid = models.BooleanField(_("valid"), default=True)
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    changed = models.DateTimeField(_("changed"), default=timezone.now)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("changed by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     version = models.PositiveIntegerField(_("version"), default=1)
     # The normalized words (search.text) of the current text, for agents' search.
     search_text = models.TextField(editable=False, default="")
@@ -204,7 +191,7 @@ class AppendOnly(models.Model):
         raise ValueError(f"{type(self).__name__} rows are append-only")
 
 
-class FaqVersion(AppendOnly):
+class FaqVersion(AppendOnly, Created):
     """The article's content after one change: who, when, which fields changed."""
 
     item = models.ForeignKey(
@@ -213,13 +200,6 @@ class FaqVersion(AppendOnly):
     number = models.PositiveIntegerField(_("version"))
     data = models.JSONField(_("content"))
     changed_fields = models.JSONField(_("changed fields"), default=list)
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("FAQ version")
@@ -242,7 +222,7 @@ class HistoryType(models.TextChoices):
     IMPORTED = "imported", _("Imported")
 
 
-class FaqHistory(AppendOnly):
+class FaqHistory(AppendOnly, Created):
     """The article's journal; the agent's journal page lists the latest rows."""
 
     item = models.ForeignKey(
@@ -251,13 +231,6 @@ class FaqHistory(AppendOnly):
     type = models.CharField(_("type"), max_length=30, choices=HistoryType.choices)
     version = models.PositiveIntegerField(_("version"), null=True, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
     actor_name = models.CharField(_("by"), max_length=200)
 
     class Meta:
@@ -320,7 +293,7 @@ class FaqVote(models.Model):
         return f"{self.item_id} {self.voter} {self.value}"
 
 
-class FaqTicketLink(models.Model):
+class FaqTicketLink(Created):
     """An FAQ article as a linked object of a ticket (seed 003)."""
 
     item = models.ForeignKey(
@@ -334,13 +307,6 @@ class FaqTicketLink(models.Model):
         verbose_name=_("ticket"),
         on_delete=models.PROTECT,
         related_name="faq_links",
-    )
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
     )
 
     class Meta:

@@ -7,13 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", requests.my_requests, name="my-requests"),
     path("login/", auth.login, name="login"),
-    path("login/oidc/", sso.oidc_begin, name="oidc-begin"),
-    path("login/oidc/callback/", sso.oidc_callback, name="oidc-callback"),
-    path("login/oidc/logged-out/", sso.oidc_logged_out, name="oidc-logged-out"),
-    path("login/saml/", sso.saml_begin, name="saml-begin"),
-    path("login/saml/acs/", sso.saml_acs, name="saml-acs"),
-    path("login/saml/sls/", sso.saml_sls, name="saml-sls"),
-    path("login/saml/metadata/", sso.saml_metadata, name="saml-metadata"),
+    *sso.views.urls(),  # single sign-on: login/oidc/…, login/saml/…
     path("logout/", auth.logout, name="logout"),
     path("language/", auth.language, name="language"),
     path("login/link/", auth.link_request, name="link-request"),

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core.models import Audited
+
 
 class StatisticKind(models.TextChoices):
     MATRIX = "matrix", _("matrix")
@@ -14,7 +16,7 @@ class StatisticKind(models.TextChoices):
     BUILTIN = "builtin", _("built-in report")
 
 
-class Statistic(models.Model):
+class Statistic(Audited):
     """A saved statistic (OTRS's dynamic matrix, dynamic list, or a built-in report).
 
     ``config`` is checked by ``reports.config`` (typed models) on every save."""
@@ -24,20 +26,6 @@ class Statistic(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=StatisticKind.choices)
     config = models.JSONField(_("configuration"), default=dict)
     valid = models.BooleanField(_("valid"), default=True)
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    changed = models.DateTimeField(_("changed"), default=timezone.now)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("changed by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("statistic")

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core.models import Audited, Created
 from sportello.tickets.history_types import HistoryType
 
 
@@ -79,7 +80,7 @@ class Lock(models.TextChoices):
 TITLE_MAX_LENGTH = 255
 
 
-class Ticket(models.Model):
+class Ticket(Audited):
     number = models.CharField(_("ticket number"), max_length=50, unique=True)
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH, blank=True)
     # No single-column index on queue, state, owner and responsible: the composite indexes
@@ -170,20 +171,6 @@ class Ticket(models.Model):
     unlock_due = models.DateTimeField(_("unlock due"), null=True, blank=True)
     # The pending time whose reminder was sent (each reminder goes out once).
     reminder_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    changed = models.DateTimeField(_("changed"), default=timezone.now)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("changed by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
 
     class Meta:
         verbose_name = _("ticket")
@@ -253,7 +240,7 @@ class ArticleManager(models.Manager["Article"]):
         return super().get_queryset().defer("raw_data")
 
 
-class Article(models.Model):
+class Article(Created):
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="articles"
     )
@@ -281,13 +268,6 @@ class Article(models.Model):
         _("automatic message"),
         default=False,
         help_text=_("Auto-reply, bulk, list or bounce: never auto-answered."),
-    )
-    created = models.DateTimeField(_("created"), default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
     )
 
     objects = ArticleManager()

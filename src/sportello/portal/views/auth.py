@@ -109,17 +109,8 @@ def login(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    saml_logout = request.session.pop(sso.SAML_LOGOUT_KEY, None)
-    id_token = request.session.pop(sso.OIDC_HINT_KEY, None)
-    auth.logout(request)
-    url = None
-    if saml_logout:
-        url = sso.saml_logout_url(request, saml_logout)
-    elif id_token:
-        url = sso.oidc_logout_url(request, id_token)
-    if url:
-        return HttpResponseRedirect(url)
-    return redirect("portal:login")
+    """End the session, and the one at the identity provider it began at."""
+    return sso.views.logout(request, auth.logout)
 
 
 def _mail_allowed(request: HttpRequest, email: str) -> bool:

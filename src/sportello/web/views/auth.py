@@ -18,8 +18,7 @@ from django.contrib import messages
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -124,20 +123,8 @@ class LoginView(auth_views.LoginView):
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
-    """End the session; one that began at a SAML IdP offering single logout goes on to
-        the IdP, which ends its own session and sends the browser back; one that began at an
-    OpenID provider with an end-session endpoint likewise goes there."""
-    saml_logout = request.session.get(sso.SAML_LOGOUT_KEY)
-    id_token = request.session.get(sso.OIDC_HINT_KEY)
-    auth_logout(request)
-    url = None
-    if saml_logout:
-        url = sso.saml_logout_url(request, saml_logout)
-    elif id_token:
-        url = sso.oidc_logout_url(request, id_token)
-    if url:
-        return HttpResponseRedirect(url)
-    return redirect("web:login")
+    """End the session, and the one at the identity provider it began at."""
+    return sso.views.logout(request, auth_logout)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
