@@ -19,7 +19,8 @@ from sportello.portal import auth
 from sportello.portal.views.common import error_page
 
 log = logging.getLogger(__name__)
-SAML_LOGOUT_KEY = "_saml_logout"
+# Its own key: an agent and a customer session may share one browser.
+SAML_LOGOUT_KEY = "_portal_saml_logout"
 
 
 def _customer_for(identity: dict[str, Any], method: str, config: dict[str, Any]) -> CustomerUser:
