@@ -49,3 +49,82 @@ def test_a_note_appears_on_the_other_agents_zoom(
     # No reload on the watcher's side: the stream brings the change within 2 s.
     expect(rows).to_have_count(2, timeout=2000)
     assert watcher.url == zoom
+
+
+def test_counters_and_dashboard_follow_another_agents_change_keeping_typed_text(
+    wlan: Queue,
+    make_agent: Callable[..., Any],
+    login: Callable[..., Any],
+    url: Callable[[str], str],
+) -> None:
+    from playwright.sync_api import expect
+
+    from sportello.tickets import actions
+
+    anna = make_agent("anna", first_name="Anna", last_name="Rossi")
+    paolo = make_agent("paolo", first_name="Paolo", last_name="Verdi")
+    ticket = make_ticket(wlan, Actor.system("mail"), title="Drucker druckt nicht")
+
+    dashboard = login(paolo)
+    expect(dashboard.locator("body")).to_have_attribute("data-live", "on")
+    new_widget = dashboard.locator("[data-widget=new] [data-widget-body]")
+    expect(new_widget).to_contain_text("Drucker druckt nicht")
+    # A second tab of the same agent, half-way through an answer.
+    zoom = dashboard.context.new_page()
+    zoom.goto(url(f"/ticket/{ticket.number}/"))
+    expect(zoom.locator("body")).to_have_attribute("data-live", "on")
+    badge = zoom.locator(".topbar [data-counter=responsible] .badge")
+    expect(badge).to_have_text("0")
+    answer = zoom.locator("#answer textarea[name=text]")
+    answer.fill("Guten Tag, der Toner ist bestellt")
+
+    # Another agent acts (through the actions layer, as every interface does).
+    anna_acts = Actor(user=anna, channel="web")
+    actions.set_responsible(ticket, paolo, actor=anna_acts)
+    actions.create_ticket(title="WLAN im 3. Stock weg", queue=wlan, actor=anna_acts)
+
+    expect(badge).to_have_text("1", timeout=2000)
+    expect(new_widget).to_contain_text("WLAN im 3. Stock weg", timeout=2000)
+    expect(dashboard.locator(".topbar [data-counter=responsible] .badge")).to_have_text("1")
+    # No reload: the typed answer is still there.
+    expect(answer).to_have_value("Guten Tag, der Toner ist bestellt")
+    assert zoom.url == url(f"/ticket/{ticket.number}/")
+
+
+def test_the_others_see_who_is_writing_until_she_cancels(
+    wlan: Queue,
+    make_agent: Callable[..., Any],
+    login: Callable[..., Any],
+    url: Callable[[str], str],
+) -> None:
+    from playwright.sync_api import expect
+
+    anna = make_agent("anna", first_name="Anna", last_name="Rossi")
+    paolo = make_agent("paolo", first_name="Paolo", last_name="Verdi")
+    ticket = make_ticket(wlan, Actor.system("mail"))
+    zoom = url(f"/ticket/{ticket.number}/")
+
+    watcher = login(paolo)
+    watcher.goto(zoom)
+    expect(watcher.locator("body")).to_have_attribute("data-live", "on")
+    region = watcher.locator("[data-presence-region]")
+    expect(region).to_have_attribute("aria-live", "polite")
+    expect(region).to_have_text("")
+
+    writer = login(anna)
+    writer.goto(zoom)
+    # Typing in the zoom's answer form: "answering", gone when she leaves the page.
+    writer.locator("#answer textarea[name=text]").fill("Guten Tag")
+    expect(region).to_have_text("Anna Rossi is answering", timeout=2000)
+    writer.goto(url("/"))
+    expect(region).to_have_text("", timeout=2000)
+
+    # Opening the note dialog: "writing a note", gone with "Undo and finish".
+    writer.goto(zoom)
+    writer.locator("nav.ticket-actions").get_by_role("link", name="Note", exact=True).click()
+    expect(region).to_have_text("Anna Rossi is writing a note", timeout=2000)
+    writer.get_by_role("button", name="Undo and finish").click()
+    writer.wait_for_url(zoom)
+    expect(region).to_have_text("", timeout=2000)
+    # Her own zoom never warns her about herself.
+    expect(writer.locator("[data-presence-region]")).to_have_text("")
