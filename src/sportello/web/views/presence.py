@@ -57,6 +57,10 @@ def announce(request: HttpRequest, number: str) -> HttpResponse:
     if not permissions.may(user, presence.ACTIVITIES[activity][0], ticket.queue):
         return HttpResponse(status=403)
     if not presence.allowed(user):
-        return HttpResponse(_("Too many requests: wait a little and try again."), status=429, content_type="text/plain")
+        return HttpResponse(
+            _("Too many requests: wait a little and try again."),
+            status=429,
+            content_type="text/plain",
+        )
     presence.announce(ticket.pk, user, activity)
     return HttpResponse(status=204)
