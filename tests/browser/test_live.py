@@ -111,6 +111,12 @@ def test_the_others_see_who_is_writing_until_she_cancels(
     expect(region).to_have_attribute("aria-live", "polite")
     expect(region).to_have_text("")
 
+    # The watcher's dashboard, in a second tab: the ticket's row names her too.
+    board = watcher.context.new_page()
+    board.goto(url("/"))
+    row = board.locator(f"[data-widget=new] tr[data-ticket='{ticket.number}']")
+    expect(row).to_be_visible()
+
     writer = login(anna)
     writer.goto(zoom)
     # Typing in the zoom's answer form: "answering", gone when she leaves the page.
@@ -123,6 +129,7 @@ def test_the_others_see_who_is_writing_until_she_cancels(
     writer.goto(zoom)
     writer.locator("nav.ticket-actions").get_by_role("link", name="Note", exact=True).click()
     expect(region).to_have_text("Anna Rossi is writing a note", timeout=2000)
+    expect(row).to_contain_text("Anna Rossi is writing a note", timeout=2000)
     writer.get_by_role("button", name="Undo and finish").click()
     writer.wait_for_url(zoom)
     expect(region).to_have_text("", timeout=2000)

@@ -86,8 +86,8 @@
   source.addEventListener("ticket", schedule);
   source.addEventListener("presence", function () {
     refreshPresence();
-    // Overview rows name the agents at work as well.
-    if (document.querySelector("table[data-overview]")) schedule();
+    // Overview and dashboard rows name the agents at work as well.
+    if (document.querySelector("table[data-overview], [data-widget-body]")) schedule();
   });
   source.addEventListener("open", function () { document.body.setAttribute("data-live", "on"); });
   source.addEventListener("error", function () {
