@@ -111,12 +111,6 @@ def test_the_others_see_who_is_writing_until_she_cancels(
     expect(region).to_have_attribute("aria-live", "polite")
     expect(region).to_have_text("")
 
-    # The watcher's dashboard, in a second tab: the ticket's row names her too.
-    board = watcher.context.new_page()
-    board.goto(url("/"))
-    row = board.locator(f"[data-widget=new] tr[data-ticket='{ticket.number}']")
-    expect(row).to_be_visible()
-
     writer = login(anna)
     writer.goto(zoom)
     # Typing in the zoom's answer form: "answering", gone when she leaves the page.
@@ -125,11 +119,19 @@ def test_the_others_see_who_is_writing_until_she_cancels(
     writer.goto(url("/"))
     expect(region).to_have_text("", timeout=2000)
 
-    # Opening the note dialog: "writing a note", gone with "Undo and finish".
+    # On the watcher's dashboard, the ticket's row names her when she opens a dialog.
+    watcher.goto(url("/"))
+    expect(watcher.locator("body")).to_have_attribute("data-live", "on")
+    row = watcher.locator(f"[data-widget=new] tr[data-ticket='{ticket.number}']")
+    expect(row).to_be_visible()
     writer.goto(zoom)
     writer.locator("nav.ticket-actions").get_by_role("link", name="Note", exact=True).click()
-    expect(region).to_have_text("Anna Rossi is writing a note", timeout=2000)
     expect(row).to_contain_text("Anna Rossi is writing a note", timeout=2000)
+
+    # Back on the zoom, the warning goes with "Undo and finish".
+    watcher.goto(zoom)
+    expect(region).to_have_text("Anna Rossi is writing a note")
+    expect(watcher.locator("body")).to_have_attribute("data-live", "on")
     writer.get_by_role("button", name="Undo and finish").click()
     writer.wait_for_url(zoom)
     expect(region).to_have_text("", timeout=2000)
