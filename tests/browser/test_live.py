@@ -59,36 +59,44 @@ def test_counters_and_dashboard_follow_another_agents_change_keeping_typed_text(
 ) -> None:
     from playwright.sync_api import expect
 
-    from sportello.tickets import actions
-
     anna = make_agent("anna", first_name="Anna", last_name="Rossi")
     paolo = make_agent("paolo", first_name="Paolo", last_name="Verdi")
-    ticket = make_ticket(wlan, Actor.system("mail"), title="Drucker druckt nicht")
+    printer = make_ticket(wlan, Actor.system("mail"), title="Drucker druckt nicht")
+    wifi = make_ticket(wlan, Actor.system("mail"), title="WLAN im 3. Stock weg")
 
     dashboard = login(paolo)
     expect(dashboard.locator("body")).to_have_attribute("data-live", "on")
     new_widget = dashboard.locator("[data-widget=new] [data-widget-body]")
-    expect(new_widget).to_contain_text("Drucker druckt nicht")
+    expect(new_widget).to_contain_text("WLAN im 3. Stock weg")
     # A second tab of the same agent, half-way through an answer.
     zoom = dashboard.context.new_page()
-    zoom.goto(url(f"/ticket/{ticket.number}/"))
+    zoom.goto(url(f"/ticket/{printer.number}/"))
     expect(zoom.locator("body")).to_have_attribute("data-live", "on")
     badge = zoom.locator(".topbar [data-counter=responsible] .badge")
     expect(badge).to_have_text("0")
     answer = zoom.locator("#answer textarea[name=text]")
     answer.fill("Guten Tag, der Toner ist bestellt")
 
-    # Another agent acts (through the actions layer, as every interface does).
-    anna_acts = Actor(user=anna, channel="web")
-    actions.set_responsible(ticket, paolo, actor=anna_acts)
-    actions.create_ticket(title="WLAN im 3. Stock weg", queue=wlan, actor=anna_acts)
-
+    # Another agent makes him responsible for the printer and closes the WLAN ticket.
+    other = login(anna)
+    other.goto(url(f"/ticket/{printer.number}/action/responsible/"))
+    other.select_option("#id_responsible", value=str(paolo.pk))
+    other.locator("form.dialog-form button[name=submit]").click()
+    other.wait_for_url(url(f"/ticket/{printer.number}/"))
     expect(badge).to_have_text("1", timeout=2000)
-    expect(new_widget).to_contain_text("WLAN im 3. Stock weg", timeout=2000)
+
+    other.goto(url(f"/ticket/{wifi.number}/"))
+    other.locator("nav.ticket-actions").get_by_role("button", name="Close", exact=True).click()
+    other.select_option("#id_state", label="closed successful")
+    other.fill("#id_body", "Access Point neu gestartet.")
+    other.locator("form.dialog-form button[name=submit]").click()
+    other.wait_for_url(url(f"/ticket/{wifi.number}/"))
+    expect(new_widget).not_to_contain_text("WLAN im 3. Stock weg", timeout=2000)
     expect(dashboard.locator(".topbar [data-counter=responsible] .badge")).to_have_text("1")
+
     # No reload: the typed answer is still there.
     expect(answer).to_have_value("Guten Tag, der Toner ist bestellt")
-    assert zoom.url == url(f"/ticket/{ticket.number}/")
+    assert zoom.url == url(f"/ticket/{printer.number}/")
 
 
 def test_the_others_see_who_is_writing_until_she_cancels(
