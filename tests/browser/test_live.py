@@ -1,18 +1,28 @@
 """Live refresh in real Chromium: an agent watching a ticket sees another agent's note
-appear in the article list without reloading the page."""
+appear in the article list, his counters and dashboard follow another agent's changes
+while he types, and he sees who is answering or writing a note on the ticket he looks
+at, all without reloading the page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from sportello.accounts.models import Group
+from sportello.core import live
 from sportello.core.actor import Actor
 from sportello.queues.models import Queue
 from sportello.queues.services import ensure_queue
 from tests.tickets.factories import make_ticket
+
+
+@pytest.fixture(autouse=True)
+def _close_subscription() -> Iterator[None]:
+    yield
+    # The process's LISTEN connection would keep the test database from being dropped.
+    live.stop()
 
 
 @pytest.fixture
