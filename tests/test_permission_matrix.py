@@ -169,6 +169,11 @@ RULES: dict[str, Rule] = {
         },
     ),
     "web:ticket-print": Rule("ro", _ticket),
+    "web:ticket-presence": Rule("ro", _ticket),
+    # Announcing a note needs what the note dialog needs (an answer would need rw).
+    "web:ticket-presence-announce": Rule(
+        "note", _ticket, method="post", data=lambda w: {"activity": "note"}
+    ),
     "web:attachment": Rule("ro", lambda w: {"number": w.ticket.number, "pk": w.attachment}),
     "web:article-mark": Rule("ro", _article, method="post"),
     "web:article-raw": Rule("ro", _article),

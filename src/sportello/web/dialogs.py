@@ -371,3 +371,13 @@ from sportello.web.attribute_dialogs import ATTRIBUTE_DIALOGS  # noqa: E402
 
 DIALOGS.update(ATTRIBUTE_DIALOGS)
 LOCKING_DIALOGS = frozenset(name for name, d in DIALOGS.items() if d.needs_lock)
+# What the ticket's watchers are told while the dialog is open (tickets.presence).
+PRESENCE_ACTIVITY: dict[str, str] = {name: "edit" for name in LOCKING_DIALOGS} | {
+    "reply": "answer",
+    "reply-all": "answer",
+    "note": "note",
+    "phone-inbound": "phone",
+    "phone-outbound": "phone",
+    "forward": "forward",
+    "bounce": "forward",
+}

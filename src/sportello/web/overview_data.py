@@ -15,6 +15,7 @@ from sportello.accounts import permissions
 from sportello.kb import selectors as kb_selectors
 from sportello.queues.models import QUEUE_SEPARATOR, Queue
 from sportello.tickets import overviews
+from sportello.tickets import presence as ticket_presence
 from sportello.tickets.dynamic_fields import columns_with_values
 from sportello.tickets.models import DynamicField, Ticket
 from sportello.web import dashboard, overview_render
@@ -37,6 +38,8 @@ class TicketTable:
     columns: list[tuple[str, Any]]
     sort: str
     news: set[int] = field(default_factory=set)
+    # Other agents working on a row's ticket now (tickets.presence), by ticket id.
+    presence: dict[int, list[ticket_presence.Presence]] = field(default_factory=dict)
     latest: bool = False
     # Dynamic field columns: {ticket id: {field id: shown value}}, the fields by name
     # (with ``field_choices`` every valid ticket field, for the column chooser).
@@ -108,8 +111,10 @@ def load_tables(agent: User, tables: list[TicketTable], *, field_choices: bool =
     if extra:
         prefetch_related_objects(rows, *extra)
     news = overviews.news_ticket_ids(agent, [t.pk for t in rows])
+    busy = ticket_presence.for_tickets([t.pk for t in rows], exclude=agent.pk)
     for table in tables:
         table.news = news
+        table.presence = busy
 
 
 def _load_dynamic_columns(

@@ -40,13 +40,28 @@ def _name(user: Any) -> str:
     return str(user.listed_name) if user is not None else ""
 
 
-def _cells(news: set[int], url: Callable[[str], str], dates: _Dates) -> dict[str, Any]:
+def _busy(table: Any) -> Callable[[Any], str]:
+    """Who else works on the ticket now: appended to the title cell."""
+
+    def marker(t: Any) -> str:
+        shown = table.presence.get(t.pk)
+        if not shown:
+            return ""
+        text = "; ".join(escape(p.text) for p in shown)
+        return f' <span class="presence-marker">{text}</span>'
+
+    return marker
+
+
+def _cells(table: Any, url: Callable[[str], str], dates: _Dates) -> dict[str, Any]:
+    news: set[int] = table.news
+    busy = _busy(table)
     marker = f' <span class="news-marker" title="{escape(_("Unseen articles"))}">★</span>'
     return {
         "number": lambda t: (
             f'<a href="{url(t.number)}">{escape(t.number)}</a>' + (marker if t.pk in news else "")
         ),
-        "title": lambda t: escape(t.title),
+        "title": lambda t: escape(t.title) + busy(t),
         "queue": lambda t: escape(t.queue.full_name),
         "state": lambda t: escape(str(t.state)),
         "priority": lambda t: (
@@ -77,7 +92,7 @@ def rows(table: Any, *, select: bool = False, latest: bool = False) -> SafeStrin
     with ``select`` a checkbox first, with ``latest`` a row with the latest article."""
     pattern = escape(reverse("web:ticket", args=[_SLOT]))
     dates = _Dates()
-    cells = _cells(table.news, lambda number: pattern.replace(_SLOT, escape(number)), dates)
+    cells = _cells(table, lambda number: pattern.replace(_SLOT, escape(number)), dates)
     columns = [
         _dynamic_cell(table, key) if key.startswith(DF_COLUMN) else cells[key]
         for key, _label in table.columns

@@ -10,6 +10,7 @@ from sportello.web.views import (
     live,
     overviews,
     preferences,
+    presence,
     printing,
     report_schedules,
     reports,
@@ -45,6 +46,12 @@ urlpatterns = [
     path("customers/search/", create.customer_search, name="customer-search"),
     *link_urls.urlpatterns,  # the ticket zoom
     path("ticket/<str:number>/answer/", zoom.ticket_answer, name="ticket-answer"),
+    path("ticket/<str:number>/presence/", presence.region, name="ticket-presence"),
+    path(
+        "ticket/<str:number>/presence/announce/",
+        presence.announce,
+        name="ticket-presence-announce",
+    ),
     path("ticket/<str:number>/print/", printing.ticket_print, name="ticket-print"),
     path("ticket/<str:number>/attachment/<int:pk>/", downloads.attachment, name="attachment"),
     path(

@@ -1,5 +1,6 @@
 """The agent's event stream (server-sent events): one line per committed change to a
-ticket the agent may read, so open pages refresh without polling.
+ticket the agent may read (``ticket``), and one when another agent starts or stops
+working on such a ticket (``presence``), so open pages refresh without polling.
 
 The stream ends after ``STREAM_SECONDS``; the browser's EventSource reconnects by itself.
 That keeps one request from holding a server thread for ever (see docs/live.md)."""
@@ -41,9 +42,12 @@ def _stream(user: User, seconds: float) -> Iterator[str]:
             item = listener.get(timeout=min(left, HEARTBEAT_SECONDS))
             if item is None:
                 yield ": ping\n\n"
+            elif item.kind == live.PRESENCE and item.actor_id == user.pk:
+                continue  # the agent's own presence changes nothing on their pages
             elif may_receive(user, item):
                 data = {"kind": item.kind, "ticket": item.ticket_id}
-                yield f"event: ticket\ndata: {json.dumps(data)}\n\n"
+                event = "presence" if item.kind == live.PRESENCE else "ticket"
+                yield f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
 @require_GET

@@ -25,11 +25,11 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from sportello.mail import forwarding
-from sportello.tickets import actions, selectors
+from sportello.tickets import actions, presence, selectors
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Ticket
 from sportello.web import article_templates, uploads
-from sportello.web.dialogs import DIALOGS, Context, Dialog
+from sportello.web.dialogs import DIALOGS, PRESENCE_ACTIVITY, Context, Dialog
 from sportello.web.forms import ticket_actions as f
 
 
@@ -86,6 +86,7 @@ def _render(
         else [],
         "chosen_template": template,
         "template_error": error,
+        "presence_activity": PRESENCE_ACTIVITY.get(name, ""),
     }
     if dialog.attachments:
         context.update(uploads.context(files))
@@ -143,6 +144,7 @@ def dialog_view(
         return _refused(request, dialog, name, ticket, article, error, files)
     if files is not None:
         uploads.clear(files)
+    presence.leave(ticket.pk, _user(request).pk)
     messages.success(request, str(dialog.done or _("Done.")))
     if isinstance(result, Ticket) and result.pk != ticket.pk:
         return _done(request, result)
@@ -263,6 +265,7 @@ def undo(request: HttpRequest, number: str) -> HttpResponse:
     ticket = _visible_ticket(request, number)
     took_lock = request.POST.get("took_lock") in ("True", "true", "on", "1")
     actions.undo_and_finish(ticket, actor=Actor(user=_user(request)), took_lock=took_lock)
+    presence.leave(ticket.pk, _user(request).pk)
     return redirect("web:ticket", number=ticket.number)
 
 

@@ -17,10 +17,11 @@ from sportello.core.errors import Conflict, DomainError
 from sportello.core.errors import PermissionDenied as DomainPermissionDenied
 from sportello.mail import forwarding
 from sportello.mail.context import customer_address
-from sportello.tickets import actions
+from sportello.tickets import actions, presence
 from sportello.tickets.models import Channel, SenderType, Ticket
 from sportello.web import uploads, zoom, zoom_render
 from sportello.web.forms.common import AnswerForm
+from sportello.web.views import presence as presence_view
 from sportello.web.views.common import visible_ticket
 
 
@@ -64,6 +65,7 @@ def _zoom(
             "channels": Channel.choices,
             "sender_types": SenderType.choices,
             **uploads.context(files),
+            **presence_view.context(ticket.pk, user),  # type: ignore[arg-type]
         },
         status=status,
     )
@@ -139,5 +141,6 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
         )
         return _zoom(request, fresh, form, status=status, files=files)
     uploads.clear(files)
+    presence.leave(ticket.pk, actor.user.pk)
     messages.success(request, _("The answer was queued for sending."))
     return redirect("web:ticket", number=ticket.number)

@@ -2,8 +2,11 @@
 // ticket the agent may read, reloads the current page in the background and swaps in the
 // top bar counters, dashboard widget bodies, the overview table and the zoom's article
 // list. A region the agent is working in (focus inside, a ticked checkbox, an open
-// form) is left alone. Without EventSource, or when the stream fails for good, the
-// pages keep their own polling (hx-trigger="every ...").
+// form) is left alone. A "presence" event (another agent opened a dialog or started
+// typing on a ticket) refreshes the zoom's presence region ([data-presence-region]), an
+// aria-live region whose content alone is replaced, and again when its soonest record
+// expires. Without EventSource, or when the stream fails for good, the pages keep their
+// own polling (hx-trigger="every ...").
 (function () {
   "use strict";
   var url = document.body.getAttribute("data-live-url");
@@ -49,8 +52,43 @@
     timer = setTimeout(function () { timer = null; refresh(); }, 300);
   }
 
+  var expiry = null;
+
+  function watchExpiry(region) {
+    var marker = region.querySelector("[data-expires-in]");
+    var seconds = marker ? parseInt(marker.getAttribute("data-expires-in"), 10) : NaN;
+    if (expiry) { clearTimeout(expiry); expiry = null; }
+    if (seconds >= 0) expiry = setTimeout(refreshPresence, (seconds + 1) * 1000);
+  }
+
+  function refreshPresence() {
+    document.querySelectorAll("[data-presence-region]").forEach(function (region) {
+      fetch(region.getAttribute("data-presence-region"), { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          // The region stays in place so that screen readers announce the new text.
+          region.innerHTML = html;
+          watchExpiry(region);
+        })
+        .catch(function () { /* the region's own polling tries again */ });
+    });
+  }
+
+  document.querySelectorAll("[data-presence-region]").forEach(watchExpiry);
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target && event.target.hasAttribute && event.target.hasAttribute("data-presence-region")) {
+      watchExpiry(event.target);
+    }
+  });
+
   var source = new EventSource(url);
   source.addEventListener("ticket", schedule);
+  source.addEventListener("presence", function () {
+    refreshPresence();
+    // Overview and dashboard rows name the agents at work as well.
+    if (document.querySelector("table[data-overview], [data-widget-body]")) schedule();
+  });
   source.addEventListener("open", function () { document.body.setAttribute("data-live", "on"); });
   source.addEventListener("error", function () {
     // EventSource reconnects by itself after the server ends a stream; CLOSED means it gave up.
