@@ -17,6 +17,10 @@ from sportello.queues.models import Queue
 from sportello.queues.services import ensure_queue
 from tests.tickets.factories import make_ticket
 
+# A push arrives at once (the design target is within 2 s); the bound leaves room for a
+# busy machine and stays far below the pages' 30 s polling, so only a push can meet it.
+PUSHED_WITHIN_MS = 8000
+
 
 @pytest.fixture(autouse=True)
 def _close_subscription() -> Iterator[None]:
@@ -57,7 +61,7 @@ def test_a_note_appears_on_the_other_agents_zoom(
     writer.wait_for_url(zoom)
 
     # No reload on the watcher's side: the stream brings the change within 2 s.
-    expect(rows).to_have_count(2, timeout=2000)
+    expect(rows).to_have_count(2, timeout=PUSHED_WITHIN_MS)
     assert watcher.url == zoom
 
 
@@ -93,7 +97,7 @@ def test_counters_and_dashboard_follow_another_agents_change_keeping_typed_text(
     other.select_option("#id_responsible", value=str(paolo.pk))
     other.locator("form.dialog-form button[name=submit]").click()
     other.wait_for_url(url(f"/ticket/{printer.number}/"))
-    expect(badge).to_have_text("1", timeout=2000)
+    expect(badge).to_have_text("1", timeout=PUSHED_WITHIN_MS)
 
     other.goto(url(f"/ticket/{wifi.number}/"))
     other.locator("nav.ticket-actions").get_by_role("button", name="Close", exact=True).click()
@@ -101,7 +105,7 @@ def test_counters_and_dashboard_follow_another_agents_change_keeping_typed_text(
     other.fill("#id_body", "Access Point neu gestartet.")
     other.locator("form.dialog-form button[name=submit]").click()
     other.wait_for_url(url(f"/ticket/{wifi.number}/"))
-    expect(new_widget).not_to_contain_text("WLAN im 3. Stock weg", timeout=2000)
+    expect(new_widget).not_to_contain_text("WLAN im 3. Stock weg", timeout=PUSHED_WITHIN_MS)
     expect(dashboard.locator(".topbar [data-counter=responsible] .badge")).to_have_text("1")
 
     # No reload: the typed answer is still there.
@@ -133,9 +137,9 @@ def test_the_others_see_who_is_writing_until_she_cancels(
     writer.goto(zoom)
     # Typing in the zoom's answer form: "answering", gone when she leaves the page.
     writer.locator("#answer textarea[name=text]").fill("Guten Tag")
-    expect(region).to_have_text("Anna Rossi is answering", timeout=2000)
+    expect(region).to_have_text("Anna Rossi is answering", timeout=PUSHED_WITHIN_MS)
     writer.goto(url("/"))
-    expect(region).to_have_text("", timeout=2000)
+    expect(region).to_have_text("", timeout=PUSHED_WITHIN_MS)
 
     # On the watcher's dashboard, the ticket's row names her when she opens a dialog.
     watcher.goto(url("/"))
@@ -144,7 +148,7 @@ def test_the_others_see_who_is_writing_until_she_cancels(
     expect(row).to_be_visible()
     writer.goto(zoom)
     writer.locator("nav.ticket-actions").get_by_role("link", name="Note", exact=True).click()
-    expect(row).to_contain_text("Anna Rossi is writing a note", timeout=2000)
+    expect(row).to_contain_text("Anna Rossi is writing a note", timeout=PUSHED_WITHIN_MS)
 
     # Back on the zoom, the warning goes with "Undo and finish".
     watcher.goto(zoom)
@@ -152,6 +156,6 @@ def test_the_others_see_who_is_writing_until_she_cancels(
     expect(watcher.locator("body")).to_have_attribute("data-live", "on")
     writer.get_by_role("button", name="Undo and finish").click()
     writer.wait_for_url(zoom)
-    expect(region).to_have_text("", timeout=2000)
+    expect(region).to_have_text("", timeout=PUSHED_WITHIN_MS)
     # Her own zoom never warns her about herself.
     expect(writer.locator("[data-presence-region]")).to_have_text("")
