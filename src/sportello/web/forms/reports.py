@@ -59,7 +59,7 @@ class StatisticForm(forms.Form):
     chart = forms.ChoiceField(label=_("Chart"), choices=CHARTS, initial="bar")
     config = forms.CharField(
         label=_("Configuration (JSON)"),
-        help_text=_("Lists and built-in reports; a matrix's restrictions and sum."),
+        help_text=_("Lists and built-in reports; a matrix's restrictions, sum and cell value."),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6}),
     )
@@ -79,7 +79,7 @@ class StatisticForm(forms.Form):
             return self._json()
         extra = self._json() if (data.get("config") or "").strip() else {}
         config: dict[str, Any] = {
-            key: extra[key] for key in ("restrictions", "sum_field") if key in extra
+            key: extra[key] for key in ("restrictions", "sum_field", "value") if key in extra
         }
         config |= {
             "x": {"attribute": data["x"], "granularity": data["granularity"]},
