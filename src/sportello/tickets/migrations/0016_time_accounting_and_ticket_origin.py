@@ -7,47 +7,158 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0015_history_index_of_new_tickets'),
+        ("tickets", "0015_history_index_of_new_tickets"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TicketOrigin',
+            name="TicketOrigin",
             fields=[
-                ('ticket', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='origin', serialize=False, to='tickets.ticket', verbose_name='ticket')),
-                ('channel', models.CharField(choices=[('email', 'email'), ('phone', 'phone'), ('web', 'web form'), ('api', 'API'), ('gi', 'GenericInterface'), ('internal', 'agent interface')], max_length=20, verbose_name='channel')),
-                ('request_form_id', models.BigIntegerField(blank=True, null=True, verbose_name='request form')),
-                ('request_form_name', models.CharField(blank=True, max_length=200, verbose_name='request form name')),
-                ('faq_suggestion_opened', models.BooleanField(default=False, verbose_name='FAQ suggestion opened')),
+                (
+                    "ticket",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        primary_key=True,
+                        related_name="origin",
+                        serialize=False,
+                        to="tickets.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "email"),
+                            ("phone", "phone"),
+                            ("web", "web form"),
+                            ("api", "API"),
+                            ("gi", "GenericInterface"),
+                            ("internal", "agent interface"),
+                        ],
+                        max_length=20,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "request_form_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="request form"),
+                ),
+                (
+                    "request_form_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="request form name"),
+                ),
+                (
+                    "faq_suggestion_opened",
+                    models.BooleanField(default=False, verbose_name="FAQ suggestion opened"),
+                ),
             ],
             options={
-                'verbose_name': 'ticket origin',
-                'verbose_name_plural': 'ticket origins',
+                "verbose_name": "ticket origin",
+                "verbose_name_plural": "ticket origins",
             },
         ),
         migrations.AlterField(
-            model_name='history',
-            name='type',
-            field=models.CharField(choices=[('NewTicket', 'New ticket'), ('FollowUp', 'Follow-up'), ('EmailCustomer', 'Email from customer'), ('EmailAgent', 'Email from agent'), ('SendAnswer', 'Answer sent'), ('SendAutoReply', 'Auto-response sent'), ('SendCustomerNotification', 'Customer notified'), ('Forward', 'Forwarded'), ('Bounce', 'Bounced'), ('AddNote', 'Note added'), ('PhoneCallCustomer', 'Phone call from customer'), ('PhoneCallAgent', 'Phone call to customer'), ('WebRequestCustomer', 'Web request from customer'), ('Move', 'Moved'), ('StateUpdate', 'State changed'), ('PriorityUpdate', 'Priority changed'), ('TypeUpdate', 'Type changed'), ('Lock', 'Locked'), ('Unlock', 'Unlocked'), ('OwnerUpdate', 'Owner changed'), ('ResponsibleUpdate', 'Responsible changed'), ('CustomerUpdate', 'Customer changed'), ('TitleUpdate', 'Title changed'), ('SetPendingTime', 'Pending time set'), ('Merged', 'Merged'), ('Link', 'Linked'), ('Unlink', 'Unlinked'), ('Subscribe', 'Watched'), ('Unsubscribe', 'No longer watched'), ('Misc', 'Miscellaneous'), ('ServiceUpdate', 'Service changed'), ('SLAUpdate', 'SLA changed'), ('EscalationWarning', 'Escalation warning'), ('EscalationStart', 'Escalated'), ('PendingReminderReached', 'Pending reminder reached'), ('DynamicFieldUpdate', 'Dynamic field changed'), ('Split', 'Split'), ('MasterSlave', 'Master/slave changed'), ('TimeAccounting', 'Time accounted')], max_length=40, verbose_name='type'),
+            model_name="history",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("NewTicket", "New ticket"),
+                    ("FollowUp", "Follow-up"),
+                    ("EmailCustomer", "Email from customer"),
+                    ("EmailAgent", "Email from agent"),
+                    ("SendAnswer", "Answer sent"),
+                    ("SendAutoReply", "Auto-response sent"),
+                    ("SendCustomerNotification", "Customer notified"),
+                    ("Forward", "Forwarded"),
+                    ("Bounce", "Bounced"),
+                    ("AddNote", "Note added"),
+                    ("PhoneCallCustomer", "Phone call from customer"),
+                    ("PhoneCallAgent", "Phone call to customer"),
+                    ("WebRequestCustomer", "Web request from customer"),
+                    ("Move", "Moved"),
+                    ("StateUpdate", "State changed"),
+                    ("PriorityUpdate", "Priority changed"),
+                    ("TypeUpdate", "Type changed"),
+                    ("Lock", "Locked"),
+                    ("Unlock", "Unlocked"),
+                    ("OwnerUpdate", "Owner changed"),
+                    ("ResponsibleUpdate", "Responsible changed"),
+                    ("CustomerUpdate", "Customer changed"),
+                    ("TitleUpdate", "Title changed"),
+                    ("SetPendingTime", "Pending time set"),
+                    ("Merged", "Merged"),
+                    ("Link", "Linked"),
+                    ("Unlink", "Unlinked"),
+                    ("Subscribe", "Watched"),
+                    ("Unsubscribe", "No longer watched"),
+                    ("Misc", "Miscellaneous"),
+                    ("ServiceUpdate", "Service changed"),
+                    ("SLAUpdate", "SLA changed"),
+                    ("EscalationWarning", "Escalation warning"),
+                    ("EscalationStart", "Escalated"),
+                    ("PendingReminderReached", "Pending reminder reached"),
+                    ("DynamicFieldUpdate", "Dynamic field changed"),
+                    ("Split", "Split"),
+                    ("MasterSlave", "Master/slave changed"),
+                    ("TimeAccounting", "Time accounted"),
+                ],
+                max_length=40,
+                verbose_name="type",
+            ),
         ),
         migrations.CreateModel(
-            name='TimeAccounting',
+            name="TimeAccounting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('minutes', models.PositiveIntegerField(verbose_name='minutes')),
-                ('created', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created')),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='agent')),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='tickets.article', verbose_name='article')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='time_accounting', to='tickets.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("minutes", models.PositiveIntegerField(verbose_name="minutes")),
+                (
+                    "created",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="created"),
+                ),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="agent",
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="tickets.article",
+                        verbose_name="article",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="time_accounting",
+                        to="tickets.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'accounted time',
-                'verbose_name_plural': 'accounted time',
-                'ordering': ['ticket', 'id'],
-                'indexes': [models.Index(fields=['created', 'agent'], name='time_accounting_created')],
+                "verbose_name": "accounted time",
+                "verbose_name_plural": "accounted time",
+                "ordering": ["ticket", "id"],
+                "indexes": [
+                    models.Index(fields=["created", "agent"], name="time_accounting_created")
+                ],
             },
         ),
     ]
