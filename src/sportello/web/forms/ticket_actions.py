@@ -149,6 +149,7 @@ class TimeUnitsMixin(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["time_units"]
         field.required = time_accounting.required()
+        field.error_messages["required"] = _("Enter the time you spent.")
         unit = time_accounting.unit_minutes()
         field.help_text = (
             _("In minutes.") if unit == 1 else _("In units of %(n)s minutes.") % {"n": unit}
