@@ -83,3 +83,12 @@ def minutes_by_article(article_ids: list[int]) -> dict[int, int]:
         .annotate(total=Sum("minutes"))
     )
     return {article_id: int(total) for article_id, total in found}
+
+
+def minutes_by_ticket(ticket_ids: list[int]) -> dict[int, int]:
+    found = (
+        TimeAccounting.objects.filter(ticket_id__in=ticket_ids)
+        .values_list("ticket_id")
+        .annotate(total=Sum("minutes"))
+    )
+    return {ticket_id: int(total) for ticket_id, total in found}
