@@ -16,7 +16,6 @@ from sportello.api.genericinterface.ticket_get import options, ticket_data
 from sportello.queues.models import Queue, SystemAddress
 from sportello.tickets.models import Ticket, TicketOrigin, TimeAccounting
 from tests.api.conftest import ApiClient
-from tests.api.genericinterface.conftest import gi_agent  # noqa: F401
 
 
 def test_articles_account_time_and_the_ticket_shows_its_total(
@@ -86,19 +85,3 @@ def test_generic_interface_time_unit_in_and_out(ticket: Ticket, agent: Any) -> N
     )
     assert shown["TimeUnit"] == 0.5
     assert [a["TimeUnit"] for a in shown["Article"]] == [0, 0.5]
-
-
-def test_generic_interface_records_its_origin_and_time_units(gi_agent: Any) -> None:
-    from tests.api.genericinterface.test_operations import ARTICLE, LOGIN, create, gi
-
-    created = create()
-    ticket = Ticket.objects.get(pk=created["TicketID"])
-    assert TicketOrigin.objects.get(ticket=ticket).channel == "gi"
-    body = {**LOGIN, "TicketID": str(ticket.pk), "Article": {**ARTICLE, "TimeUnit": "17"}}
-    updated = gi("PATCH", f"/Ticket/{ticket.pk}", body)
-    assert "Error" not in updated, updated
-    assert TimeAccounting.objects.get(ticket=ticket).minutes == 17
-    bad = gi("PATCH", f"/Ticket/{ticket.pk}", {**body, "Article": {**ARTICLE, "TimeUnit": "-2"}})
-    assert bad["Error"]["ErrorCode"] == "TicketUpdate.InvalidParameter"
-    shown = gi("GET", f"/Ticket/{ticket.pk}", **LOGIN, AllArticles=1)["Ticket"][0]
-    assert shown["TimeUnit"] == 17
