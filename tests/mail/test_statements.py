@@ -34,8 +34,8 @@ pytestmark = pytest.mark.django_db
 # the customer; ticket counter, ticket, its origin (the channel mix), article (+ one per
 # attachment), its history row and the ticket's in one insert, the service-level due
 # times stored in the same transaction when an event changed them (the first article
-# starts the update clock: one UPDATE), the ticket queued for the search index, and the savepoint pair of the
-# transaction.
+# starts the update clock: one UPDATE), the ticket queued for the search index, and the
+# savepoint pair of the transaction.
 # After commit, other areas' subscribers add theirs: the search index, drained at once in
 # tests (the queue, articles, attachment names, savepoint pair, upsert, the queue row
 # removed: 7).
