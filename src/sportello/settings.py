@@ -367,6 +367,10 @@ SPORTELLO_ENCRYPTION_KEYS = env_list("SPORTELLO_ENCRYPTION_KEYS")
 # are cached this many seconds (a definition's change invalidates them at once).
 SPORTELLO_REPORTS_GROUP = os.environ.get("SPORTELLO_REPORTS_GROUP", "stats")
 SPORTELLO_REPORTS_CACHE_SECONDS = int(os.environ.get("SPORTELLO_REPORTS_CACHE_SECONDS", "900"))
+# Accounted time (OTRS's time units): minutes per unit typed, and whether the note,
+# answer, phone call and forward dialogs insist on it.
+SPORTELLO_TIME_UNIT_MINUTES = int(os.environ.get("SPORTELLO_TIME_UNIT_MINUTES", "1"))
+SPORTELLO_TIME_ACCOUNTING_REQUIRED = env_bool("SPORTELLO_TIME_ACCOUNTING_REQUIRED", default=False)
 SPORTELLO_MAIL_MAX_SIZE = int(os.environ.get("SPORTELLO_MAIL_MAX_SIZE", str(50 * 1024 * 1024)))
 # Raw messages up to this size are kept in the article's row, larger ones as files under
 # MEDIA_ROOT (0: always files).

@@ -361,6 +361,12 @@ def build(db: ZnunyDB, article_dir: Path) -> None:
         content_path="2024/03/16",
         incoming_time=1710581400,
     )
+    # Accounted time: 30 units (minutes) with the answer, a negative correction (not imported).
+    accounted = {"create_by": 100, "change_time": "2024-03-16 10:00:00", "change_by": 100}
+    ins("time_accounting", id=1, ticket_id=100, article_id=101, time_unit="30.00",
+        create_time="2024-03-16 10:00:00", **accounted)  # fmt: skip
+    ins("time_accounting", id=2, ticket_id=100, article_id=None, time_unit="-5.00",
+        create_time="2024-03-16 11:00:00", **accounted)  # fmt: skip
     ins("article", id=103, ticket_id=102, create_time="2024-03-17 09:00:00", **article)
     ins(
         "article_data_mime",

@@ -35,6 +35,7 @@ from sportello.tickets.models import (
     Ticket,
     TicketLink,
     TicketWatch,
+    TimeAccounting,
 )
 from sportello.tickets.numbers import next_ticket_number
 from tests.importer import installation
@@ -81,6 +82,7 @@ def _snapshot() -> dict[str, Any]:
             TicketLink,
             TicketWatch,
             DynamicFieldValue,
+            TimeAccounting,
             Queue,
             User,
             CustomerUser,
@@ -157,6 +159,11 @@ def test_whole_installation(znuny: tuple[ZnunyDB, Path]) -> None:
     assert ticket.customer_user_id == "jürgen" and ticket.customer_company_id == "MUELLER"
     assert ticket.created.isoformat() == "2024-03-15T08:30:00+00:00"
     assert ticket.changed.isoformat() == "2024-03-15T10:00:00+00:00"
+    # Accounted time: the answer's 30 minutes; the negative correction is reported.
+    entry = TimeAccounting.objects.get(ticket=ticket)
+    assert (entry.minutes, entry.agent, entry.article.number) == (30, anna, 2)
+    assert entry.created.isoformat() == "2024-03-16T10:00:00+00:00"
+    assert "a negative correction" in output
     pending = Ticket.objects.get(number=NUMBERS.pending)
     assert pending.state.name == "pending reminder" and pending.pending_until == PENDING_UNTIL
     merged = Ticket.objects.get(number=NUMBERS.merged)

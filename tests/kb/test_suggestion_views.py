@@ -11,6 +11,7 @@ from sportello.core.actor import Actor
 from sportello.kb.models import Category
 from sportello.portal import services
 from sportello.portal.models import FaqSuggestionUse, FaqSuggestionView, RequestForm
+from sportello.tickets.models import TicketOrigin
 from tests.kb.conftest import new_item
 
 
@@ -56,6 +57,13 @@ def test_opened_and_left_versus_opened_and_sent(
     )
     assert response.status_code == 302, response.content
     assert FaqSuggestionUse.objects.get().visit == sent_visit
+    # The ticket remembers it for the channel and request-form mix.
+    origin = TicketOrigin.objects.get(ticket__number=FaqSuggestionUse.objects.get().ticket_number)
+    assert (origin.channel, origin.request_form_id, origin.faq_suggestion_opened) == (
+        "web",
+        request_form.pk,
+        True,
+    )
 
     figures = services.faq_suggestion_statistics(request_form)
     assert (figures.left, figures.sent) == (1, 1)

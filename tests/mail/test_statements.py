@@ -31,16 +31,16 @@ from tests.mail.messages import mail
 pytestmark = pytest.mark.django_db
 
 # Statements per message: one read of the configuration token, the duplicate check and
-# the customer; ticket counter, ticket, article (+ one per attachment), its history row
-# and the ticket's in one insert, the service-level due times stored in the same
-# transaction when an event changed them (the first article starts the update clock: one
-# UPDATE), the ticket queued for the search index, and the savepoint pair of the
-# transaction.
+# the customer; ticket counter, ticket, its origin (the channel mix), article (+ one per
+# attachment), its history row and the ticket's in one insert, the service-level due
+# times stored in the same transaction when an event changed them (the first article
+# starts the update clock: one UPDATE), the ticket queued for the search index, and the
+# savepoint pair of the transaction.
 # After commit, other areas' subscribers add theirs: the search index, drained at once in
 # tests (the queue, articles, attachment names, savepoint pair, upsert, the queue row
 # removed: 7).
 OTHER_SUBSCRIBERS = 7
-NEW_TICKET = 9 + OTHER_SUBSCRIBERS
+NEW_TICKET = 10 + OTHER_SUBSCRIBERS
 # Token and duplicate check, the ticket by number, its locked row with the number of its
 # last article, the article, the index queue, history, the ticket's change time with the
 # due times the article moved (one UPDATE), savepoints, and one read by the subscribers.

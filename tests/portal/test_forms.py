@@ -12,7 +12,7 @@ from sportello.customers.models import CustomerUser
 from sportello.mail.models import OutboxMessage
 from sportello.portal.forms import RequestSubmissionForm
 from sportello.portal.models import PendingSubmission, RequestForm
-from sportello.tickets.models import Ticket
+from sportello.tickets.models import Ticket, TicketOrigin
 from tests.portal.conftest import links_in_outbox
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,14 @@ def test_logged_in_customer_files_a_request(
     ticket = Ticket.objects.get(customer_user_id="anna")
     assert response.status_code == 302
     assert response["Location"] == f"/portal/forms/printing/done/{ticket.number}/"
+    # Its origin for the channel mix: the web form, no FAQ suggestion opened.
+    origin = TicketOrigin.objects.get(ticket=ticket)
+    assert (origin.channel, origin.request_form_id, origin.request_form_name) == (
+        "web",
+        request_form.pk,
+        request_form.name,
+    )
+    assert not origin.faq_suggestion_opened
     assert ticket.queue == request_form.queue and ticket.type == request_form.ticket_type
     assert ticket.priority.name == "4 high" and ticket.title == "Printer jams"
     assert ticket.customer_company_id == "FAC-PHYS"

@@ -89,9 +89,9 @@ def test_list_sort_and_limit(scenario: Scenario) -> None:
 
 
 def test_sla_compliance(scenario: Scenario) -> None:
-    first, solution = run(scenario, "builtin", {"report": "sla_compliance", "period": PERIOD})[
-        "tables"
-    ]
+    first, solution, update = run(
+        scenario, "builtin", {"report": "sla_compliance", "period": PERIOD}
+    )["tables"]
     # Only A has an SLA (T1 is in B now). T3 answered after 120 > 60 minutes; T4 was
     # closed without an answer (no due time left, neither met nor breached).
     assert first["rows"] == [
@@ -104,6 +104,8 @@ def test_sla_compliance(scenario: Scenario) -> None:
         ["Reports::A", "April 2026", 1, 1, 0, 100.0, 120, 120],
     ]
     assert solution["footer"][:6] == ["Total", "", 2, 1, 1, 50.0]
+    # The SLA has no update time (test_time_and_channels has one).
+    assert update["rows"] == []
 
 
 def test_state_changes_count_the_reopened_ticket(scenario: Scenario) -> None:
@@ -130,9 +132,12 @@ def test_backlog_from_history(scenario: Scenario) -> None:
 def test_workload_channel_mix_and_distribution(scenario: Scenario) -> None:
     workload = run(scenario, "builtin", {"report": "agent_workload", "period": PERIOD})
     # Open and owned now: T2 and T3 (T5 is hidden); one answer (T3); three closes.
-    assert workload["tables"][0]["rows"] == [["worker", 2, 1, 3, 0]]
+    assert workload["tables"][0]["rows"] == [["worker", 2, 1, 3, 0, 0]]
     mix = run(scenario, "builtin", {"report": "channel_mix", "period": PERIOD})
-    assert mix["tables"][0]["rows"] == [["phone", 1, 1, 1, 1, 0, 4]]
+    assert mix["tables"][0]["rows"] == [
+        ["phone", 1, 1, 1, 1, 0, 4],
+        ["FAQ suggestion opened, still sent", 0, 0, 0, 0, 0, 0],
+    ]
     # By the ticket's current queue: T1 moved to B.
     config = {"report": "solution_distribution", "period": PERIOD, "queue_at": "current"}
     spread = run(scenario, "builtin", config)

@@ -216,11 +216,12 @@ def test_exports_have_service_sla_and_field_columns(
     rows = list(csv.reader(io.StringIO(text)))
     head = rows[0]
     # Service and SLA, then the fields in their order (here: all 100, so by name).
-    assert head[15:17] == ["Service", "SLA"]
-    assert head[17:] == ["Details", "Devices", "Due", "Network", "Networks", "Room", "Vip", "Visit"]
+    assert head[15:18] == ["Service", "SLA", "Accounted time (minutes)"]
+    assert head[18:] == ["Details", "Devices", "Due", "Network", "Networks", "Room", "Vip", "Visit"]
     assert sorted(r[0] for r in rows[1:]) == sorted([valued.alpha.number, valued.beta.number])
     beta = dict(zip(head, next(r for r in rows if r[0] == valued.beta.number), strict=True))
     assert beta["Service"] == "Printing" and beta["SLA"] == "Gold"
+    assert beta["Accounted time (minutes)"] == "0"
     assert beta["Room"] == "B 120" and beta["Devices"] == "12" and beta["Vip"] == "no"
     assert beta["Networks"] == "Guest network" and beta["Details"] == ""
     alpha = dict(zip(head, next(r for r in rows if r[0] == valued.alpha.number), strict=True))

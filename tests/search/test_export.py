@@ -44,6 +44,17 @@ def test_csv_has_a_header_and_one_row_per_ticket(logged_in: Client, board: Board
     assert beta[6] == "locked" and beta[9] == "bob"
 
 
+def test_exports_show_the_accounted_time(logged_in: Client, board: Board, agent: User) -> None:
+    from sportello.core.actor import Actor
+    from sportello.tickets import actions
+
+    actions.note(board.beta, actor=Actor(user=agent), body="x", accounted_minutes=40)
+    rows = csv_rows(logged_in, ALL)
+    column = rows[0].index("Accounted time (minutes)")
+    shown = {r[0]: r[column] for r in rows[1:]}
+    assert shown[board.beta.number] == "40" and shown[board.alpha.number] == "0"
+
+
 def test_csv_follows_the_search(logged_in: Client, board: Board) -> None:
     rows = csv_rows(logged_in, {"attrs": ["customer_company"], "customer_company": "ACME"})
     assert sorted(r[0] for r in rows[1:]) == sorted([board.alpha.number, board.gamma.number])

@@ -28,7 +28,7 @@ from sportello.customers.models import CustomerUser
 from sportello.portal import selectors as portal_selectors
 from sportello.portal import services as portal_services
 from sportello.portal.models import RequestForm
-from sportello.tickets.models import Article, Attachment, Ticket
+from sportello.tickets.models import Article, Attachment, OriginChannel, Ticket
 
 router = Router(tags=["customer"])
 
@@ -115,6 +115,7 @@ def create(request: HttpRequest, data: CustomerTicketIn) -> tuple[int, dict[str,
         title=data.title,
         body=data.body,
         attachments=uploads.decode(data.attachments, form.queue),
+        channel=OriginChannel.API,
     )
     return 201, _detail(customer, _ticket(customer, ticket.number))
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Prefetch
 
 from sportello.accounts.models import User
-from sportello.tickets import dynamic_fields, selectors
+from sportello.tickets import dynamic_fields, selectors, time_accounting
 from sportello.tickets.models import Article, Attachment, Ticket
 
 
@@ -68,6 +68,7 @@ def detail(ticket: Ticket, agent: User, *, history: bool = False) -> dict[str, A
     data = summary(ticket)
     data["articles"] = [article(a) for a in articles]
     data["dynamic_fields"] = dynamic_fields.current_values(ticket)
+    data["accounted_minutes"] = time_accounting.total_minutes(ticket)
     data["links"] = [
         {"number": other.number, "title": other.title, "state": other.state.name, "kind": kind}
         for kind, other in selectors.linked_tickets(ticket, agent)

@@ -87,6 +87,8 @@ class TicketSummary(Schema):
 
 
 class TicketOut(TicketSummary):
+    # The sum of the working minutes accounted on the ticket.
+    accounted_minutes: int = 0
     articles: list[ArticleOut]
     dynamic_fields: dict[str, Any]
     links: list[LinkOut]
@@ -119,6 +121,8 @@ class ArticleIn(Strict):
     to: list[str] = []
     cc: list[str] = []
     attachments: list[AttachmentIn] = []
+    # Working minutes accounted with the article (OTRS's time units).
+    accounted_minutes: int = Field(0, ge=0, le=600_000)
 
 
 class TicketCreate(Strict):

@@ -95,6 +95,7 @@ def _article_input(
             body=data.body,
             visible_for_customer=True,
             attachments=files,
+            accounted_minutes=data.accounted_minutes,
         )
     if data.kind == "note":
         return actions.ArticleInput(
@@ -105,6 +106,7 @@ def _article_input(
             visible_for_customer=data.visible_for_customer,
             from_address=actor.label,
             attachments=files,
+            accounted_minutes=data.accounted_minutes,
         )
     raise InvalidInput(
         _("A new ticket starts with a note or a phone call; answer by mail afterwards."),
@@ -222,6 +224,7 @@ def _add_article(
             subject=data.subject,
             visible_for_customer=data.visible_for_customer,
             attachments=files,
+            accounted_minutes=data.accounted_minutes,
         )
     elif data.kind == "phone":
         article = actions.phone_call(
@@ -231,6 +234,7 @@ def _add_article(
             body=data.body,
             subject=data.subject,
             attachments=files,
+            accounted_minutes=data.accounted_minutes,
         )
     else:
         # The agent's answer path (slaves of a master answered too): outbox, then SMTP.
@@ -242,6 +246,7 @@ def _add_article(
             cc=data.cc,
             subject=data.subject or None,
             attachments=uploads.for_mail(files),
+            accounted_minutes=data.accounted_minutes,
         )
     return 201, render.article(Article.objects.get(pk=article.pk))
 

@@ -31,6 +31,8 @@ KNOWN: dict[str, tuple[str, int | None, int | None]] = {
     "EscalationResponseTimeStart": (HistoryType.ESCALATION_START, None, None),
     "EscalationUpdateTimeStart": (HistoryType.ESCALATION_START, None, None),
     "EscalationSolutionTimeStart": (HistoryType.ESCALATION_START, None, None),
+    # ``%%<units>%%<total>``: the units of this entry.
+    "TimeAccounting": (HistoryType.TIME_ACCOUNTING, None, 0),
 }
 
 

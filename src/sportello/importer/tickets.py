@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from sportello.accounts import selectors
 from sportello.accounts.models import User
 from sportello.core.actor import Actor
+from sportello.importer import accounted_time
 from sportello.importer import articles as contents
 from sportello.importer.context import Context
 from sportello.importer.history_names import translate
@@ -185,6 +186,7 @@ class TicketImport:
         self.history(by_znuny, tickets, article_map)
         self.dynamic_values(by_znuny, article_map, replace=[known[k] for k in known])
         self.watchers_and_flags(by_znuny, article_map)
+        accounted_time.run(ctx, by_znuny, article_map, self.agent)
         # Indexed by the search job after commit, as after any article.
         pending.mark_many(sorted(by_znuny.values()))
 

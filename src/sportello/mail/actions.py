@@ -105,6 +105,7 @@ def send_answer(
     history_type: HistoryType = HistoryType.SEND_ANSWER,
     kind: str = OutboxKind.ARTICLE,
     article_fields: Mapping[DynamicField, Any] | None = None,
+    accounted_minutes: int = 0,
 ) -> Article:
     """Answer the customer: takes the lock as OTRS does, composes with salutation and
     signature, threads with ``reply_to``, queues the mail; a new ticket becomes open."""
@@ -131,6 +132,7 @@ def send_answer(
             history_type=history_type,
             kind=kind,
             article_fields=article_fields,
+            accounted_minutes=accounted_minutes,
         )
         if next_state is not None:
             actions.set_state(current, next_state, actor=actor, pending_until=pending_until)
@@ -172,6 +174,7 @@ def send_email_article(
     article_fields: Mapping[DynamicField, Any] | None = None,
     headers: Mapping[str, str] | None = None,
     is_automatic: bool = False,
+    accounted_minutes: int = 0,
 ) -> Article:
     """Build the message from the queue's sender address, add it to the ticket as an
     email article and queue it in the outbox, in the caller's transaction: the mail
@@ -214,6 +217,7 @@ def send_email_article(
             history_comment=history_comment,
             dynamic_fields=article_fields or {},
             is_automatic=is_automatic,
+            accounted_minutes=accounted_minutes,
         ),
         actor=actor,
     )

@@ -93,6 +93,7 @@ def answer(
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
     subject: str | None = None,
+    accounted_minutes: int = 0,
 ) -> Article:
     """The one answer path (the reply dialogs, the zoom's answer form and the API): the
     answer to ``reply_to`` (quoted when given, salutation and signature added, with the
@@ -112,6 +113,7 @@ def answer(
             next_state=next_state,
             pending_until=pending_until,
             article_fields=article_fields,
+            accounted_minutes=accounted_minutes,
         )
         for slave in actions.slaves_of(ticket):
             recipient = customer_address(slave)
@@ -139,6 +141,7 @@ def reply(
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
     attachments: Sequence[OutgoingAttachment] = (),
+    accounted_minutes: int = 0,
 ) -> Article:
     """Answer ``article`` (see ``answer``), with its attachments when asked and the
     agent's ``attachments`` after them."""
@@ -154,6 +157,7 @@ def reply(
         next_state=next_state,
         pending_until=pending_until,
         article_fields=article_fields,
+        accounted_minutes=accounted_minutes,
     )
 
 
@@ -191,6 +195,7 @@ def forward(
     text: str = "",
     keep_attachments: bool = True,
     attachments: Sequence[OutgoingAttachment] = (),
+    accounted_minutes: int = 0,
 ) -> Article:
     """Forward ``article`` with its attachments (and the agent's ``attachments``) to any
     address; stored as an internal email article (it goes to a third party, not to the
@@ -215,6 +220,7 @@ def forward(
             visible_for_customer=False,
             history_type=HistoryType.FORWARD,
             history_comment=", ".join(recipients_to + recipients_cc),
+            accounted_minutes=accounted_minutes,
         )
     return created
 

@@ -33,7 +33,8 @@ from sportello.portal.models import PendingAttachment, PendingSubmission, Reques
 from sportello.tickets import actions, selectors
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
-from sportello.tickets.models import Article, Channel, SenderType, Ticket
+from sportello.tickets.models import Article, Channel, OriginChannel, SenderType, Ticket
+from sportello.tickets.origin import Origin
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +93,11 @@ def file_request(
     title: str,
     body: str,
     attachments: Sequence[AttachmentInput] = (),
+    channel: str = OriginChannel.WEB,
+    faq_suggestion_opened: bool = False,
 ) -> Ticket:
-    """Create the ticket of a form submission: channel web, customer-visible article."""
+    """Create the ticket of a form submission: channel web, customer-visible article;
+    its origin names the form (and the API when a client sent it)."""
     email = customer.email if customer is not None else email
     customer_user_id, company_id = _customer_ids(customer, email)
     sender = _from(customer, email, name)
@@ -115,6 +119,12 @@ def file_request(
                 body=body,
                 attachments=attachments,
                 history_comment=form.slug,
+            ),
+            origin=Origin(
+                channel=channel,
+                request_form_id=form.pk,
+                request_form_name=form.name,
+                faq_suggestion_opened=faq_suggestion_opened,
             ),
         )
         article = ticket.articles.get(number=1)

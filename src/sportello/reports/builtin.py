@@ -20,12 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sportello.accounts.models import User
-from sportello.reports import periods
+from sportello.reports import periods, update_time
 from sportello.reports.config import BuiltinConfig
 from sportello.reports.engine import attribute_label, period_text
 from sportello.reports.result import Result, Table, matrix_table
 from sportello.reports.sql import (
     CLOSED,
+    NONE_LABEL,
     NOT_OPEN,
     Columns,
     Query,
@@ -60,6 +61,8 @@ CLOCKS = (
     ("first_response", gettext_lazy("First response")),
     ("solution", gettext_lazy("Solution")),
 )
+# Not a ticket column: measured per customer contact from the articles (update_time).
+UPDATE_CLOCK = ("update", gettext_lazy("Update"))
 
 
 def _postgres() -> bool:
@@ -143,7 +146,8 @@ def _sla_rows_postgresql(
 
 def sla_compliance(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> list[Table]:
     """Tickets created per period with an SLA target: met, breached (late, or still
-    unanswered past the due time), the share met, median and 90th percentile.
+    unanswered past the due time), the share met, median and 90th percentile; the
+    update time per customer contact of the period (``update_time``).
 
     Percentiles are nearest-rank: PostgreSQL's ``percentile_disc``; elsewhere the row
     of rank ceil(p * n) picked with window functions (the same values)."""
@@ -151,9 +155,11 @@ def sla_compliance(config: BuiltinConfig, agent: User, now: datetime, zone: tzin
     bkts = periods.buckets(start, end, config.granularity, zone)
     tables = []
     combined = _sla_rows_postgresql(config, agent, now, zone, bkts) if _postgres() else {}
-    for clock, clock_label in CLOCKS:
+    for clock, clock_label in (*CLOCKS, UPDATE_CLOCK):
         timing = bucketing(bkts, "t.created", config.granularity, zone)
-        if combined:
+        if clock == "update":
+            found = update_time.update_rows(config, agent, now, bkts)
+        elif combined:
             found = combined[clock]
         else:
             query = _sla_query(config, agent, start, end, timing)
@@ -176,7 +182,8 @@ def sla_compliance(config: BuiltinConfig, agent: User, now: datetime, zone: tzin
                 f" FROM {T['ticket']} t {tail}) x GROUP BY g, idx"
             )
             found = fetch(sql, [*timing.cte_params, db_time(now), *params])
-        found = [(row[0], timing.index(row[1]), *row[2:]) for row in found]
+        if clock != "update":
+            found = [(row[0], timing.index(row[1]), *row[2:]) for row in found]
         names = labels(config.by, [row[0] for row in found])
         rows = []
         for row in sorted(found, key=lambda r: (names[r[0]].lower(), r[1])):
@@ -194,7 +201,7 @@ def sla_compliance(config: BuiltinConfig, agent: User, now: datetime, zone: tzin
                 header=[
                     attribute_label(config.by),
                     _("Period"),
-                    _("Tickets"),
+                    _("Customer contacts") if clock == "update" else _("Tickets"),
                     _("Met"),
                     _("Breached"),
                     _("Met (%)"),
@@ -292,25 +299,81 @@ def agent_workload(config: BuiltinConfig, agent: User, now: datetime, zone: tzin
             params,
         )
     )
-    people = User.objects.filter(pk__in=set(done) | set(owned), is_system=False)
+    bkts = periods.buckets(start, end, config.granularity, zone)
+    accounted = _accounted_time(config, agent, bkts, zone)
+    spent: dict[int, int] = {}
+    for (person_id, _index), minutes in accounted.items():
+        spent[person_id] = spent.get(person_id, 0) + minutes
+    people = User.objects.filter(pk__in=set(done) | set(owned) | set(spent), is_system=False)
     rows = []
+    timed = []
     for person in sorted(people, key=lambda u: u.username):
         answered, closed, notes = done.get(person.pk, (0, 0, 0))
+        name = person.get_full_name() or person.username
         rows.append(
             (
-                person.get_full_name() or person.username,
-                [owned.get(person.pk, 0), int(answered or 0), int(closed or 0), int(notes or 0)],
+                name,
+                [
+                    owned.get(person.pk, 0),
+                    int(answered or 0),
+                    int(closed or 0),
+                    int(notes or 0),
+                    spent.get(person.pk, 0),
+                ],
             )
         )
-    return [
-        matrix_table(
-            str(_("Agent workload")),
-            str(_("Agent")),
-            [_("Open tickets owned"), _("Answers"), _("Closed"), _("Notes")],
-            rows,
-            totals=False,
-        )
-    ]
+        if person.pk in spent:
+            timed.append((name, [accounted.get((person.pk, i), 0) for i in range(len(bkts))]))
+    workload = matrix_table(
+        str(_("Agent workload")),
+        str(_("Agent")),
+        [
+            _("Open tickets owned"),
+            _("Answers"),
+            _("Closed"),
+            _("Notes"),
+            _("Accounted time (minutes)"),
+        ],
+        rows,
+        totals=False,
+    )
+    workload["kinds"][-1] = "minutes"
+    per_period = matrix_table(
+        str(_("Accounted time per agent (minutes)")),
+        str(_("Agent")),
+        [b.label for b in bkts],
+        timed,
+        kind="minutes",
+    )
+    return [workload, per_period]
+
+
+def _accounted_time(
+    config: BuiltinConfig, agent: User, bkts: list[periods.Bucket], zone: tzinfo
+) -> dict[tuple[int, int], int]:
+    """Minutes each agent accounted per period (by the entry's time), on tickets the
+    reader may read now."""
+    query = Query()
+    permission_filter(query, agent)
+    restrict(query, config.restrictions, Columns())
+    query.condition(
+        "ta.created >= %s AND ta.created < %s", db_time(bkts[0].start), db_time(bkts[-1].end)
+    )
+    timing = bucketing(bkts, "ta.created", config.granularity, zone)
+    if timing.join:
+        query.join(timing.join)
+    tail, params = query.tail()
+    found = fetch(
+        f"{timing.cte}SELECT ta.agent_id, {timing.expr}, SUM(ta.minutes)"
+        f" FROM {T['time']} ta JOIN {T['ticket']} t ON t.id = ta.ticket_id {tail}"
+        " GROUP BY 1, 2",
+        [*timing.cte_params, *timing.params, *params],
+    )
+    result: dict[tuple[int, int], int] = {}
+    for person_id, key, minutes in found:
+        index = (person_id, timing.index(key))
+        result[index] = result.get(index, 0) + int(minutes or 0)
+    return result
 
 
 def state_changes(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> list[Table]:
@@ -390,42 +453,72 @@ def backlog(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> 
 
 
 def channel_mix(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> list[Table]:
-    """New tickets per period by how they came in: the first article's channel (email,
-    phone, web form), API when created through the REST API."""
+    """New tickets per period by how they came in (the ticket's recorded origin: email,
+    phone, web form, API, GenericInterface, agent interface) and, for the portal's
+    request forms, by form; then the requests sent although the customer had opened a
+    FAQ article the form suggested. Tickets older than the recorded origin count by
+    their first article's channel, API when created through the REST API."""
     start, end = periods.resolve(config.period, now, zone)
     bkts = periods.buckets(start, end, config.granularity, zone)
     query = Query()
     permission_filter(query, agent)
     restrict(query, config.restrictions, Columns())
-    query.join(f"JOIN {T['history']} h ON h.ticket_id = t.id AND h.type = 'NewTicket'")
+    query.join(f"LEFT JOIN {T['origin']} o ON o.ticket_id = t.id")
+    query.join(f"LEFT JOIN {T['history']} h ON h.ticket_id = t.id AND h.type = 'NewTicket'")
     query.join(f"LEFT JOIN {T['article']} a ON a.ticket_id = t.id AND a.number = 1")
     query.condition("t.created >= %s AND t.created < %s", db_time(start), db_time(end))
     timing = bucketing(bkts, "t.created", config.granularity, zone)
     if timing.join:
         query.join(timing.join)
     tail, params = query.tail()
-    channel = "CASE WHEN h.channel = 'api' THEN 'api' ELSE COALESCE(a.channel, '') END"
+    channel = (
+        "COALESCE(o.channel, CASE WHEN h.channel = 'api' THEN 'api'"
+        " ELSE COALESCE(a.channel, '') END)"
+    )
     found = fetch(
-        f"{timing.cte}SELECT {timing.expr}, {channel}, COUNT(*) FROM {T['ticket']} t {tail}"
-        " GROUP BY 1, 2",
+        f"{timing.cte}SELECT {timing.expr}, {channel}, o.request_form_id,"
+        " MAX(o.request_form_name), COUNT(*),"
+        " SUM(CASE WHEN o.faq_suggestion_opened THEN 1 ELSE 0 END)"
+        f" FROM {T['ticket']} t {tail} GROUP BY 1, 2, 3",
         [*timing.cte_params, *timing.params, *params],
     )
     counts: dict[tuple[int, Any], int] = {}
-    for row in found:
-        key = (timing.index(row[0]), row[1])
-        counts[key] = counts.get(key, 0) + int(row[2])
-    names = labels("channel", [key[1] for key in counts])
-    names["api"] = "API"
-    channels = sorted({key[1] for key in counts}, key=lambda k: names[k].lower())
-    rows = [(names[c], [counts.get((i, c), 0) for i in range(len(bkts))]) for c in channels]
-    return [
-        matrix_table(
-            str(_("New tickets by channel")),
-            str(_("Channel")),
-            [b.label for b in bkts],
-            rows,
-        )
-    ]
+    opened = [0] * len(bkts)
+    form_names: dict[Any, str] = {}
+    for bucket, chan, form_id, form_name, n, suggested in found:
+        index = timing.index(bucket)
+        key = (index, (chan, form_id))
+        counts[key] = counts.get(key, 0) + int(n)
+        opened[index] += int(suggested or 0)
+        if form_id is not None:
+            form_names[form_id] = form_name or str(form_id)
+    names = _origin_labels()
+    groups = {key[1] for key in counts}
+
+    def label(group: tuple[Any, Any]) -> str:
+        chan, form_id = group
+        text = names.get(chan) or NONE_LABEL
+        return f"{text}: {form_names[form_id]}" if form_id is not None else text
+
+    ordered = sorted(groups, key=lambda g: label(g).lower())
+    rows = [(label(g), [counts.get((i, g), 0) for i in range(len(bkts))]) for g in ordered]
+    table = matrix_table(
+        str(_("New tickets by channel and request form")),
+        str(_("Channel")),
+        [b.label for b in bkts],
+        rows,
+    )
+    # Not a channel: the footer's totals stay those of the channels above.
+    table["rows"].append([_("FAQ suggestion opened, still sent"), *opened, sum(opened)])
+    return [table]
+
+
+def _origin_labels() -> dict[str, str]:
+    from sportello.tickets.models import Channel, OriginChannel
+
+    found = {str(k): str(v) for k, v in Channel.choices}
+    found.update({str(k): str(v) for k, v in OriginChannel.choices})
+    return found
 
 
 REPORTS: dict[str, Runner] = {

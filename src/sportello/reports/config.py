@@ -64,6 +64,7 @@ LIST_COLUMNS = (
     "first_response_minutes",
     "solution_minutes",
     "articles",
+    "accounted_minutes",
 )
 BUILTIN_REPORTS = (
     "sla_compliance",
@@ -74,6 +75,8 @@ BUILTIN_REPORTS = (
     "backlog",
     "channel_mix",
 )
+# What a matrix cell holds: the tickets counted, or the sum of their accounted time.
+CELL_VALUES = ("tickets", "accounted_time")
 CHARTS = ("bar", "stacked", "line", "pie", "none")
 GRANULARITY_LABELS = {
     "hour": gettext_lazy("hour"),
@@ -157,6 +160,7 @@ class MatrixConfig(_Strict):
     y: Axis | None = None
     time_field: Literal[TIME_FIELDS] = "created"  # type: ignore[valid-type]
     sum_field: str | None = None
+    value: Literal[CELL_VALUES] = "tickets"  # type: ignore[valid-type]
     restrictions: list[Restriction] = []
     period: Period = Period()
     chart: Literal[CHARTS] = "bar"  # type: ignore[valid-type]
@@ -165,6 +169,9 @@ class MatrixConfig(_Strict):
     def _axes(self) -> MatrixConfig:
         if self.y is not None and self.y.attribute == self.x.attribute:
             raise ValueError("the two axes must differ")
+        if self.value == "accounted_time" and self.time_field == "history":
+            # A ticket's time would count once per history row.
+            raise ValueError("accounted time is summed over tickets, not history rows")
         if self.sum_field is not None and not re.match(r"^[-a-zA-Z0-9_]+$", self.sum_field):
             raise ValueError("the sum field is a dynamic field's name")
         return self

@@ -121,7 +121,9 @@ def run_matrix(config: MatrixConfig, agent: User, now: datetime, zone: tzinfo) -
             select_params += timing.params
         else:
             exprs.append(attribute_expr(query, axis.attribute, cols, f"ax{number}"))
-    measures = "COUNT(*)"
+    accounted = config.value == "accounted_time"
+    # Each ticket's accounted time, where the ticket counts (in the period's rows only).
+    measures = f"SUM({ACCOUNTED.replace('o.id', 't.id')})" if accounted else "COUNT(*)"
     if config.sum_field:
         df = dynamic_field(config.sum_field, [DynamicFieldType.INTEGER])
         query.join(f"LEFT JOIN {T['dfv']} sv ON sv.ticket_id = t.id AND sv.field_id = %s", df.pk)
@@ -145,7 +147,7 @@ def run_matrix(config: MatrixConfig, agent: User, now: datetime, zone: tzinfo) -
             key = list(row[:2])
             key[position] = timing.index(key[position])
             values = merged.setdefault((key[0], key[1]), [key[0], key[1], 0, 0])
-            values[2] += row[2]
+            values[2] += row[2] or 0
             if config.sum_field:
                 values[3] += row[3] or 0
         found = [tuple(values) for values in merged.values()]
@@ -169,10 +171,11 @@ def run_matrix(config: MatrixConfig, agent: User, now: datetime, zone: tzinfo) -
     columns = [x_names[k] for k in x_keys]
     tables: list[Table] = [
         matrix_table(
-            str(_("Tickets")),
+            str(_("Accounted time (minutes)") if accounted else _("Tickets")),
             row_header,
             columns,
-            [(y_names[y], [counts.get((x, y), 0) for x in x_keys]) for y in y_keys],
+            [(y_names[y], [counts.get((x, y), 0) or 0 for x in x_keys]) for y in y_keys],
+            kind="minutes" if accounted else "int",
         )
     ]
     if config.sum_field:
@@ -217,6 +220,8 @@ _LIST_SQL = {
     "solution_minutes": "t.solution_minutes",
 }
 _ARTICLES = f"(SELECT COUNT(*) FROM {T['article']} a WHERE a.ticket_id = t.id)"
+# A ticket's accounted minutes (of the outer row ``o``).
+ACCOUNTED = f"(SELECT COALESCE(SUM(ta.minutes), 0) FROM {T['time']} ta WHERE ta.ticket_id = o.id)"
 _KINDS = {
     "created": "datetime",
     "changed": "datetime",
@@ -227,6 +232,7 @@ _KINDS = {
     "first_response_minutes": "minutes",
     "solution_minutes": "minutes",
     "articles": "int",
+    "accounted_minutes": "minutes",
 }
 
 
@@ -244,6 +250,7 @@ def column_label(column: str) -> str:
         "first_response_minutes": _("First response time (working minutes)"),
         "solution_minutes": _("Solution time (working minutes)"),
         "articles": _("Articles"),
+        "accounted_minutes": _("Accounted time (minutes)"),
     }
     return str(names[column]) if column in names else attribute_label(column)
 
@@ -264,18 +271,24 @@ def run_list(config: ListConfig, agent: User, now: datetime, zone: tzinfo) -> Re
             db_time(end),
             CLOSED,
         )
-    order = _ARTICLES if config.sort == "articles" else _LIST_SQL[config.sort]
+    computed = {"articles": _ARTICLES, "accounted_minutes": ACCOUNTED.replace("o.id", "t.id")}
+    order = computed.get(config.sort) or _LIST_SQL[config.sort]
     direction = "DESC" if config.descending else "ASC"
     tail, params = query.tail()
     inner = (
         f"SELECT t.* FROM {T['ticket']} t {tail} "
         f"ORDER BY {order} {direction}, t.id {direction} LIMIT %s"
     )
-    # The article counts are read for the rows shown only (outside the limit).
-    outer_order = order.replace("t.", "o.") if config.sort != "articles" else "o_articles"
+    # Article counts and accounted time are read for the rows shown only (outside the
+    # limit).
+    if config.sort in computed:
+        shown = config.sort in config.columns
+        outer_order = f"o_{config.sort}" if shown else order.replace("t.id", "o.id")
+    else:
+        outer_order = order.replace("t.", "o.")
     selected = [
-        f"({_ARTICLES.replace('t.id', 'o.id')}) AS o_articles"
-        if column == "articles"
+        f"({computed[column].replace('t.id', 'o.id')}) AS o_{column}"
+        if column in computed
         else _LIST_SQL[column].replace("t.", "o.")
         for column in config.columns
     ]

@@ -34,7 +34,9 @@ from sportello.tickets.models import (
     State,
     StateType,
     Ticket,
+    TicketOrigin,
     TicketType,
+    TimeAccounting,
 )
 
 T = {
@@ -45,6 +47,8 @@ T = {
     "queue": Queue._meta.db_table,
     "dfv": DynamicFieldValue._meta.db_table,
     "service": Service._meta.db_table,
+    "time": TimeAccounting._meta.db_table,
+    "origin": TicketOrigin._meta.db_table,
 }
 # Plain strings: the PostgreSQL driver would send an enum member's name.
 CLOSED = str(StateType.CLOSED.value)

@@ -11,6 +11,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sportello.tickets import time_accounting
 from sportello.tickets.dynamic_fields import shown_cell, shown_values, ticket_fields
 from sportello.tickets.models import DynamicField, Ticket
 
@@ -36,6 +37,7 @@ def headers(fields: list[DynamicField]) -> list[str]:
         _("Archived"),
         _("Service"),
         _("SLA"),
+        _("Accounted time (minutes)"),
         *(field.label for field in fields),
     ]
 
@@ -47,9 +49,15 @@ def rows(tickets: Any, fields: list[DynamicField]) -> Iterator[list[Any]]:
     )
     found = queryset.iterator(chunk_size=CHUNK)
     while chunk := list(islice(found, CHUNK)):
-        values = shown_values([t.pk for t in chunk], fields)
+        ids = [t.pk for t in chunk]
+        values = shown_values(ids, fields)
+        minutes = time_accounting.minutes_by_ticket(ids)
         for ticket in chunk:
-            yield _row(ticket) + [shown_cell(values, ticket.pk, field) for field in fields]
+            yield [
+                *_row(ticket),
+                minutes.get(ticket.pk, 0),
+                *(shown_cell(values, ticket.pk, field) for field in fields),
+            ]
 
 
 def _row(ticket: Ticket) -> list[Any]:

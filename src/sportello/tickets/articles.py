@@ -65,6 +65,8 @@ class ArticleInput:
     history_comment: str = ""
     # Article dynamic field values (field → raw input), stored with the article.
     dynamic_fields: Mapping[DynamicField, Any] = field(default_factory=dict)
+    # Working minutes the agent accounts with this article (a TimeAccounting row).
+    accounted_minutes: int = 0
 
     def __post_init__(self) -> None:
         if self.channel not in Channel.values:

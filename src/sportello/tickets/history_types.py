@@ -51,6 +51,7 @@ class HistoryType(models.TextChoices):
     DYNAMIC_FIELD_UPDATE = "DynamicFieldUpdate", _("Dynamic field changed")
     SPLIT = "Split", _("Split")
     MASTER_SLAVE = "MasterSlave", _("Master/slave changed")
+    TIME_ACCOUNTING = "TimeAccounting", _("Time accounted")
 
 
 # How each change reads, old and new value filled in when shown.
@@ -80,6 +81,7 @@ _TEMPLATES: dict[str, StrOrPromise] = {
     HistoryType.MASTER_SLAVE: _("Master/slave changed from %(old)s to %(new)s."),
     HistoryType.FORWARD: _("Forwarded to %(new)s."),
     HistoryType.BOUNCE: _("Bounced to %(new)s."),
+    HistoryType.TIME_ACCOUNTING: _("%(new)s minutes accounted."),
 }
 
 

@@ -290,6 +290,74 @@ class Article(Created):
         return f"#{self.number} {self.subject[:80]}"
 
 
+class OriginChannel(models.TextChoices):
+    """How a ticket came in (the channel mix statistics)."""
+
+    EMAIL = "email", _("email")
+    PHONE = "phone", _("phone")
+    WEB = "web", _("web form")
+    API = "api", _("API")
+    GENERIC_INTERFACE = "gi", _("GenericInterface")
+    INTERNAL = "internal", _("agent interface")
+
+
+class TicketOrigin(models.Model):
+    """The channel a ticket was created by and, for the portal's request forms, which
+    form and whether the customer opened one of its FAQ suggestions and still sent the
+    request. Written once with the ticket (tickets older than this table have none: the
+    statistics read their first article's channel)."""
+
+    ticket = models.OneToOneField(
+        Ticket,
+        verbose_name=_("ticket"),
+        primary_key=True,
+        on_delete=models.PROTECT,
+        related_name="origin",
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=OriginChannel.choices)
+    # The portal's RequestForm (an app above this one: its id and name, no foreign key).
+    request_form_id = models.BigIntegerField(_("request form"), null=True, blank=True)
+    request_form_name = models.CharField(_("request form name"), max_length=200, blank=True)
+    faq_suggestion_opened = models.BooleanField(_("FAQ suggestion opened"), default=False)
+
+    class Meta:
+        verbose_name = _("ticket origin")
+        verbose_name_plural = _("ticket origins")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.channel}"
+
+
+class TimeAccounting(models.Model):
+    """Working time an agent accounted with an article (OTRS's ``time_accounting``):
+    one row per entry, written with a ``TimeAccounting`` history row by the actions."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.PROTECT, related_name="time_accounting"
+    )
+    article = models.ForeignKey(
+        Article, verbose_name=_("article"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    minutes = models.PositiveIntegerField(_("minutes"))
+    created = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("accounted time")
+        verbose_name_plural = _("accounted time")
+        ordering = ["ticket", "id"]
+        # Workload per agent and period: the entries of a time range from the index.
+        indexes = [models.Index(fields=["created", "agent"], name="time_accounting_created")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}: {self.minutes} min"
+
+
 class Attachment(models.Model):
     article = models.ForeignKey(
         Article, verbose_name=_("article"), on_delete=models.PROTECT, related_name="attachments"

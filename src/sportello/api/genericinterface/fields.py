@@ -17,10 +17,12 @@ from django.utils import timezone
 from sportello.accounts.models import User
 from sportello.api.genericinterface import names
 from sportello.api.genericinterface.errors import OperationError
+from sportello.core.errors import InvalidInput
 from sportello.customers.models import CustomerUser
 from sportello.mail.html_text import html_to_text
 from sportello.queues.models import Queue
 from sportello.sla.models import SLA, Service
+from sportello.tickets import time_accounting
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.models import (
     Channel,
@@ -247,6 +249,12 @@ def article_input(
     # A customer's own article is always visible to them.
     visible_flag = customer or visible in (None, "") or str(visible).strip() not in ("0", "false")
     html = mime_type == "text/html"
+    minutes = 0
+    if not customer and data.get("TimeUnit") not in (None, ""):
+        try:
+            minutes = time_accounting.minutes_from_units(data["TimeUnit"])
+        except InvalidInput:
+            raise reader.invalid("Article->TimeUnit is invalid!") from None
     return ArticleInput(
         channel=channel,
         sender_type=sender,
@@ -260,6 +268,7 @@ def article_input(
         reply_to=str(trimmed(data.get("ReplyTo")) or ""),
         attachments=attachments,
         dynamic_fields=article_fields,
+        accounted_minutes=minutes,
     )
 
 

@@ -26,7 +26,7 @@ from sportello.api.genericinterface.common import (
 from sportello.api.genericinterface.errors import OperationError
 from sportello.api.genericinterface.routes import Route
 from sportello.queues.models import Queue
-from sportello.tickets import dynamic_fields
+from sportello.tickets import dynamic_fields, time_accounting
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
     Article,
@@ -111,6 +111,7 @@ def article_data(
     ticket: Ticket,
     options: dict[str, Any],
     article_fields: dict[int, list[dict[str, Any]]] | None = None,
+    minutes: dict[int, int] | None = None,
 ) -> dict[str, Any]:
     channel = names.channel_name(article.channel)
     data: dict[str, Any] = {
@@ -140,7 +141,7 @@ def article_data(
         "CreateBy": str(article.created_by_id or ""),
         "ChangeTime": otrs_time(article.created),
         "ChangeBy": str(article.created_by_id or ""),
-        "TimeUnit": 0,
+        "TimeUnit": time_accounting.as_units((minutes or {}).get(article.pk, 0)),
     }
     if options["Attachments"]:
         data["Attachment"] = _attachments(article, options["GetAttachmentContents"])
@@ -180,7 +181,9 @@ def _articles(ticket: Ticket, who: Caller, options: dict[str, Any]) -> list[dict
     limit = options["ArticleLimit"]
     rows = list(articles[:limit] if limit else articles)
     fields = _article_fields(rows) if options["DynamicFields"] else {}
-    return [article_data(a, ticket, options, fields) for a in rows]
+    # Accounted time is the agents' business (OTRS shows it in the agent interface only).
+    minutes = time_accounting.minutes_by_article([a.pk for a in rows]) if who.agent else {}
+    return [article_data(a, ticket, options, fields, minutes) for a in rows]
 
 
 def _user(user: Any) -> tuple[str, str]:
@@ -233,7 +236,9 @@ def ticket_data(ticket: Ticket, who: Caller, options: dict[str, Any]) -> dict[st
         if ticket.pending_until
         else "0",
         "EscalationTime": "0",
-        "TimeUnit": 0,
+        "TimeUnit": time_accounting.as_units(time_accounting.total_minutes(ticket))
+        if who.agent is not None
+        else 0,
     }
     if options["Extended"]:
         data["FirstResponse"] = otrs_time(ticket.first_response_at)

@@ -20,7 +20,16 @@ from sportello.api.genericinterface.ticket_get import RELATIONS, options, ticket
 from sportello.queues.models import Queue
 from sportello.tickets import actions
 from sportello.tickets.articles import ArticleInput
-from sportello.tickets.models import Article, Lock, Priority, State, Ticket, TicketType
+from sportello.tickets.models import (
+    Article,
+    Lock,
+    OriginChannel,
+    Priority,
+    State,
+    Ticket,
+    TicketType,
+)
+from sportello.tickets.origin import Origin
 
 # What only agents choose on a new ticket; a customer's starts as a portal request does.
 AGENT_ONLY = ("Owner", "OwnerID", "Responsible", "ResponsibleID", "Lock", "LockID", "PendingTime")
@@ -120,6 +129,7 @@ def ticket_create(request: HttpRequest, data: dict[str, Any], route: Route) -> d
             lock=lock,
             article=inputs[0],
             dynamic_fields=ticket_fields,
+            origin=Origin(channel=OriginChannel.GENERIC_INTERFACE),
         )
         if service is not None:
             ticket = actions.set_service(ticket, service, actor=actor)

@@ -329,12 +329,17 @@ def form_suggestions(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
+def opened_numbers(request: HttpRequest) -> list[int]:
+    """The suggested FAQ articles the customer opened before sending the form."""
+    raw = request.POST.get("faq_opened", "")
+    return sorted({int(n) for n in raw.split(",") if n.strip().isdigit()})[:20]
+
+
 def record_opened(request: HttpRequest, form: Any, ticket_number: str, anonymous: bool) -> None:
     """After a submission: which suggested articles the customer opened first."""
     from sportello.portal import services
 
-    raw = request.POST.get("faq_opened", "")
-    numbers = sorted({int(n) for n in raw.split(",") if n.strip().isdigit()})[:20]
+    numbers = opened_numbers(request)
     visit = request.POST.get("faq_visit", "")
     if not services.VISIT_TOKEN.fullmatch(visit):
         visit = ""

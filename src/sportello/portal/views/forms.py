@@ -71,6 +71,7 @@ def _handle(
                     title=title,
                     body=data.get("description", ""),
                     attachments=services.uploads_to_attachments(data.get("attachments", [])),
+                    faq_suggestion_opened=bool(faq.opened_numbers(request)),
                 )
                 faq.record_opened(request, request_form, ticket.number, anonymous=False)
                 return redirect("portal:form-done", slug=request_form.slug, number=ticket.number)

@@ -56,11 +56,13 @@ from sportello.tickets.actions.master_slave import (
 from sportello.tickets.actions.phone import create_phone_ticket
 from sportello.tickets.actions.sent import record_bounce
 from sportello.tickets.articles import ArticleInput, AttachmentInput
+from sportello.tickets.origin import Origin
 
 __all__ = [
     "KEEP",
     "ArticleInput",
     "AttachmentInput",
+    "Origin",
     "add_article",
     "change_attributes",
     "close",

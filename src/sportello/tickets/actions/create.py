@@ -45,7 +45,10 @@ from sportello.tickets.models import (
     TicketType,
 )
 from sportello.tickets.numbers import next_ticket_number
+from sportello.tickets.origin import Origin
+from sportello.tickets.origin import record as record_origin
 from sportello.tickets.selectors import default_priority, default_state, default_ticket_type
+from sportello.tickets.time_accounting import account_time
 
 
 def create_ticket(
@@ -65,9 +68,11 @@ def create_ticket(
     article: ArticleInput | None = None,
     quiet: bool = False,
     dynamic_fields: Mapping[DynamicField, Any] | None = None,
+    origin: Origin | None = None,
 ) -> Ticket:
     """Create a ticket (and its first article): one NewTicket row, one row for the article,
-    one DynamicFieldUpdate row per ticket dynamic field given a value."""
+    one DynamicFieldUpdate row per ticket dynamic field given a value; where it came
+    from (``origin``, else the actor's channel and the article's) for the statistics."""
     permissions.require(actor.user, "create", queue)
     _require_valid(queue, _("Queue %(name)s is not valid."))
     state = state or default_state()
@@ -102,6 +107,7 @@ def create_ticket(
             changed_by=actor.user,
         )
         _INSERT.save([ticket])
+        record_origin(ticket, origin, actor=actor, article=article)
         # The ticket's history row and its first article's are written in one insert.
         history = [
             entry(
@@ -150,10 +156,13 @@ def _add_article(
         new=article.subject[:200],
         comment=data.history_comment,
     )
+    rows = [row]
+    if data.accounted_minutes:
+        rows.append(account_time(ticket, article, data.accounted_minutes, actor=actor))
     if history is None:
-        record_all([row])
+        record_all(rows)
     else:
-        history.append(row)
+        history.extend(rows)
     publish(
         events.ArticleAdded(
             ticket_id=ticket.pk,

@@ -90,6 +90,7 @@ def note(
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
     attachments: Sequence[AttachmentInput] = (),
+    accounted_minutes: int = 0,
 ) -> Article:
     """Add a note: internal unless marked visible for the customer, with its article
     dynamic fields and attachments; the chosen agents are told after commit. A state
@@ -110,6 +111,7 @@ def note(
             attachments=attachments,
         )
         data.dynamic_fields = article_fields or {}
+        data.accounted_minutes = accounted_minutes
         article = add_article(current, data, actor=actor)
         current = _new_state(current, state, pending_until, actor)
         agents = [a for a in notify if a.pk != actor.user.pk and a.is_active]
@@ -145,6 +147,7 @@ def phone_call(
     pending_until: datetime | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
     attachments: Sequence[AttachmentInput] = (),
+    accounted_minutes: int = 0,
 ) -> Article:
     """Record an outbound (agent → customer) or inbound (customer → agent) phone call;
     the call is part of the customer conversation and takes the lock."""
@@ -169,6 +172,7 @@ def phone_call(
             attachments=attachments,
         )
         data.dynamic_fields = article_fields or {}
+        data.accounted_minutes = accounted_minutes
         article = add_article(current, data, actor=actor)
         current = _new_state(current, state, pending_until, actor)
     return article

@@ -19,7 +19,14 @@ from django.db import transaction
 from sportello.core.writes import Insert
 from sportello.tickets import history
 from sportello.tickets.articles import AttachmentInput, store_attachments
-from sportello.tickets.models import Article, DynamicFieldValue, History, Ticket, TicketLink
+from sportello.tickets.models import (
+    Article,
+    DynamicFieldValue,
+    History,
+    Ticket,
+    TicketLink,
+    TimeAccounting,
+)
 
 _TICKETS = Insert(Ticket)
 _ARTICLES = Insert(Article)
@@ -115,6 +122,13 @@ def import_dynamic_values(
         if replace_tickets:
             DynamicFieldValue.objects.filter(ticket_id__in=replace_tickets).delete()
         _VALUES.save_many(rows)
+
+
+def import_time_accounting(rows: Sequence[TimeAccounting]) -> None:
+    """Accounted time as the old system recorded it (its history rows carry the
+    TimeAccounting entries already)."""
+    with transaction.atomic():
+        TimeAccounting.objects.bulk_create(rows)
 
 
 def import_link(source_id: int, target_id: int, type: str) -> bool:

@@ -10,10 +10,10 @@ from sportello.accounts.models import REFRESH_CHOICES, SKINS, User, time_zones
 from sportello.accounts.services import TRANSPORTS, selectable_queues
 from sportello.notifications.models import NotificationType
 from sportello.queues.models import Queue
-from sportello.web.forms.ticket_actions import ArticleFieldsMixin, DialogForm
+from sportello.web.forms.ticket_actions import ArticleFieldsMixin, DialogForm, TimeUnitsMixin
 
 
-class AnswerForm(ArticleFieldsMixin, forms.Form):
+class AnswerForm(TimeUnitsMixin, ArticleFieldsMixin, forms.Form):
     """The zoom's quick answer, with the answer's article dynamic fields and, as every
     dialog, the ticket version it was rendered for."""
 

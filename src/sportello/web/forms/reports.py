@@ -136,6 +136,15 @@ class StatisticForm(forms.Form):
         label=_("Time of"), choices=TIME_FIELDS, initial="created", required=False
     )
     sum_field = forms.ChoiceField(label=_("Sum of"), choices=[], required=False)
+    value = forms.ChoiceField(
+        label=_("Cells"),
+        choices=[
+            ("tickets", _("number of tickets")),
+            ("accounted_time", _("accounted time (minutes)")),
+        ],
+        initial="tickets",
+        required=False,
+    )
     # Built-in report
     report = forms.ChoiceField(label=_("Report"), choices=BUILTIN_REPORTS, required=False)
     by = forms.ChoiceField(
@@ -256,6 +265,13 @@ class StatisticForm(forms.Form):
             self.add_error("x", _("Choose the X axis."))
         elif kind == StatisticKind.MATRIX and data.get("y") and data.get("y") == data.get("x"):
             self.add_error("y", _("The two axes must differ."))
+        if (
+            kind == StatisticKind.MATRIX
+            and data.get("value") == "accounted_time"
+            and data.get("time_field") == "history"
+        ):
+            # A ticket's time would count once per history row.
+            self.add_error("value", _("Accounted time is summed over tickets, not history rows."))
         if kind == StatisticKind.LIST and not data.get("columns"):
             self.add_error("columns", _("Choose at least one column."))
         if kind == StatisticKind.BUILTIN and not data.get("report"):
@@ -313,6 +329,8 @@ class StatisticForm(forms.Form):
         }
         if data.get("sum_field"):
             config["sum_field"] = data["sum_field"]
+        if data.get("value") == "accounted_time":
+            config["value"] = "accounted_time"
         if data.get("y"):
             config["y"] = {"attribute": data["y"], "granularity": granularity}
         return config
@@ -338,6 +356,7 @@ def initial_for(kind: str, config: dict[str, Any]) -> dict[str, Any]:
             y=(config.get("y") or {}).get("attribute", ""),
             time_field=config.get("time_field", "created"),
             sum_field=config.get("sum_field") or "",
+            value=config.get("value", "tickets"),
         )
     elif kind == StatisticKind.LIST:
         columns = list(config.get("columns") or [])

@@ -16,6 +16,7 @@ from sportello.core.errors import InvalidInput
 from sportello.customers.models import CustomerUser
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields as df
+from sportello.tickets import time_accounting
 from sportello.tickets.models import (
     PENDING_STATE_TYPES,
     Article,
@@ -138,7 +139,34 @@ class ArticleFieldsMixin(forms.Form):
         return dynamic_values(self, self.article_fields, ARTICLE_PREFIX)
 
 
-class NoteForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
+class TimeUnitsMixin(forms.Form):
+    """Accounted time with the article (OTRS's time units): optional unless the system
+    requires it; cleaned to minutes."""
+
+    time_units = forms.CharField(label=_("Accounted time"), max_length=20, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["time_units"]
+        field.required = time_accounting.required()
+        field.error_messages["required"] = _("Enter the time you spent.")
+        unit = time_accounting.unit_minutes()
+        field.help_text = (
+            _("In minutes.") if unit == 1 else _("In units of %(n)s minutes.") % {"n": unit}
+        )
+        field.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def clean_time_units(self) -> int:
+        try:
+            minutes = time_accounting.minutes_from_units(self.cleaned_data.get("time_units"))
+        except InvalidInput as error:
+            raise forms.ValidationError(str(error)) from None
+        if minutes == 0 and time_accounting.required():
+            raise forms.ValidationError(_("Enter the time you spent."))
+        return minutes
+
+
+class NoteForm(TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     visible_for_customer = forms.BooleanField(label=_("Visible for the customer"), required=False)
@@ -147,7 +175,7 @@ class NoteForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     pending_until = _pending_until()
 
 
-class PhoneForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
+class PhoneForm(TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     state = _next_state()
@@ -286,7 +314,7 @@ def _addresses(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-class ReplyForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
+class ReplyForm(TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = _text(_("Text"), rows=10)
@@ -298,7 +326,7 @@ class ReplyForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
         return _addresses(self.cleaned_data.get(name, ""))
 
 
-class ForwardForm(DialogForm):
+class ForwardForm(TimeUnitsMixin, DialogForm):
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = _text(_("Text"), required=False)

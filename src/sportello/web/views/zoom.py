@@ -17,7 +17,7 @@ from sportello.core.errors import Conflict, DomainError
 from sportello.core.errors import PermissionDenied as DomainPermissionDenied
 from sportello.mail import forwarding
 from sportello.mail.context import customer_address
-from sportello.tickets import actions, presence
+from sportello.tickets import actions, presence, time_accounting
 from sportello.tickets.models import Channel, SenderType, Ticket
 from sportello.web import uploads, zoom, zoom_render
 from sportello.web.forms.common import AnswerForm
@@ -62,6 +62,7 @@ def _zoom(
             "history": history,
             "answer_form": answer_form,
             "may_answer": may_answer,
+            "accounted_minutes": time_accounting.total_minutes(ticket),
             "channels": Channel.choices,
             "sender_types": SenderType.choices,
             **uploads.context(files),
@@ -123,6 +124,7 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
                 reply_to=last_customer_article.first(),
                 article_fields=form.article_values(),
                 attachments=uploads.for_mail(files.items),
+                accounted_minutes=form.cleaned_data["time_units"],
             )
     except DomainError as error:
         fresh = visible_ticket(request, number)
