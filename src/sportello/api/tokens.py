@@ -19,11 +19,21 @@ from django.utils.translation import gettext_lazy as _
 from sportello.accounts.models import User
 from sportello.api.models import ApiToken, Scope
 from sportello.core.errors import InvalidInput, NotFound
+from sportello.core.statements import TEXT, Statement
 from sportello.customers.models import CustomerUser
 
 PREFIX = "spt_"
 # last_used is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+# Read on every API request: compiled once (``core.statements``).
+_BY_DIGEST = Statement(
+    lambda value: ApiToken.objects.select_related("agent", "customer__company").filter(
+        digest=value
+    ),
+    TEXT,
+)
 
 
 @dataclass(frozen=True)
@@ -106,11 +116,7 @@ def check_token(secret: str) -> ApiToken | None:
     oracle)."""
     if not secret.startswith(PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("agent", "customer__company")
-        .filter(digest=digest(secret))
-        .first()
-    )
+    token = _BY_DIGEST.first(digest(secret))
     now = timezone.now()
     if token is None or token.revoked is not None:
         return None
