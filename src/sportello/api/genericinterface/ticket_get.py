@@ -26,7 +26,7 @@ from sportello.api.genericinterface.common import (
 from sportello.api.genericinterface.errors import OperationError
 from sportello.api.genericinterface.routes import Route
 from sportello.queues.models import Queue
-from sportello.tickets import dynamic_fields
+from sportello.tickets import dynamic_fields, selectors
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
     Article,
@@ -36,8 +36,6 @@ from sportello.tickets.models import (
     State,
     Ticket,
 )
-
-RELATIONS = ("queue", "state", "priority", "type", "owner", "responsible", "service", "sla")
 
 
 def _df_value(value: Any) -> Any:
@@ -271,7 +269,8 @@ def readable_tickets(who: Caller, wanted: list[str], op: str) -> list[Ticket]:
     numbers = [int(i) for i in wanted if i.isdigit()]
     if len(numbers) != len(wanted):
         raise OperationError(op, "NotValidTicketID", f"Could not get TicketID for {wanted[0]}!")
-    found = Ticket.objects.select_related(*RELATIONS).in_bulk(numbers)
+    # Related rows from the configuration cache, not joined (``selectors.with_relations``).
+    found = {t.pk: t for t in selectors.with_relations(list(Ticket.objects.filter(pk__in=numbers)))}
     tickets = []
     for number in numbers:
         ticket = found.get(number)
