@@ -21,6 +21,7 @@ from django.utils import timezone
 from sportello.accounts.models import User
 from sportello.api.genericinterface.models import GenericInterfaceSession
 from sportello.core.actor import Actor
+from sportello.core.statements import TEXT, TIME, Statement
 from sportello.customers import backends
 from sportello.customers.models import CustomerUser
 from sportello.portal import throttle
@@ -128,15 +129,21 @@ def create_session(caller: Caller) -> str:
     return session_id
 
 
+# Read on every call with a SessionID: compiled once (``core.statements``).
+_SESSION = Statement(
+    lambda digest, now: GenericInterfaceSession.objects.select_related("agent").filter(
+        digest=digest, expires__gt=now
+    ),
+    TEXT,
+    TIME,
+)
+
+
 def session_caller(session_id: Any) -> Caller | None:
     """The caller of a valid, unexpired session whose account is still valid."""
     if not isinstance(session_id, str) or not session_id.strip():
         return None
-    session = (
-        GenericInterfaceSession.objects.select_related("agent")
-        .filter(digest=_digest(session_id.strip()), expires__gt=timezone.now())
-        .first()
-    )
+    session = _SESSION.first(_digest(session_id.strip()), timezone.now())
     if session is None:
         return None
     if session.agent is not None:

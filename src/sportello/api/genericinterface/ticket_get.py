@@ -63,7 +63,7 @@ def _set_values(values: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _article_fields(articles: list[Article]) -> dict[int, list[dict[str, Any]]]:
     """The article dynamic fields of all ``articles`` in two queries (not two each)."""
-    fields = list(dynamic_fields.fields_for(DynamicFieldObject.ARTICLE))
+    fields = dynamic_fields.valid_fields(DynamicFieldObject.ARTICLE)
     if not fields or not articles:
         return {}
     rows: dict[tuple[int, int], list[DynamicFieldValue]] = {}
