@@ -42,9 +42,8 @@ def fields_for(object_type: str) -> QuerySet[DynamicField]:
 
 
 def valid_fields(object_type: str) -> list[DynamicField]:
-    """``fields_for`` from the configuration cache (checked at most once a second): the
-    ticket and article reads of the API ask for it on every request."""
-    cache.refresh(max_age=1.0)
+    """``fields_for`` from the configuration cache: the API's ticket reads ask for it on
+    every request."""
     fields: list[DynamicField] = cache.get(
         f"dynamic_fields.{object_type}", lambda: list(fields_for(object_type))
     )

@@ -84,12 +84,13 @@ def ticket_by_number(number: str) -> Ticket:
 # The hot reads of a ticket without joins, compiled once (``core.statements``); the
 # related rows come from ``with_relations``.
 _BY_NUMBER = Statement(lambda number: Ticket.objects.filter(number=number), TEXT)
-_BY_IDS = Statement(lambda ids: Ticket.objects.filter(pk__in=ids), [INTEGER])
 _AGENTS = Statement(lambda ids: _user_model().objects.filter(pk__in=ids), [INTEGER])
 _LINKS = Statement(
-    lambda source, target: TicketLink.objects.filter(
-        Q(source_id=source) | Q(target_id=target)
-    ).order_by("created", "id"),
+    lambda source, target: (
+        TicketLink.objects.filter(Q(source_id=source) | Q(target_id=target))
+        .select_related("source__state", "target__state", "source__queue", "target__queue")
+        .order_by("created", "id")
+    ),
     INTEGER,
     INTEGER,
 )
@@ -117,12 +118,10 @@ def _catalogs() -> dict[str, dict[int, Any]]:
 def with_relations(tickets: list[Ticket]) -> list[Ticket]:
     """``tickets`` with what ``select_related`` of queue, state, priority, type, service,
     SLA, owner and responsible would give: the configuration rows from the per-process
-    cache (checked at most once a second), the agents in one statement. Joined, the
-    eight tables cost PostgreSQL more to plan (70-100 ms for a page of search results)
-    than to read."""
+    cache (``core.cache``), the agents in one statement. Joined, the eight tables cost
+    PostgreSQL more to plan (70-100 ms for a page of search results) than to read."""
     if not tickets:
         return tickets
-    cache.refresh(max_age=1.0)
     known = cache.get("ticket_relations", _catalogs)
     agent_ids = sorted(
         {pk for t in tickets for pk in (t.owner_id, t.responsible_id) if pk is not None}
@@ -264,14 +263,9 @@ def linked_tickets(ticket: Ticket, agent: User) -> list[tuple[str, Ticket]]:
     link first; kind is "parent" or "child" (seen from ``ticket``) or "normal"."""
     from sportello.accounts import permissions
 
-    rows = _LINKS.objects(ticket.pk, ticket.pk)
-    if not rows:
-        return []
-    ids = sorted({row.target_id if row.source_id == ticket.pk else row.source_id for row in rows})
-    others = {t.pk: t for t in with_relations(_BY_IDS.objects(ids))}
     found: list[tuple[str, Ticket]] = []
-    for row in rows:
-        other = others[row.target_id if row.source_id == ticket.pk else row.source_id]
+    for row in _LINKS.objects(ticket.pk, ticket.pk):
+        other = row.target if row.source_id == ticket.pk else row.source
         if not permissions.may(agent, "ro", other.queue):
             continue
         if row.type == LinkType.PARENT_CHILD:
