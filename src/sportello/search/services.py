@@ -388,13 +388,18 @@ def _walking() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    # Outside a transaction (a request) the block's own commit ends the setting; inside
+    # one, SET LOCAL would last to the end of the enclosing transaction: set it back.
+    enclosed = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        # SET LOCAL would last to the end of an enclosing transaction: set it back.
-        cursor.execute("SELECT current_setting('enable_bitmapscan')")
-        row = cursor.fetchone()
+        row = None
+        if enclosed:
+            cursor.execute("SELECT current_setting('enable_bitmapscan')")
+            row = cursor.fetchone()
         cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
         # After an error the rollback of this block takes the setting back.
         yield
-        cursor.execute(
-            "SELECT set_config('enable_bitmapscan', %s, true)", [row[0] if row else "on"]
-        )
+        if enclosed:
+            cursor.execute(
+                "SELECT set_config('enable_bitmapscan', %s, true)", [row[0] if row else "on"]
+            )
