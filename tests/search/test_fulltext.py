@@ -210,3 +210,18 @@ def test_the_walk_setting_is_taken_back_after_an_error(corpus: dict[str, Ticket]
             cursor.execute("SHOW enable_bitmapscan")
             assert cursor.fetchone() == ("on",)
     assert Ticket.objects.count() == len(corpus)  # the transaction goes on
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_walk_setting_ends_with_its_own_transaction() -> None:
+    """Outside a transaction (a request) the walk's block commits and the setting ends."""
+    from django.db import connection
+
+    from sportello.search import services
+
+    with services._walking():
+        pass
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW enable_bitmapscan")
+            assert cursor.fetchone() == ("on",)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils.translation import gettext_lazy as _
 
 from sportello.core.errors import PermissionDenied
+from sportello.core.statements import INTEGER, Statement
 
 if TYPE_CHECKING:
     from sportello.accounts.models import User
@@ -30,22 +31,29 @@ def grants(user: User) -> dict[int, frozenset[str]]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from sportello.accounts.models import AgentGrant, RoleGrant
-
     found: dict[int, set[str]] = {}
     if user.pk is not None and user.is_active and not user.is_system:
-        direct = AgentGrant.objects.filter(agent_id=user.pk, group__valid=True)
-        by_role = RoleGrant.objects.filter(
-            role__agents__id=user.pk, role__valid=True, group__valid=True
-        )
-        rows = direct.values_list("group_id", "permission").union(
-            by_role.values_list("group_id", "permission")
-        )
-        for group_id, permission in rows:
+        for group_id, permission in _GRANTS.rows(user.pk, user.pk):
             found.setdefault(group_id, set()).add(permission)
     result = {group_id: frozenset(perms) for group_id, perms in found.items()}
     setattr(user, _CACHE_ATTR, result)
     return result
+
+
+def _grants_query(direct_agent: int, role_agent: int) -> Any:
+    from sportello.accounts.models import AgentGrant, RoleGrant
+
+    direct = AgentGrant.objects.filter(agent_id=direct_agent, group__valid=True)
+    by_role = RoleGrant.objects.filter(
+        role__agents__id=role_agent, role__valid=True, group__valid=True
+    )
+    return direct.values_list("group_id", "permission").union(
+        by_role.values_list("group_id", "permission")
+    )
+
+
+# Read once per request (every API call, every page): compiled once.
+_GRANTS = Statement(_grants_query, INTEGER, INTEGER)
 
 
 def forget(user: User) -> None:

@@ -31,6 +31,7 @@ from sportello.core.actor import Actor
 from sportello.core.errors import InvalidInput, NotFound
 from sportello.mail import forwarding
 from sportello.queues.models import Queue
+from sportello.queues.selectors import queue_by_name
 from sportello.sla.models import SLA, Service
 from sportello.tickets import actions, selectors
 from sportello.tickets.models import Article, Attachment, Channel, SenderType, Ticket
@@ -43,7 +44,7 @@ Uploads = File[list[UploadedFile] | None]
 
 
 def visible_ticket(request: HttpRequest, number: str) -> Ticket:
-    ticket = selectors.ticket_by_number(number)
+    ticket = selectors.ticket_row(number)
     if not permissions.may(auth.agent(request), "ro", ticket.queue):
         raise NotFound(_("No ticket with number %(number)s."), number=number)
     return ticket
@@ -55,6 +56,11 @@ def _named(model: Any, attribute: str, value: str, field: str) -> Any:
     if found is None:
         raise InvalidInput(_("Unknown value for %(field)s: %(name)s"), field=field, name=value)
     return found
+
+
+def _queue(full_name: str) -> Queue:
+    # A valid queue from the configuration cache; any other through the plain lookup.
+    return queue_by_name(full_name) or _named(Queue, "full_name", full_name, "queue")
 
 
 def _agent(login: str, field: str) -> User:
@@ -123,7 +129,7 @@ def _create(
     request: HttpRequest, data: TicketCreate, uploaded: list[UploadedFile]
 ) -> tuple[int, dict[str, Any]]:
     actor = auth.actor(request)
-    queue = _named(Queue, "full_name", data.queue, "queue")
+    queue = _queue(data.queue)
     ticket = actions.create_ticket(
         title=data.title,
         queue=queue,
@@ -138,8 +144,7 @@ def _create(
         pending_until=data.pending_until,
         article=_article_input(data.article, actor, queue, uploaded),
     )
-    ticket = selectors.ticket_by_number(ticket.number)
-    return 201, render.detail(ticket, actor.user)
+    return 201, render.detail(selectors.ticket_row(ticket.number), actor.user)
 
 
 def _apply(ticket: Ticket, data: TicketPatch, actor: Actor) -> None:
@@ -191,7 +196,7 @@ def update_ticket(request: HttpRequest, number: str, data: TicketPatch) -> dict[
     actor = auth.actor(request)
     with transaction.atomic():
         _apply(ticket, data, actor)
-    return render.detail(selectors.ticket_by_number(number), actor.user)
+    return render.detail(selectors.ticket_row(number), actor.user)
 
 
 @router.post("/tickets/{number}/articles", response={201: ArticleOut, codes_4xx: ErrorOut})

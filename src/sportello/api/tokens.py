@@ -13,17 +13,38 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sportello.accounts.models import User
 from sportello.api.models import ApiToken, Scope
+from sportello.core import cache
 from sportello.core.errors import InvalidInput, NotFound
+from sportello.core.models import ConfigVersion
+from sportello.core.statements import TEXT, Statement
 from sportello.customers.models import CustomerUser
 
 PREFIX = "spt_"
 # last_used is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+# Read on every API request: compiled once (``core.statements``), with the token of the
+# configuration cache, so each request sees committed configuration changes (states,
+# queues, fields …) at no extra round trip.
+_BY_DIGEST = Statement(
+    lambda value: (
+        ApiToken.objects.select_related("agent", "customer__company")
+        .annotate(
+            config_token=Subquery(
+                ConfigVersion.objects.filter(pk=ConfigVersion.SINGLETON).values("token")[:1]
+            )
+        )
+        .filter(digest=value)
+    ),
+    TEXT,
+)
 
 
 @dataclass(frozen=True)
@@ -106,11 +127,9 @@ def check_token(secret: str) -> ApiToken | None:
     oracle)."""
     if not secret.startswith(PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("agent", "customer__company")
-        .filter(digest=digest(secret))
-        .first()
-    )
+    token = _BY_DIGEST.first(digest(secret))
+    if token is not None:
+        cache.accept(getattr(token, "config_token", None) or "")
     now = timezone.now()
     if token is None or token.revoked is not None:
         return None

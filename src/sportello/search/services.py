@@ -330,8 +330,22 @@ def search_page(
     return SearchPage(rows, total, number, per_page, more=found > COUNT_LIMIT)
 
 
+def newest_rows(
+    tickets: Any, count: int, *, recent: Callable[..., Any], below: int | None = None
+) -> list[Ticket]:
+    """The ``count`` newest of ``tickets`` (a cursor's page: ``tickets`` holds only ids
+    below ``below`` when given), looked for among the newest tickets first as a page of
+    ``search_page`` is (``_page_rows``; ``recent`` as there)."""
+    return _page_rows(tickets, 0, count, recent, below=below)
+
+
 def _page_rows(
-    tickets: Any, start: int, per_page: int, recent: Callable[..., Any] | None
+    tickets: Any,
+    start: int,
+    per_page: int,
+    recent: Callable[..., Any] | None,
+    *,
+    below: int | None = None,
 ) -> list[Ticket]:
     """Rows ``start`` … ``start + per_page`` of ``tickets`` (newest first).
 
@@ -344,12 +358,19 @@ def _page_rows(
     steps: the newest ``RECENT_WINDOW`` tickets are walked (at most the window); if
     they hold the whole page, that is the page (every other match is older). If not,
     matches are rare: ordered by an expression no index gives, the statement has to
-    take them all from the index and sort them."""
+    take them all from the index and sort them. ``below``: the window ends there (a
+    cursor), not at the newest ticket."""
     if recent is not None:
-        newest = Ticket.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        if below is None:
+            newest = Ticket.objects.aggregate(newest=Max("pk"))["newest"] or 0
+        else:
+            newest = below - 1
         if newest > RECENT_WINDOW:
             with _walking():
-                rows = list(recent(newer_than=newest - RECENT_WINDOW)[start : start + per_page])
+                window = recent(newer_than=newest - RECENT_WINDOW)
+                if below is not None:
+                    window = window.filter(pk__lt=below)
+                rows = list(window[start : start + per_page])
             if len(rows) == per_page:
                 return rows
             unwalked = tickets.order_by(OrderBy(F("pk") + 0, descending=True))
@@ -367,13 +388,18 @@ def _walking() -> Iterator[None]:
     if connection.vendor != "postgresql":
         yield
         return
+    # Outside a transaction (a request) the block's own commit ends the setting; inside
+    # one, SET LOCAL would last to the end of the enclosing transaction: set it back.
+    enclosed = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        # SET LOCAL would last to the end of an enclosing transaction: set it back.
-        cursor.execute("SELECT current_setting('enable_bitmapscan')")
-        row = cursor.fetchone()
+        row = None
+        if enclosed:
+            cursor.execute("SELECT current_setting('enable_bitmapscan')")
+            row = cursor.fetchone()
         cursor.execute("SELECT set_config('enable_bitmapscan', 'off', true)")
         # After an error the rollback of this block takes the setting back.
         yield
-        cursor.execute(
-            "SELECT set_config('enable_bitmapscan', %s, true)", [row[0] if row else "on"]
-        )
+        if enclosed:
+            cursor.execute(
+                "SELECT set_config('enable_bitmapscan', %s, true)", [row[0] if row else "on"]
+            )

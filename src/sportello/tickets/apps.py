@@ -8,7 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from sportello.core import cache
-        from sportello.tickets.models import Priority, State, TicketType
+        from sportello.tickets.models import DynamicField, Priority, State, TicketType
 
-        for model in (State, Priority, TicketType):
+        for model in (State, Priority, TicketType, DynamicField):
             cache.watch(model)

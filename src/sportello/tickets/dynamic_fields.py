@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sportello.core import cache
 from sportello.core.errors import InvalidInput
 from sportello.tickets.models import (
     Article,
@@ -38,6 +39,15 @@ def fields_for(object_type: str) -> QuerySet[DynamicField]:
     return DynamicField.objects.filter(object_type=object_type, valid=True).order_by(
         "order", "name"
     )
+
+
+def valid_fields(object_type: str) -> list[DynamicField]:
+    """``fields_for`` from the configuration cache: the API's ticket reads ask for it on
+    every request."""
+    fields: list[DynamicField] = cache.get(
+        f"dynamic_fields.{object_type}", lambda: list(fields_for(object_type))
+    )
+    return fields
 
 
 def ticket_fields() -> QuerySet[DynamicField]:
@@ -172,8 +182,11 @@ def current_values(obj: Ticket | Article) -> dict[str, Any]:
     """Field name → value, for every valid field of the object's kind (default when unset
     is *not* applied: defaults prefill forms, they are not stored values)."""
     kind = DynamicFieldObject.TICKET if isinstance(obj, Ticket) else DynamicFieldObject.ARTICLE
+    fields = valid_fields(kind)
+    if not fields:
+        return {}
     rows = stored(obj)
-    return {f.name: value_of(f, rows.get(f.pk, [])) for f in fields_for(kind)}
+    return {f.name: value_of(f, rows.get(f.pk, [])) for f in fields}
 
 
 def show(field: DynamicField, value: Any) -> str:

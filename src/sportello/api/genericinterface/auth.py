@@ -15,12 +15,16 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db.models import Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
 from sportello.accounts.models import User
 from sportello.api.genericinterface.models import GenericInterfaceSession
+from sportello.core import cache
 from sportello.core.actor import Actor
+from sportello.core.models import ConfigVersion
+from sportello.core.statements import TEXT, TIME, Statement
 from sportello.customers import backends
 from sportello.customers.models import CustomerUser
 from sportello.portal import throttle
@@ -128,17 +132,31 @@ def create_session(caller: Caller) -> str:
     return session_id
 
 
+# Read on every call with a SessionID: compiled once (``core.statements``), with the
+# token of the configuration cache (as ``api.tokens``' lookup).
+_SESSION = Statement(
+    lambda digest, now: (
+        GenericInterfaceSession.objects.select_related("agent")
+        .annotate(
+            config_token=Subquery(
+                ConfigVersion.objects.filter(pk=ConfigVersion.SINGLETON).values("token")[:1]
+            )
+        )
+        .filter(digest=digest, expires__gt=now)
+    ),
+    TEXT,
+    TIME,
+)
+
+
 def session_caller(session_id: Any) -> Caller | None:
     """The caller of a valid, unexpired session whose account is still valid."""
     if not isinstance(session_id, str) or not session_id.strip():
         return None
-    session = (
-        GenericInterfaceSession.objects.select_related("agent")
-        .filter(digest=_digest(session_id.strip()), expires__gt=timezone.now())
-        .first()
-    )
+    session = _SESSION.first(_digest(session_id.strip()), timezone.now())
     if session is None:
         return None
+    cache.accept(getattr(session, "config_token", None) or "")
     if session.agent is not None:
         agent = session.agent
         return Caller(agent=agent) if agent.is_active and not agent.is_system else None

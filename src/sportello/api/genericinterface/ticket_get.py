@@ -26,7 +26,7 @@ from sportello.api.genericinterface.common import (
 from sportello.api.genericinterface.errors import OperationError
 from sportello.api.genericinterface.routes import Route
 from sportello.queues.models import Queue
-from sportello.tickets import dynamic_fields, time_accounting
+from sportello.tickets import dynamic_fields, selectors, time_accounting
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import (
     Article,
@@ -36,8 +36,6 @@ from sportello.tickets.models import (
     State,
     Ticket,
 )
-
-RELATIONS = ("queue", "state", "priority", "type", "owner", "responsible", "service", "sla")
 
 
 def _df_value(value: Any) -> Any:
@@ -65,7 +63,7 @@ def _set_values(values: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _article_fields(articles: list[Article]) -> dict[int, list[dict[str, Any]]]:
     """The article dynamic fields of all ``articles`` in two queries (not two each)."""
-    fields = list(dynamic_fields.fields_for(DynamicFieldObject.ARTICLE))
+    fields = dynamic_fields.valid_fields(DynamicFieldObject.ARTICLE)
     if not fields or not articles:
         return {}
     rows: dict[tuple[int, int], list[DynamicFieldValue]] = {}
@@ -276,7 +274,8 @@ def readable_tickets(who: Caller, wanted: list[str], op: str) -> list[Ticket]:
     numbers = [int(i) for i in wanted if i.isdigit()]
     if len(numbers) != len(wanted):
         raise OperationError(op, "NotValidTicketID", f"Could not get TicketID for {wanted[0]}!")
-    found = Ticket.objects.select_related(*RELATIONS).in_bulk(numbers)
+    # Related rows from the configuration cache, not joined (``selectors.with_relations``).
+    found = {t.pk: t for t in selectors.with_relations(list(Ticket.objects.filter(pk__in=numbers)))}
     tickets = []
     for number in numbers:
         ticket = found.get(number)

@@ -16,9 +16,9 @@ from sportello.api.genericinterface.common import caller, may_read
 from sportello.api.genericinterface.errors import OperationError
 from sportello.api.genericinterface.fields import Reader, items, trimmed
 from sportello.api.genericinterface.routes import Route
-from sportello.api.genericinterface.ticket_get import RELATIONS, options, ticket_data
+from sportello.api.genericinterface.ticket_get import options, ticket_data
 from sportello.queues.models import Queue
-from sportello.tickets import actions
+from sportello.tickets import actions, selectors
 from sportello.tickets.articles import ArticleInput
 from sportello.tickets.models import (
     Article,
@@ -53,7 +53,7 @@ def _articles(value: Any, reader: Reader) -> list[dict[str, Any]]:
 
 def _with_ticket(route: Route, result: dict[str, Any], ticket_id: int, who: Caller) -> None:
     if route.include_ticket_data:
-        ticket = Ticket.objects.select_related(*RELATIONS).get(pk=ticket_id)
+        ticket = selectors.with_relations([Ticket.objects.get(pk=ticket_id)])[0]
         chosen = options({"DynamicFields": 1, "AllArticles": 1})
         result["Ticket"] = ticket_data(ticket, who, chosen)
 
@@ -150,11 +150,13 @@ def _find(reader: Reader, data: dict[str, Any], who: Caller) -> Ticket:
     number = str(trimmed(data.get("TicketNumber")) or "")
     if not ticket_id and not number:
         raise reader.missing("TicketID or TicketNumber is required!")
-    tickets = Ticket.objects.select_related(*RELATIONS)
+    tickets = Ticket.objects.all()
     if ticket_id:
         ticket = tickets.filter(pk=int(ticket_id)).first() if ticket_id.isdigit() else None
     else:
         ticket = tickets.filter(number=number).first()
+    if ticket is not None:  # related rows from the configuration cache, not joined
+        selectors.with_relations([ticket])
     if ticket is None or not may_read(who, ticket):
         raise OperationError(reader.op, "AccessDenied", "User does not have access to the ticket!")
     return ticket
