@@ -35,13 +35,14 @@ from tests.api.conftest import ApiClient
 pytestmark = pytest.mark.django_db
 
 # The token, the ticket row, its agents, the agent's grants, the attachments, the
-# articles, the dynamic field values and the links (the linked tickets and their agents
-# when there are links): whatever the number of articles and attachments.
-GET = 10
-# The token and grants; the counter, ticket, article, due times, index queue, history
-# and the savepoint pair of the action; then the new ticket read as GET reads it (no
-# dynamic fields are defined here, so their values are not read).
-CREATE = 10 + 5
+# articles, the dynamic field values, the accounted time and the links (the linked
+# tickets and their agents when there are links): whatever the number of articles and
+# attachments.
+GET = 11
+# The token and grants; the counter, ticket, origin, article, due times, index queue,
+# history and the savepoint pair of the action; then the new ticket read as GET reads it
+# (no dynamic fields are defined here, so their values are not read).
+CREATE = 11 + 6
 # The token, the grants, the newest ticket id, the page, the agents of its tickets.
 SEARCH = 5
 
