@@ -92,6 +92,7 @@ def _note(ctx: Context) -> None:
         pending_until=d["pending_until"],
         article_fields=ctx.form.article_values(),
         attachments=ctx.attachments(),
+        content_type=d["content_type"],
     )
 
 
@@ -108,6 +109,7 @@ def _phone(inbound: bool) -> Perform:
             pending_until=d["pending_until"],
             article_fields=ctx.form.article_values(),
             attachments=ctx.attachments(),
+            content_type=d["content_type"],
         )
 
     return perform
@@ -203,6 +205,7 @@ def _reply(ctx: Context) -> None:
         pending_until=ctx.data["pending_until"],
         article_fields=form.article_values(),
         attachments=ctx.mail_attachments(),
+        content_type=ctx.data["content_type"],
     )
 
 
@@ -216,6 +219,7 @@ def _forward(ctx: Context) -> None:
         text=ctx.data["text"],
         keep_attachments=ctx.data["keep_attachments"],
         attachments=ctx.mail_attachments(),
+        content_type=ctx.data["content_type"],
     )
 
 

@@ -16,6 +16,7 @@ from sportello.core.errors import InvalidInput
 from sportello.customers.models import CustomerUser
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields as df
+from sportello.tickets import rich_text
 from sportello.tickets.models import (
     PENDING_STATE_TYPES,
     Article,
@@ -93,6 +94,28 @@ def _subject(required: bool = False) -> forms.CharField:
     return forms.CharField(label=_("Subject"), max_length=250, required=required)
 
 
+class RichTextMixin(forms.Form):
+    """The article text may come from the editor (``web/editor.js``), which sets
+    ``content_type`` to text/html; without script it stays plain text. The actions clean
+    the HTML whatever the browser sent."""
+
+    rich_text_field = "body"
+    content_type = forms.ChoiceField(
+        choices=[(t, t) for t in rich_text.CONTENT_TYPES],
+        initial=rich_text.PLAIN,
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-content-type": ""}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields[self.rich_text_field]
+        field.widget.attrs["data-rich-text"] = ""
+
+    def clean_content_type(self) -> str:
+        return str(self.cleaned_data.get("content_type") or rich_text.PLAIN)
+
+
 class NextStateMixin(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -138,7 +161,7 @@ class ArticleFieldsMixin(forms.Form):
         return dynamic_values(self, self.article_fields, ARTICLE_PREFIX)
 
 
-class NoteForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
+class NoteForm(RichTextMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     visible_for_customer = forms.BooleanField(label=_("Visible for the customer"), required=False)
@@ -147,7 +170,7 @@ class NoteForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
     pending_until = _pending_until()
 
 
-class PhoneForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
+class PhoneForm(RichTextMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     state = _next_state()
@@ -286,7 +309,8 @@ def _addresses(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-class ReplyForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
+class ReplyForm(RichTextMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
+    rich_text_field = "text"
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = _text(_("Text"), rows=10)
@@ -298,7 +322,8 @@ class ReplyForm(ArticleFieldsMixin, NextStateMixin, DialogForm):
         return _addresses(self.cleaned_data.get(name, ""))
 
 
-class ForwardForm(DialogForm):
+class ForwardForm(RichTextMixin, DialogForm):
+    rich_text_field = "text"
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = _text(_("Text"), required=False)
