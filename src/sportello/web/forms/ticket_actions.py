@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -109,8 +111,15 @@ class RichTextMixin(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields[self.rich_text_field]
-        field.widget.attrs["data-rich-text"] = ""
+        limit = settings.SPORTELLO_INLINE_IMAGE_MAX_SIZE
+        self.fields[self.rich_text_field].widget.attrs.update(
+            {
+                "data-rich-text": "",
+                "data-max-image-size": str(limit),
+                "data-image-too-large": _("The image is too large (at most %(limit)s).")
+                % {"limit": filesizeformat(limit)},
+            }
+        )
 
     def clean_content_type(self) -> str:
         return str(self.cleaned_data.get("content_type") or rich_text.PLAIN)
