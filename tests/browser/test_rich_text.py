@@ -5,6 +5,7 @@ the editor runs under the strict Content-Security-Policy without errors."""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from collections.abc import Callable
@@ -17,9 +18,10 @@ from sportello.queues.services import ensure_queue
 from sportello.tickets.models import Article
 from tests.browser.test_xss import PAYLOADS, flags
 from tests.mail.smtp import SmtpSink
+from tests.mail.test_rich_text import PNG
 from tests.tickets.factories import customer_mail, make_ticket
 
-PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg=="
+PNG_BASE64 = base64.b64encode(PNG).decode()
 PASTE = """(editor, data) => {
     const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
     const transfer = new DataTransfer();

@@ -32,6 +32,7 @@ from sportello.tickets.models import (
     Ticket,
 )
 from sportello.web.agent_fields import AgentChoiceField, AgentMultipleChoiceField
+from sportello.web.editor_labels import labels_json
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -116,6 +117,7 @@ class RichTextMixin(forms.Form):
             {
                 "data-rich-text": "",
                 "data-max-image-size": str(limit),
+                "data-editor-labels": labels_json(),
                 "data-image-too-large": _("The image is too large (at most %(limit)s).")
                 % {"limit": filesizeformat(limit)},
             }

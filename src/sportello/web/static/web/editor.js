@@ -93,12 +93,15 @@ function pastedImages(textarea) {
 function create(textarea) {
   if (editors.has(textarea)) { return editors.get(textarea); }
   const form = textarea.form;
+  // data-rich-text="html": the field is always HTML (FAQ articles); else the form's
+  // content_type says what the textarea holds and then that it holds HTML.
+  const always = textarea.dataset.richText === "html";
   const contentType = form && form.querySelector("[data-content-type]");
-  if (!contentType) { return null; }
+  if (!form || (!contentType && !always)) { return null; }
   const label = form.querySelector(`label[for="${textarea.id}"]`);
   if (label && !label.id) { label.id = `${textarea.id}-label`; }
   let content = textarea.value;
-  if (contentType.value !== HTML && content.trim()) { content = textToHtml(content); }
+  if (!always && contentType.value !== HTML && content.trim()) { content = textToHtml(content); }
   const wrapper = document.createElement("div");
   wrapper.className = "prose-editor";
   textarea.before(wrapper);
@@ -120,15 +123,21 @@ function create(textarea) {
       BulletList, OrderedList, ListItem, Heading.configure({ levels: [2, 3] }),
       HorizontalRule, Link.configure({ openOnClick: false }),
       Table, TableRow, TableHeader, TableCell,
-      Image.configure({ inline: true, allowBase64: true }),
-      pastedImages(textarea),
+      Image.configure({ inline: true, allowBase64: !always }),
+      ...(textarea.dataset.maxImageSize ? [pastedImages(textarea)] : []),
     ],
     onUpdate({ editor: current }) {
       textarea.value = current.isEmpty ? "" : current.getHTML();
     },
   });
   textarea.value = editor.isEmpty ? "" : editor.getHTML();
-  contentType.value = HTML;
+  // The menu's buttons in the agent's language (editor-labels.js).
+  wrapper.querySelectorAll(".prose-menubar button[title]").forEach((button) => {
+    const translated = window.gettext ? window.gettext(button.title) : button.title;
+    button.title = translated;
+    button.setAttribute("aria-label", translated);
+  });
+  if (contentType) { contentType.value = HTML; }
   textarea.dataset.richTextReady = "1";
   editors.set(textarea, editor);
   return editor;
