@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_prose_editor",
     "ninja",
     "csp",
     "huey.contrib.djhuey",
@@ -408,6 +409,11 @@ SPORTELLO_FAQ_APPROVAL = env_bool("SPORTELLO_FAQ_APPROVAL", default=False)
 SPORTELLO_FAQ_APPROVAL_GROUP = os.environ.get("SPORTELLO_FAQ_APPROVAL_GROUP", "faq-approval")
 SPORTELLO_MAX_ATTACHMENT_SIZE = int(
     os.environ.get("SPORTELLO_MAX_ATTACHMENT_SIZE", str(25 * 1024 * 1024))
+)
+# An image pasted into the editor travels in the form as a data: URL (within
+# DATA_UPLOAD_MAX_MEMORY_SIZE) and becomes an inline attachment of at most this size.
+SPORTELLO_INLINE_IMAGE_MAX_SIZE = int(
+    os.environ.get("SPORTELLO_INLINE_IMAGE_MAX_SIZE", str(5 * 1024 * 1024))
 )
 SPORTELLO_FORM_UPLOAD_HOURS = int(os.environ.get("SPORTELLO_FORM_UPLOAD_HOURS", "24"))
 

@@ -215,3 +215,27 @@ def test_openapi_document_and_docs_page(client: object, db: None) -> None:
     # Under the CSP without inline scripts: only script files of our own origin.
     assert "<script>" not in html.replace(" ", "") and "cdn" not in html.lower()
     assert "ninja/swagger-ui-bundle" in html
+
+
+def test_articles_accept_html_cleaned_as_the_editor_s(api: ApiClient, ticket: Ticket) -> None:
+    address = SystemAddress.objects.create(email="wlan@helpdesk.example.org", queue=ticket.queue)
+    Queue.objects.filter(pk=ticket.queue_id).update(system_address=address)
+    body = '<p><strong>Fixed</strong><img src="x" onerror="alert(1)"></p><script>x</script>'
+    note = api.post(
+        f"/tickets/{ticket.number}/articles", {"body": body, "content_type": "text/html"}
+    )
+    assert note.status_code == 201, note.content
+    stored = ticket.articles.get(number=note.json()["number"])
+    assert (stored.body, stored.body_html) == (
+        "Fixed",
+        '<p><strong>Fixed</strong><img alt="" src="x"></p>',
+    )
+    answer = api.post(
+        f"/tickets/{ticket.number}/articles",
+        {"kind": "email", "body": body, "to": ["max@example.org"], "content_type": "text/html"},
+    )
+    assert answer.status_code == 201, answer.content
+    wrong = api.post(
+        f"/tickets/{ticket.number}/articles", {"body": "x", "content_type": "text/markdown"}
+    )
+    assert wrong.status_code in (400, 422)

@@ -61,7 +61,7 @@ def test_reply_with_a_picked_and_a_dropped_file_reaches_smtp_with_both(
         "beta.pdf",
     ]
 
-    page.fill("#id_text", "Anbei die Anleitung.")
+    page.locator(".field-text [contenteditable=true]").fill("Anbei die Anleitung.")
     page.locator("form.dialog-form button[name=submit].primary").click()
     page.wait_for_url(url(f"/ticket/{ticket.number}/"))
     deadline = time.monotonic() + 10  # the outbox sends after commit

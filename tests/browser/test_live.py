@@ -56,7 +56,7 @@ def test_a_note_appears_on_the_other_agents_zoom(
     writer = login(erika)
     writer.goto(zoom)
     writer.locator("nav.ticket-actions").get_by_role("link", name="Note", exact=True).click()
-    writer.fill("#id_body", "Router wurde getauscht.")
+    writer.locator(".field-body [contenteditable=true]").fill("Router wurde getauscht.")
     writer.locator("form.dialog-form button[name=submit]").click()
     writer.wait_for_url(zoom)
 

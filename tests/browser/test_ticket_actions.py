@@ -89,11 +89,12 @@ def test_ticket_actions_end_to_end(
         time.sleep(0.1)
     [mail] = smtp_sink.received
     assert mail.recipients == ["max@example.org"]
-    assert "Bitte starten Sie den Router neu." in mail.message.get_content()
+    plain = mail.message.get_body(("plain",))
+    assert plain is not None and "Bitte starten Sie den Router neu." in plain.get_content()
 
     # A note.
     menu(page).get_by_role("link", name="Note", exact=True).click()
-    page.fill("#id_body", "Router wurde getauscht.")
+    page.locator(".field-body [contenteditable=true]").fill("Router wurde getauscht.")
     submit(page)
     page.wait_for_url(zoom)
     expect(page.locator("body")).to_contain_text("Router wurde getauscht.")

@@ -498,3 +498,25 @@ def test_forward_and_bounce_dialogs_send_through_the_outbox(
     assert response.status_code == 302 and last_type(ticket) == "Bounce"
     recipients = sorted(r for m in OutboxMessage.objects.all() for r in m.recipients)
     assert recipients == ["chef@example.org", "zweite@example.net"]
+
+
+def test_note_dialog_takes_the_editor_s_html_and_plain_text_without_it(
+    logged_in: Client, ticket: Ticket, settings: Any
+) -> None:
+    url = f"/ticket/{ticket.number}/action/note/"
+    page = logged_in.get(url).content.decode()
+    assert 'name="content_type" value="text/plain"' in page and "data-rich-text" in page
+    assert "web/editor.js" in page
+    html = '<p><em>Router</em> getauscht</p><script>x()</script><p onclick="x()">ok</p>'
+    assert post(logged_in, url, ticket, body=html, content_type="text/html").status_code == 302
+    note = ticket.articles.get(number=2)
+    assert note.body_html == "<p><em>Router</em> getauscht</p><p>ok</p>"
+    assert note.body == "Router getauscht\n\nok"
+    # Without script the textarea is plain text, stored as typed.
+    assert post(logged_in, url, ticket, body="<b>as typed</b>").status_code == 302
+    plain = ticket.articles.get(number=3)
+    assert (plain.body, plain.body_html) == ("<b>as typed</b>", "")
+    settings.SPORTELLO_INLINE_IMAGE_MAX_SIZE = 1
+    big = '<p><img src="data:image/png;base64,iVBORw0KGgo="></p>'
+    refused = post(logged_in, url, ticket, body=big, content_type="text/html")
+    assert refused.status_code == 400 and "too large" in refused.content.decode()

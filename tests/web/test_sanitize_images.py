@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sportello.web.sanitize import sanitize
+from sportello.core.sanitize import sanitize
 
 
 def test_images_without_alt_get_an_empty_alt_and_described_ones_keep_theirs() -> None:

@@ -118,11 +118,14 @@ class AttachmentIn(Strict):
 
 class ArticleIn(Strict):
     """``note`` (internal unless visible for the customer), ``phone`` (a call, inbound
-    from the customer or outbound to them), ``email`` (an answer sent by mail)."""
+    from the customer or outbound to them), ``email`` (an answer sent by mail). ``body``
+    is plain text, or HTML with ``content_type`` text/html (cleaned as the editor's is;
+    ``data:`` images become inline attachments) when adding to a ticket."""
 
     kind: Literal["note", "phone", "email"] = "note"
     subject: str = ""
     body: str = Field(min_length=1)
+    content_type: Literal["text/plain", "text/html"] = "text/plain"
     visible_for_customer: bool = False
     inbound: bool = False
     to: list[str] = []

@@ -33,7 +33,7 @@ from sportello.mail import forwarding
 from sportello.queues.models import Queue
 from sportello.queues.selectors import queue_by_name
 from sportello.sla.models import SLA, Service
-from sportello.tickets import actions, selectors
+from sportello.tickets import actions, rich_text, selectors
 from sportello.tickets.models import Article, Attachment, Channel, SenderType, Ticket
 
 router = Router(tags=["tickets"])
@@ -92,13 +92,16 @@ def _article_input(
     data: ArticleIn, actor: Actor, queue: Queue, uploaded: list[UploadedFile]
 ) -> actions.ArticleInput:
     files = uploads.decode(data.attachments, queue, uploaded)
+    written = rich_text.from_input(data.body, data.content_type)
+    files = [*files, *written.images]
     if data.kind == "phone":
         sender = SenderType.CUSTOMER if data.inbound else SenderType.AGENT
         return actions.ArticleInput(
             channel=Channel.PHONE,
             sender_type=sender,
             subject=data.subject,
-            body=data.body,
+            body=written.text,
+            body_html=written.html,
             visible_for_customer=True,
             attachments=files,
             accounted_minutes=data.accounted_minutes,
@@ -108,7 +111,8 @@ def _article_input(
             channel=Channel.INTERNAL,
             sender_type=SenderType.AGENT,
             subject=data.subject,
-            body=data.body,
+            body=written.text,
+            body_html=written.html,
             visible_for_customer=data.visible_for_customer,
             from_address=actor.label,
             attachments=files,
@@ -230,6 +234,7 @@ def _add_article(
             visible_for_customer=data.visible_for_customer,
             attachments=files,
             accounted_minutes=data.accounted_minutes,
+            content_type=data.content_type,
         )
     elif data.kind == "phone":
         article = actions.phone_call(
@@ -240,6 +245,7 @@ def _add_article(
             subject=data.subject,
             attachments=files,
             accounted_minutes=data.accounted_minutes,
+            content_type=data.content_type,
         )
     else:
         # The agent's answer path (slaves of a master answered too): outbox, then SMTP.
@@ -252,6 +258,7 @@ def _add_article(
             subject=data.subject or None,
             attachments=uploads.for_mail(files),
             accounted_minutes=data.accounted_minutes,
+            content_type=data.content_type,
         )
     return 201, render.article(Article.objects.get(pk=article.pk))
 

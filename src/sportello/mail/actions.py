@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from html import escape as html_escape
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.utils.translation import override
 from sportello.accounts import permissions
 from sportello.core.actor import Actor
 from sportello.core.errors import InvalidInput
+from sportello.core.sanitize import sanitize
 from sportello.mail import outbox
 from sportello.mail.compose import (
     OutgoingAttachment,
@@ -31,9 +33,10 @@ from sportello.mail.compose import (
     render_text,
 )
 from sportello.mail.context import customer_language, template_context
+from sportello.mail.html_text import html_to_text
 from sportello.mail.models import OutboxKind
 from sportello.queues.models import Queue
-from sportello.tickets import actions
+from sportello.tickets import actions, rich_text
 from sportello.tickets import selectors as tickets_selectors
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.history_types import HistoryType
@@ -67,27 +70,66 @@ def fill_template(ticket: Ticket, text: str, *, agent: User) -> str:
         return render_text(text, template_context(ticket, agent=agent))
 
 
+def _admin_text(text: str, context: Mapping[str, Any], *, as_html: bool) -> str:
+    """A salutation or signature rendered; an HTML one (it starts with a tag) cleaned, and
+    in a plain-text mail as its plain rendering."""
+    rendered = render_text(text, context).rstrip()
+    if rich_text.looks_like_html(rendered):
+        cleaned = rich_text.clean_text_html(rendered)
+        return cleaned if as_html else html_to_text(cleaned)
+    return rich_text.text_to_html(rendered) if as_html else rendered
+
+
+def _compose(
+    ticket: Ticket, agent_part: str, *, agent_actor: Actor, quoted: Article | None, as_html: bool
+) -> list[str]:
+    queue = ticket.queue
+    context = template_context(ticket, agent=agent_actor.user)
+    with override(customer_language(ticket)):
+        parts = []
+        if queue.salutation and queue.salutation.valid:
+            parts.append(_admin_text(queue.salutation.text, context, as_html=as_html))
+        parts.append(agent_part)
+        if queue.signature and queue.signature.valid:
+            parts.append(_admin_text(queue.signature.text, context, as_html=as_html))
+        if quoted is not None:
+            # In the system's zone, not the zone the answering agent reads in.
+            created = timezone.localtime(quoted.created, timezone.get_default_timezone())
+            when = formats.date_format(created, "DATETIME_FORMAT")
+            if as_html:
+                parts.append(quote_html(quoted, author=quoted.from_address, date=when))
+            else:
+                parts.append(quote(quoted.body, author=quoted.from_address, date=when).rstrip())
+    return [p for p in parts if p]
+
+
 def compose_body(
     ticket: Ticket, text: str, *, agent_actor: Actor, quoted: Article | None = None
 ) -> str:
     """Salutation + the agent's text + signature, in the customer's language. Only the
     salutation and the signature are templates: what the agent typed is sent as typed
     (``{{ x }}``, ``{% %}`` and ``${VAR}`` are common in configuration snippets)."""
-    queue = ticket.queue
-    context = template_context(ticket, agent=agent_actor.user)
-    with override(customer_language(ticket)):
-        parts = []
-        if queue.salutation and queue.salutation.valid:
-            parts.append(render_text(queue.salutation.text, context).rstrip())
-        parts.append(text.rstrip())
-        if queue.signature and queue.signature.valid:
-            parts.append(render_text(queue.signature.text, context).rstrip())
-        if quoted is not None:
-            # In the system's zone, not the zone the answering agent reads in.
-            created = timezone.localtime(quoted.created, timezone.get_default_timezone())
-            when = formats.date_format(created, "DATETIME_FORMAT")
-            parts.append(quote(quoted.body, author=quoted.from_address, date=when).rstrip())
-    return "\n\n".join(p for p in parts if p) + "\n"
+    parts = _compose(ticket, text.rstrip(), agent_actor=agent_actor, quoted=quoted, as_html=False)
+    return "\n\n".join(parts) + "\n"
+
+
+def compose_html(
+    ticket: Ticket, html: str, *, agent_actor: Actor, quoted: Article | None = None
+) -> str:
+    """``compose_body`` for the agent's cleaned HTML: the salutation and signature as
+    HTML, the answered mail quoted with its formatting."""
+    return "\n".join(_compose(ticket, html, agent_actor=agent_actor, quoted=quoted, as_html=True))
+
+
+def quote_html(article: Article, *, author: str, date: str) -> str:
+    """The answered article in a blockquote: its HTML cleaned (its own ``cid:`` images
+    dropped, they are not sent again), else its text."""
+    if article.body_html:
+        inner = sanitize(article.body_html, cid_url=lambda cid: None, load_external=True).html
+    else:
+        inner = rich_text.text_to_html(article.body)
+    intro = html_escape(f"{date} {author}:")
+    return f'<p>{intro}</p><blockquote type="cite">{inner}</blockquote>'
 
 
 def send_answer(
@@ -106,18 +148,26 @@ def send_answer(
     kind: str = OutboxKind.ARTICLE,
     article_fields: Mapping[DynamicField, Any] | None = None,
     accounted_minutes: int = 0,
+    content_type: str = rich_text.PLAIN,
 ) -> Article:
     """Answer the customer: takes the lock as OTRS does, composes with salutation and
-    signature, threads with ``reply_to``, queues the mail; a new ticket becomes open."""
+    signature, threads with ``reply_to``, queues the mail; a new ticket becomes open.
+    ``text`` is plain text, or HTML with ``content_type="text/html"`` (cleaned here)."""
     to, cc = _clean_addresses(to), _clean_addresses(cc)
     if not to:
         raise InvalidInput(_("An answer needs a recipient."))
-    if not text.strip():
+    written = rich_text.from_input(text, content_type)
+    if written.empty:
         raise InvalidInput(_("The answer is empty."))
     # One read of the row for the whole answer (lock, article, state): see ``holding``.
     with actions.holding(ticket) as current:
         current = take_lock_to_send(current, actor)
-        body = compose_body(current, text, agent_actor=actor, quoted=reply_to)
+        html = ""
+        if written.html:
+            html = compose_html(current, written.html, agent_actor=actor, quoted=reply_to)
+            body = html_to_text(html) + "\n"
+        else:
+            body = compose_body(current, text, agent_actor=actor, quoted=reply_to)
         in_reply_to, references = thread_headers(reply_to)
         article = send_email_article(
             current,
@@ -126,9 +176,10 @@ def send_answer(
             cc=cc,
             subject=subject or answer_subject(current.number, current.title),
             body=body,
+            body_html=html,
             in_reply_to=in_reply_to,
             references=references,
-            attachments=attachments,
+            attachments=[*inline_attachments(written), *attachments],
             history_type=history_type,
             kind=kind,
             article_fields=article_fields,
@@ -140,6 +191,19 @@ def send_answer(
             # "new" means: no agent has written to the customer yet.
             actions.set_state(current, tickets_selectors.state_by_name("open"), actor=actor)
     return article
+
+
+def inline_attachments(written: rich_text.RichText) -> list[OutgoingAttachment]:
+    """The pasted images of an HTML text as the message's related parts."""
+    files = []
+    for image in written.images:
+        assert isinstance(image.content, bytes)  # decoded from the form, never a file
+        files.append(
+            OutgoingAttachment(
+                image.filename, image.content_type, image.content, content_id=image.content_id
+            )
+        )
+    return files
 
 
 def thread_headers(answered: Article | None) -> tuple[str, str]:
@@ -165,6 +229,7 @@ def send_email_article(
     subject: str,
     body: str,
     history_type: HistoryType,
+    body_html: str = "",
     attachments: Sequence[OutgoingAttachment] = (),
     in_reply_to: str = "",
     references: str = "",
@@ -180,7 +245,9 @@ def send_email_article(
     email article and queue it in the outbox, in the caller's transaction: the mail
     leaves only if the article is stored. ``to`` and ``cc`` are checked addresses. Mail
     the system writes (auto-responses, customer notifications) has no author to tell
-    when it bounces."""
+    when it bounces. With ``body_html`` (clean HTML, ``body`` its plain rendering) the mail
+    is multipart/alternative and the article keeps both; attachments with a Content-ID
+    are its inline images."""
     display_name, sender = sender_of(ticket.queue)
     message_id = new_message_id()
     raw = build_message(
@@ -194,6 +261,7 @@ def send_email_article(
         references=references,
         attachments=attachments,
         headers=headers,
+        html=body_html,
     )
     article = actions.add_article(
         ticket,
@@ -206,12 +274,20 @@ def send_email_article(
             cc_address=", ".join(cc),
             subject=subject,
             body=body,
+            body_html=body_html,
             message_id=message_id,
             in_reply_to=in_reply_to,
             references=references,
             raw_source=raw,
             attachments=[
-                AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
+                AttachmentInput(
+                    a.filename,
+                    a.content_type,
+                    a.content,
+                    content_id=a.content_id if body_html else "",
+                    inline=bool(body_html and a.content_id),
+                )
+                for a in attachments
             ],
             history_type=history_type,
             history_comment=history_comment,

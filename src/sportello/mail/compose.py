@@ -102,6 +102,8 @@ class OutgoingAttachment:
     filename: str
     content_type: str
     content: bytes
+    # Set for an image the HTML part shows (``cid:``): a related part, not an attachment.
+    content_id: str = ""
 
 
 def _address(display_name: str, email: str) -> Address:
@@ -121,8 +123,12 @@ def build_message(
     references: str = "",
     headers: Mapping[str, str] | None = None,
     attachments: Sequence[OutgoingAttachment] = (),
+    html: str = "",
 ) -> bytes:
-    """The message's bytes as they go over SMTP (RFC 2047/2231 encoding by ``email``)."""
+    """The message's bytes as they go over SMTP (RFC 2047/2231 encoding by ``email``).
+    With ``html``: multipart/alternative (``body`` as its plain rendering first), the
+    HTML in multipart/related with the inline images, all in multipart/mixed when there
+    are attachments."""
     message = EmailMessage(policy=SMTP)
     message["From"] = _address(*sender)
     message["To"] = ", ".join(to)
@@ -139,7 +145,23 @@ def build_message(
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(body)
+    if html:
+        message.add_alternative(html, subtype="html")
+        html_part = list(message.iter_parts())[1]
+        assert isinstance(html_part, EmailMessage)
+        for image in (a for a in attachments if a.content_id):
+            maintype, _, subtype = image.content_type.partition("/")
+            html_part.add_related(
+                image.content,
+                maintype=maintype,
+                subtype=subtype,
+                cid=f"<{image.content_id}>",
+                filename=image.filename,
+                disposition="inline",
+            )
     for item in attachments:
+        if html and item.content_id:
+            continue
         maintype, _, subtype = item.content_type.partition("/")
         message.add_attachment(
             item.content,

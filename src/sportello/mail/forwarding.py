@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.utils import getaddresses
+from html import escape
 from typing import Any
 
 from django.db import transaction
@@ -20,17 +21,25 @@ from django.utils.translation import gettext_lazy as _
 
 from sportello.core.actor import Actor
 from sportello.core.errors import InvalidInput
+from sportello.core.sanitize import sanitize
 from sportello.mail import outbox
-from sportello.mail.actions import send_answer, send_email_article, sender_of, take_lock_to_send
+from sportello.mail.actions import (
+    inline_attachments,
+    send_answer,
+    send_email_article,
+    sender_of,
+    take_lock_to_send,
+)
 from sportello.mail.compose import (
     OutgoingAttachment,
     answer_subject,
     new_message_id,
 )
 from sportello.mail.context import customer_address
+from sportello.mail.html_text import html_to_text
 from sportello.mail.models import OutboxKind, StandardTemplate, TemplateType
 from sportello.queues.models import SystemAddress
-from sportello.tickets import actions
+from sportello.tickets import actions, rich_text
 from sportello.tickets.articles import raw_message
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, DynamicField, SenderType, State, Ticket
@@ -94,6 +103,7 @@ def answer(
     article_fields: Mapping[DynamicField, Any] | None = None,
     subject: str | None = None,
     accounted_minutes: int = 0,
+    content_type: str = rich_text.PLAIN,
 ) -> Article:
     """The one answer path (the reply dialogs, the zoom's answer form and the API): the
     answer to ``reply_to`` (quoted when given, salutation and signature added, with the
@@ -114,6 +124,7 @@ def answer(
             pending_until=pending_until,
             article_fields=article_fields,
             accounted_minutes=accounted_minutes,
+            content_type=content_type,
         )
         for slave in actions.slaves_of(ticket):
             recipient = customer_address(slave)
@@ -125,6 +136,7 @@ def answer(
                     to=[recipient],
                     next_state=next_state,
                     pending_until=pending_until,
+                    content_type=content_type,
                 )
     return sent
 
@@ -142,6 +154,7 @@ def reply(
     article_fields: Mapping[DynamicField, Any] | None = None,
     attachments: Sequence[OutgoingAttachment] = (),
     accounted_minutes: int = 0,
+    content_type: str = rich_text.PLAIN,
 ) -> Article:
     """Answer ``article`` (see ``answer``), with its attachments when asked and the
     agent's ``attachments`` after them."""
@@ -158,6 +171,7 @@ def reply(
         pending_until=pending_until,
         article_fields=article_fields,
         accounted_minutes=accounted_minutes,
+        content_type=content_type,
     )
 
 
@@ -171,7 +185,7 @@ def _valid(recipients: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def forward_body(article: Article, text: str) -> str:
+def _forward_header(article: Article) -> list[str]:
     created = timezone.localtime(article.created, timezone.get_default_timezone())
     when = formats.date_format(created, "DATETIME_FORMAT")
     header = [
@@ -182,8 +196,23 @@ def forward_body(article: Article, text: str) -> str:
     ]
     if article.to_address:
         header.append(f"{_('To')}: {article.to_address}")
-    parts = [text.rstrip(), "\n".join(header), article.body.rstrip()]
+    return header
+
+
+def forward_body(article: Article, text: str) -> str:
+    parts = [text.rstrip(), "\n".join(_forward_header(article)), article.body.rstrip()]
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def forward_html(article: Article, html: str) -> str:
+    """``forward_body`` for the agent's cleaned HTML: the forwarded mail with its
+    formatting (its own ``cid:`` images dropped)."""
+    header = "<br>".join(escape(line) for line in _forward_header(article))
+    if article.body_html:
+        inner = sanitize(article.body_html, cid_url=lambda cid: None, load_external=True).html
+    else:
+        inner = rich_text.text_to_html(article.body)
+    return f"{html}\n<p>{header}</p>\n{inner}"
 
 
 def forward(
@@ -196,6 +225,7 @@ def forward(
     keep_attachments: bool = True,
     attachments: Sequence[OutgoingAttachment] = (),
     accounted_minutes: int = 0,
+    content_type: str = rich_text.PLAIN,
 ) -> Article:
     """Forward ``article`` with its attachments (and the agent's ``attachments``) to any
     address; stored as an internal email article (it goes to a third party, not to the
@@ -203,7 +233,14 @@ def forward(
     recipients_to, recipients_cc = _valid(to), [a.strip() for a in cc if a.strip()]
     if recipients_cc:
         _valid(recipients_cc)
-    kept = [*(attachments_of(article) if keep_attachments else []), *attachments]
+    written = rich_text.from_input(text, content_type)
+    html = forward_html(article, written.html) if written.html else ""
+    body = html_to_text(html) + "\n" if html else forward_body(article, text)
+    kept = [
+        *inline_attachments(written),
+        *(attachments_of(article) if keep_attachments else []),
+        *attachments,
+    ]
     with actions.holding(article.ticket) as current:
         current = take_lock_to_send(current, actor)
         created = send_email_article(
@@ -214,7 +251,8 @@ def forward(
             subject=answer_subject(
                 current.number, article.subject or current.title, prefix="Fwd: "
             ),
-            body=forward_body(article, text),
+            body=body,
+            body_html=html,
             attachments=kept,
             # It goes to a third party, not to the customer.
             visible_for_customer=False,

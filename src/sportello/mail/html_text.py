@@ -22,9 +22,14 @@ class _TextParser(HTMLParser):
         self.quote = 0
         self.pre = 0
         self.links: list[str] = []
+        # Open lists: None for a bulleted one, else the next number of a numbered one.
+        self.lists: list[int | None] = []
+        self.marker = ""
+        self.cells = 0
 
     def _break(self) -> None:
         text = "".join(self.current)
+        self.marker = ""
         if not self.pre:
             text = re.sub(r"[ \t\r\n\f\u00a0]+", " ", text).strip()
         prefix = "> " * self.quote
@@ -37,20 +42,32 @@ class _TextParser(HTMLParser):
             self.skip += 1
         elif tag == "br":
             self._break()
+        elif tag == "p" and self.cells:
+            pass  # a table cell's paragraphs stay on the row's line
         elif tag in BLOCKS:
-            if "".join(self.current).strip():
+            # A paragraph inside a list item continues the item's line.
+            if "".join(self.current).strip() and "".join(self.current) != self.marker:
                 self._break()
             if tag == "blockquote":
                 self.quote += 1
             elif tag == "pre":
                 self.pre += 1
+            elif tag in ("ul", "ol"):
+                self.lists.append(1 if tag == "ol" else None)
             elif tag == "li":
-                self.current.append("- ")
+                number = self.lists[-1] if self.lists else None
+                if number is not None:
+                    self.lists[-1] = number + 1
+                indent = "  " * max(0, len(self.lists) - 1)
+                self.marker = indent + (f"{number}. " if number is not None else "- ")
+                self.current = [self.marker]
             elif tag == "hr":
                 self.current.append("-" * 20)
                 self._break()
-        elif tag in ("td", "th") and "".join(self.current).strip():
-            self.current.append("\t")
+        elif tag in ("td", "th"):
+            self.cells += 1
+            if "".join(self.current).strip():
+                self.current.append(" | ")
         elif tag == "a":
             self.links.append(dict(attrs).get("href") or "")
         elif tag == "img":
@@ -61,13 +78,21 @@ class _TextParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in SKIPPED:
             self.skip = max(0, self.skip - 1)
+        elif tag in ("td", "th"):
+            self.cells = max(0, self.cells - 1)
+        elif tag == "p" and self.cells:
+            pass
         elif tag in BLOCKS:
             if "".join(self.current).strip() or tag in ("p", "pre"):
                 self._break()
-            if tag in ("p", "table", "ul", "ol", "blockquote") and not self.quote:
+            # A blank line after a block, but not between the items of a list.
+            outer = len(self.lists) <= (1 if tag in ("ul", "ol") else 0)
+            if tag in ("p", "table", "ul", "ol", "blockquote") and not self.quote and outer:
                 self.lines.append("")
             if tag == "blockquote":
                 self.quote = max(0, self.quote - 1)
+            elif tag in ("ul", "ol") and self.lists:
+                self.lists.pop()
             elif tag == "pre":
                 self.pre = max(0, self.pre - 1)
         elif tag == "a" and self.links:

@@ -93,6 +93,7 @@ def _note(ctx: Context) -> None:
         article_fields=ctx.form.article_values(),
         attachments=ctx.attachments(),
         accounted_minutes=d["time_units"],
+        content_type=d["content_type"],
     )
 
 
@@ -110,6 +111,7 @@ def _phone(inbound: bool) -> Perform:
             article_fields=ctx.form.article_values(),
             attachments=ctx.attachments(),
             accounted_minutes=d["time_units"],
+            content_type=d["content_type"],
         )
 
     return perform
@@ -206,6 +208,7 @@ def _reply(ctx: Context) -> None:
         article_fields=form.article_values(),
         attachments=ctx.mail_attachments(),
         accounted_minutes=ctx.data["time_units"],
+        content_type=ctx.data["content_type"],
     )
 
 
@@ -220,6 +223,7 @@ def _forward(ctx: Context) -> None:
         keep_attachments=ctx.data["keep_attachments"],
         attachments=ctx.mail_attachments(),
         accounted_minutes=ctx.data["time_units"],
+        content_type=ctx.data["content_type"],
     )
 
 

@@ -1,5 +1,5 @@
 """FAQ fields for the browser: the article's rich text through the mail HTML sanitizer
-(``web.sanitize``), its ``cid:`` images pointing at the article's own attachments by a
+(``core.sanitize``), its ``cid:`` images pointing at the article's own attachments by a
 URL the calling page chooses (agent, portal or public)."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from sportello.core.sanitize import sanitize
 from sportello.kb.models import CONTENT_FIELDS, FaqAttachment
-from sportello.web.sanitize import sanitize
 
 
 def rendered_fields(

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 
 from sportello.accounts.models import User
+from sportello.core.sanitize import SafeHtml, sanitize
 from sportello.customers.models import CustomerUser
 from sportello.customers.selectors import other_tickets
 from sportello.mail.models import OutboxMessage
@@ -27,7 +28,6 @@ from sportello.tickets.models import (
     Ticket,
     TicketWatch,
 )
-from sportello.web.sanitize import SafeHtml, sanitize
 
 INLINE_PREVIEW_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
 

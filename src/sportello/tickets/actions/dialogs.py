@@ -16,6 +16,7 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import InvalidInput
 from sportello.queues.models import Queue
+from sportello.tickets import rich_text
 from sportello.tickets.actions._base import _locked_ticket, _require_valid
 from sportello.tickets.actions.attributes import move, set_state
 from sportello.tickets.actions.create import add_article
@@ -66,14 +67,23 @@ def _new_state(
 
 
 def _note_input(
-    actor: Actor, body: str, subject: str, *, channel: str = Channel.INTERNAL, **extra: Any
+    actor: Actor,
+    body: str | rich_text.RichText,
+    subject: str,
+    *,
+    channel: str = Channel.INTERNAL,
+    **extra: Any,
 ) -> ArticleInput:
+    written = body if isinstance(body, rich_text.RichText) else rich_text.RichText(body)
+    attachments = [*extra.pop("attachments", ()), *written.images]
     return ArticleInput(
         channel=channel,
         sender_type=extra.pop("sender_type", SenderType.AGENT),
         subject=subject.strip()[:250],
-        body=body,
+        body=written.text,
+        body_html=written.html,
         from_address=extra.pop("from_address", actor.user.display_name),
+        attachments=attachments,
         **extra,
     )
 
@@ -91,11 +101,13 @@ def note(
     article_fields: Mapping[DynamicField, Any] | None = None,
     attachments: Sequence[AttachmentInput] = (),
     accounted_minutes: int = 0,
+    content_type: str = rich_text.PLAIN,
 ) -> Article:
     """Add a note: internal unless marked visible for the customer, with its article
     dynamic fields and attachments; the chosen agents are told after commit. A state
-    change with it needs the lock."""
-    if not body.strip():
+    change with it needs the lock. ``body`` is HTML with ``content_type="text/html"``."""
+    written = rich_text.from_input(body, content_type)
+    if written.empty:
         raise InvalidInput(_("The note is empty."))
     with transaction.atomic():
         current = _locked_ticket(ticket)
@@ -105,7 +117,7 @@ def note(
             current = _take_lock(current, actor)
         data = _note_input(
             actor,
-            body,
+            written,
             subject or str(_("Note")),
             visible_for_customer=visible_for_customer,
             attachments=attachments,
@@ -148,10 +160,12 @@ def phone_call(
     article_fields: Mapping[DynamicField, Any] | None = None,
     attachments: Sequence[AttachmentInput] = (),
     accounted_minutes: int = 0,
+    content_type: str = rich_text.PLAIN,
 ) -> Article:
     """Record an outbound (agent → customer) or inbound (customer → agent) phone call;
     the call is part of the customer conversation and takes the lock."""
-    if not body.strip():
+    written = rich_text.from_input(body, content_type)
+    if written.empty:
         raise InvalidInput(_("The phone call needs a text."))
     with transaction.atomic():
         current = _locked_ticket(ticket)
@@ -163,7 +177,7 @@ def phone_call(
         default_subject = _("Phone call from customer") if inbound else _("Phone call to customer")
         data = _note_input(
             actor,
-            body,
+            written,
             subject or str(default_subject),
             channel=Channel.PHONE,
             sender_type=sender,

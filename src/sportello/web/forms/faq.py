@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.kb.models import Category, Language, Visibility
+from sportello.web.editor_labels import labels_json
 
 TEXT_MAX = 200_000
 
@@ -19,7 +20,11 @@ def _rich(label: Any, rows: int = 6) -> forms.CharField:
         label=label,
         required=False,
         max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        # Always HTML: the editor (web/editor.js) edits it in place, without pasted images
+        # (an FAQ article's images are its attachments, cid:FILENAME).
+        widget=forms.Textarea(
+            attrs={"rows": rows, "data-rich-text": "html", "data-editor-labels": labels_json()}
+        ),
         help_text=_("HTML; scripts, styles and external images are removed on display."),
     )
 

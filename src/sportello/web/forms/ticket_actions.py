@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse_lazy
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +18,7 @@ from sportello.core.errors import InvalidInput
 from sportello.customers.models import CustomerUser
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields as df
-from sportello.tickets import time_accounting
+from sportello.tickets import rich_text, time_accounting
 from sportello.tickets.models import (
     PENDING_STATE_TYPES,
     Article,
@@ -30,6 +32,7 @@ from sportello.tickets.models import (
     Ticket,
 )
 from sportello.web.agent_fields import AgentChoiceField, AgentMultipleChoiceField
+from sportello.web.editor_labels import labels_json
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -92,6 +95,36 @@ def _text(label: Any, required: bool = True, rows: int = 6) -> forms.CharField:
 
 def _subject(required: bool = False) -> forms.CharField:
     return forms.CharField(label=_("Subject"), max_length=250, required=required)
+
+
+class RichTextMixin(forms.Form):
+    """The article text may come from the editor (``web/editor.js``), which sets
+    ``content_type`` to text/html; without script it stays plain text. The actions clean
+    the HTML whatever the browser sent."""
+
+    rich_text_field = "body"
+    content_type = forms.ChoiceField(
+        choices=[(t, t) for t in rich_text.CONTENT_TYPES],
+        initial=rich_text.PLAIN,
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-content-type": ""}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = settings.SPORTELLO_INLINE_IMAGE_MAX_SIZE
+        self.fields[self.rich_text_field].widget.attrs.update(
+            {
+                "data-rich-text": "",
+                "data-max-image-size": str(limit),
+                "data-editor-labels": labels_json(),
+                "data-image-too-large": _("The image is too large (at most %(limit)s).")
+                % {"limit": filesizeformat(limit)},
+            }
+        )
+
+    def clean_content_type(self) -> str:
+        return str(self.cleaned_data.get("content_type") or rich_text.PLAIN)
 
 
 class NextStateMixin(forms.Form):
@@ -166,7 +199,7 @@ class TimeUnitsMixin(forms.Form):
         return minutes
 
 
-class NoteForm(TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
+class NoteForm(RichTextMixin, TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     visible_for_customer = forms.BooleanField(label=_("Visible for the customer"), required=False)
@@ -175,7 +208,7 @@ class NoteForm(TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
     pending_until = _pending_until()
 
 
-class PhoneForm(TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
+class PhoneForm(RichTextMixin, TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
     subject = _subject()
     body = _text(_("Text"))
     state = _next_state()
@@ -314,7 +347,8 @@ def _addresses(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-class ReplyForm(TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
+class ReplyForm(RichTextMixin, TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
+    rich_text_field = "text"
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = _text(_("Text"), rows=10)
@@ -326,7 +360,8 @@ class ReplyForm(TimeUnitsMixin, ArticleFieldsMixin, NextStateMixin, DialogForm):
         return _addresses(self.cleaned_data.get(name, ""))
 
 
-class ForwardForm(TimeUnitsMixin, DialogForm):
+class ForwardForm(RichTextMixin, TimeUnitsMixin, DialogForm):
+    rich_text_field = "text"
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     text = _text(_("Text"), required=False)

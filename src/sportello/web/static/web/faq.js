@@ -10,6 +10,11 @@
     if (!field) return;
     event.preventDefault();
     var text = button.dataset.faqInsert;
+    if (field.dataset.richTextReady) {
+      // The editor (editor.js) inserts it at its own cursor.
+      field.dispatchEvent(new CustomEvent("sportello:insert-text", { detail: { text: text } }));
+      return;
+    }
     var start = field.selectionStart || 0;
     var end = field.selectionEnd || 0;
     var before = field.value.slice(0, start);

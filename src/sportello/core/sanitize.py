@@ -1,4 +1,5 @@
-"""Article HTML for the agent's browser: nh3 keeps a safe subset of tags and attributes.
+"""The one HTML sanitizer (nh3, a safe subset of tags and attributes): article and FAQ HTML
+for the browser (``sanitize``), and HTML agents write in the editor (``clean_authored``).
 
 Gone: script, style, forms, iframes, objects, meta, SVG, event handlers, style attributes
 (so no CSS expressions), and every URL scheme but http(s), mailto and cid. ``cid:`` images
@@ -65,3 +66,33 @@ def sanitize(
         link_rel="noopener noreferrer nofollow",
     )
     return SafeHtml(IMG_TAG.sub(_decorative_unless_described, cleaned), blocked)
+
+
+# A pasted or dropped image as the editor holds it until the form is sent.
+DATA_IMAGE = re.compile(
+    r"data:(image/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]*)\Z", re.IGNORECASE
+)
+
+
+def clean_authored(html: str, *, inline_image: Callable[[str, str], str | None]) -> str:
+    """HTML an agent wrote (answers, notes, signatures), for storing and sending: the same
+    tags and attributes as above, so only what is dangerous goes. Images from other hosts
+    stay (the author chose them); each pasted image (a ``data:`` URL) is handed to
+    ``inline_image(content_type, base64)``, which keeps it as an attachment and returns
+    its ``cid:`` URL (None drops the image). No ``rel`` is added: links go out as written."""
+
+    def attribute(tag: str, name: str, value: str) -> str | None:
+        if not value.strip().lower().startswith("data:"):
+            return value
+        found = DATA_IMAGE.match(value.strip()) if (tag, name) == ("img", "src") else None
+        return inline_image(found.group(1).lower(), found.group(2)) if found else None
+
+    cleaned = nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES | {"data"},
+        attribute_filter=attribute,
+        link_rel=None,
+    )
+    return IMG_TAG.sub(_decorative_unless_described, cleaned)
