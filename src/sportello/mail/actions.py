@@ -73,7 +73,13 @@ def fill_template(ticket: Ticket, text: str, *, agent: User) -> str:
 def _admin_text(text: str, context: Mapping[str, Any], *, as_html: bool) -> str:
     """A salutation or signature rendered; an HTML one (it starts with a tag) cleaned, and
     in a plain-text mail as its plain rendering."""
-    rendered = render_text(text, context).rstrip()
+    return admin_html(render_text(text, context).rstrip(), as_html=as_html)
+
+
+def admin_html(rendered: str, *, as_html: bool) -> str:
+    """An admin's rendered text (salutation, signature, template): HTML (it starts with a
+    tag) cleaned, plain text escaped into paragraphs; for a plain-text mail the plain
+    rendering."""
     if rich_text.looks_like_html(rendered):
         cleaned = rich_text.clean_text_html(rendered)
         return cleaned if as_html else html_to_text(cleaned)
@@ -329,9 +335,12 @@ def create_email_ticket(
     pending_until: datetime | None = None,
     dynamic_fields: Mapping[DynamicField, Any] | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
+    content_type: str = rich_text.PLAIN,
 ) -> Ticket:
     """A ticket the agent opens by writing to the customer: the first article is that
-    mail (queue salutation + Create template + text + signature), sent via the outbox."""
+    mail (queue salutation + Create template + text + signature), sent via the outbox.
+    ``text`` is HTML with ``content_type="text/html"`` (cleaned here); with it, or with an
+    HTML template, the mail is HTML with its plain rendering."""
     from sportello.mail.models import TemplateType
 
     to, cc = _clean_addresses(to), _clean_addresses(cc)
@@ -339,9 +348,10 @@ def create_email_ticket(
         raise InvalidInput(_("An email ticket needs a recipient."))
     if template is not None and (template.type != TemplateType.CREATE or not template.valid):
         raise InvalidInput(_("Template %(name)s is not a valid Create template."), name=template)
-    if not text.strip() and (template is None or not template.text.strip()):
+    written = rich_text.from_input(text, content_type)
+    if written.empty and (template is None or not template.text.strip()):
         raise InvalidInput(_("The text is empty."))
-    files = list(attachments)
+    files = [*inline_attachments(written), *attachments]
     if template is not None:
         for item in template.attachments.all():
             with item.file.open("rb") as handle:
@@ -363,16 +373,25 @@ def create_email_ticket(
         )
         # The template's variables are filled; the agent's text is sent as typed.
         filled = fill_template(ticket, template.text, agent=actor.user) if template else ""
-        parts = (filled.rstrip(), text.rstrip())
+        html = ""
+        if written.html or rich_text.looks_like_html(filled):
+            parts = (
+                admin_html(filled.rstrip(), as_html=True),
+                written.html or rich_text.text_to_html(text),
+            )
+            html = compose_html(ticket, "".join(parts), agent_actor=actor)
+            body = html_to_text(html) + "\n"
+        else:
+            plain = "\n\n".join(p for p in (filled.rstrip(), text.rstrip()) if p.strip())
+            body = compose_body(ticket, plain, agent_actor=actor)
         send_email_article(
             ticket,
             actor=actor,
             to=to,
             cc=cc,
             subject=answer_subject(ticket.number, ticket.title, prefix=""),
-            body=compose_body(
-                ticket, "\n\n".join(p for p in parts if p.strip()), agent_actor=actor
-            ),
+            body=body,
+            body_html=html,
             attachments=files,
             history_type=HistoryType.EMAIL_AGENT,
             article_fields=article_fields,

@@ -22,6 +22,7 @@ from sportello.mail.models import (
 )
 from sportello.mail.outbox import retry_now
 from sportello.mail.retry import retry_failed_mail
+from sportello.tickets.rich_text_admin import RichTextAdminForm
 
 
 class MailAccountForm(forms.ModelForm[MailAccount]):
@@ -119,6 +120,7 @@ class TemplateAttachmentInline(admin.TabularInline[TemplateAttachment, StandardT
 
 @admin.register(StandardTemplate)
 class StandardTemplateAdmin(QueueScopedAdmin):
+    form = RichTextAdminForm
     admin_area = AdminArea.TEMPLATES
     queue_lookup = "queues"
     scoped_readonly_fields = ("queues",)

@@ -9,6 +9,7 @@ from sportello.accounts.models import AdminArea
 from sportello.core.errors import InvalidInput
 from sportello.queues import services
 from sportello.queues.models import Queue, Salutation, Signature, SystemAddress
+from sportello.tickets.rich_text_admin import RichTextAdminForm
 
 
 class QueueForm(forms.ModelForm[Queue]):
@@ -51,6 +52,7 @@ class SystemAddressAdmin(admin.ModelAdmin[SystemAddress]):
 
 @admin.register(Salutation)
 class SalutationAdmin(QueueScopedAdmin):
+    form = RichTextAdminForm
     list_display = ("name", "valid")
     admin_area = AdminArea.SALUTATIONS
     queue_lookup = "queue"
@@ -58,6 +60,7 @@ class SalutationAdmin(QueueScopedAdmin):
 
 @admin.register(Signature)
 class SignatureAdmin(QueueScopedAdmin):
+    form = RichTextAdminForm
     list_display = ("name", "valid")
     admin_area = AdminArea.SIGNATURES
     queue_lookup = "queue"

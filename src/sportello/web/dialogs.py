@@ -127,6 +127,7 @@ def _pending(ctx: Context) -> None:
         note_body=d["body"],
         note_subject=d["subject"],
         attachments=ctx.attachments(),
+        content_type=d["content_type"],
     )
 
 
@@ -139,6 +140,7 @@ def _close(ctx: Context) -> None:
         note_body=d["body"],
         note_subject=d["subject"],
         attachments=ctx.attachments(),
+        content_type=d["content_type"],
     )
 
 

@@ -201,19 +201,21 @@ def set_pending(
     note_body: str = "",
     note_subject: str = "",
     attachments: Sequence[AttachmentInput] = (),
+    content_type: str = rich_text.PLAIN,
 ) -> Ticket:
     """Put the ticket in a pending state (reminder, auto close+/-) until a future time,
-    with a note (and its attachments) if one is given."""
+    with a note (and its attachments) if one is given; HTML with ``content_type``."""
     _valid_state(state, *PENDING_STATE_TYPES)
     _check_pending_time(until)
+    written = rich_text.from_input(note_body, content_type)
     with transaction.atomic():
         current = _take_lock(ticket, actor)
         permissions.require(actor.user, "rw", current.queue)
-        if attachments and not note_body.strip():
+        if attachments and written.empty:
             raise InvalidInput(_("Attachments need a note to go with."))
-        if note_body.strip():
+        if not written.empty:
             data = _note_input(
-                actor, note_body, note_subject or str(_("Pending")), attachments=attachments
+                actor, written, note_subject or str(_("Pending")), attachments=attachments
             )
             add_article(current, data, actor=actor)
         current = _new_state(current, state, until, actor)
@@ -228,18 +230,19 @@ def close(
     note_body: str,
     note_subject: str = "",
     attachments: Sequence[AttachmentInput] = (),
+    content_type: str = rich_text.PLAIN,
 ) -> Ticket:
-    """Close successful or unsuccessful with a closing note; a closed ticket is released
-    (the owner stays), and the slaves of a master are closed too."""
+    """Close successful or unsuccessful with a closing note (HTML with ``content_type``);
+    a closed ticket is released (the owner stays), and the slaves of a master are closed
+    too."""
     _valid_state(state, StateType.CLOSED)
-    if not note_body.strip():
+    written = rich_text.from_input(note_body, content_type)
+    if written.empty:
         raise InvalidInput(_("A closing note is required."))
     with transaction.atomic():
         current = _take_lock(ticket, actor)
         permissions.require(actor.user, "rw", current.queue)
-        data = _note_input(
-            actor, note_body, note_subject or str(_("Close")), attachments=attachments
-        )
+        data = _note_input(actor, written, note_subject or str(_("Close")), attachments=attachments)
         add_article(current, data, actor=actor)
         current = _new_state(current, state, None, actor)
         current = unlock(current, actor=actor)

@@ -10,13 +10,19 @@ from sportello.accounts.models import REFRESH_CHOICES, SKINS, User, time_zones
 from sportello.accounts.services import TRANSPORTS, selectable_queues
 from sportello.notifications.models import NotificationType
 from sportello.queues.models import Queue
-from sportello.web.forms.ticket_actions import ArticleFieldsMixin, DialogForm, TimeUnitsMixin
+from sportello.web.forms.ticket_actions import (
+    ArticleFieldsMixin,
+    DialogForm,
+    RichTextMixin,
+    TimeUnitsMixin,
+)
 
 
-class AnswerForm(TimeUnitsMixin, ArticleFieldsMixin, forms.Form):
+class AnswerForm(RichTextMixin, TimeUnitsMixin, ArticleFieldsMixin, forms.Form):
     """The zoom's quick answer, with the answer's article dynamic fields and, as every
-    dialog, the ticket version it was rendered for."""
+    dialog, the ticket version it was rendered for; its text from the editor is HTML."""
 
+    rich_text_field = "text"
     changed = forms.CharField(widget=forms.HiddenInput)
     to = forms.CharField(label=_("To"), max_length=1000)
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)

@@ -27,6 +27,7 @@ from sportello.web.agent_fields import AgentChoiceField
 from sportello.web.forms.ticket_actions import (
     ARTICLE_PREFIX,
     TICKET_PREFIX,
+    RichTextMixin,
     add_dynamic_fields,
     clean_dynamic_fields,
     customer_search_input,
@@ -160,7 +161,10 @@ class NewTicketForm(forms.Form):
         return {f: v for f, v in values.items() if v not in (None, "", [], False)}
 
 
-class NewEmailTicketForm(NewTicketForm):
+class NewEmailTicketForm(RichTextMixin, NewTicketForm):
+    """The first article is a mail the agent writes: HTML from the editor."""
+
+    rich_text_field = "text"
     cc = forms.CharField(label=_("Cc"), max_length=1000, required=False)
     template = forms.ModelChoiceField(
         label=_("Template"),

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from sportello.accounts import permissions
 from sportello.accounts.models import User
 from sportello.kb.models import Category, Language, Visibility
-from sportello.web.editor_labels import labels_json
+from sportello.tickets.editor_labels import labels_json
 
 TEXT_MAX = 200_000
 

@@ -19,6 +19,7 @@ from sportello.customers.models import CustomerUser
 from sportello.queues.models import Queue
 from sportello.tickets import dynamic_fields as df
 from sportello.tickets import rich_text, time_accounting
+from sportello.tickets.editor_labels import labels_json
 from sportello.tickets.models import (
     PENDING_STATE_TYPES,
     Article,
@@ -32,7 +33,6 @@ from sportello.tickets.models import (
     Ticket,
 )
 from sportello.web.agent_fields import AgentChoiceField, AgentMultipleChoiceField
-from sportello.web.editor_labels import labels_json
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -215,14 +215,14 @@ class PhoneForm(RichTextMixin, TimeUnitsMixin, ArticleFieldsMixin, NextStateMixi
     pending_until = _pending_until()
 
 
-class PendingForm(DialogForm):
+class PendingForm(RichTextMixin, DialogForm):
     state = _next_state(PENDING_STATE_TYPES, required=True)
     pending_until = _pending_until(required=True)
     subject = _subject()
     body = _text(_("Note"), required=False)
 
 
-class CloseForm(DialogForm):
+class CloseForm(RichTextMixin, DialogForm):
     state = forms.ModelChoiceField(
         label=_("Next state"),
         queryset=_states(StateType.CLOSED).exclude(name="closed spam"),

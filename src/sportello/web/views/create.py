@@ -16,8 +16,9 @@ from sportello.core.actor import Actor
 from sportello.core.errors import DomainError
 from sportello.customers.models import CustomerUser
 from sportello.mail.actions import create_email_ticket
+from sportello.mail.html_text import html_to_text
 from sportello.queues.models import Queue
-from sportello.tickets import actions
+from sportello.tickets import actions, rich_text
 from sportello.tickets.models import Ticket
 from sportello.web import article_templates, uploads
 from sportello.web.forms.create import NewEmailTicketForm, NewTicketForm
@@ -60,7 +61,10 @@ def _insert_template(
         return form_class(initial=initial, agent=agent), str(refused)
     if inserted is not None:
         typed = request.POST.get("text", "").strip()
-        initial["text"] = inserted.text + (f"\n\n{typed}" if typed else "")
+        text = inserted.text
+        if rich_text.looks_like_html(text):  # the phone ticket's text is plain
+            text = html_to_text(rich_text.clean_text_html(text)).strip()
+        initial["text"] = text + (f"\n\n{typed}" if typed else "")
         files.items = uploads.cached(agent, files.form_id)
     return form_class(initial=initial, agent=agent), ""
 
@@ -138,6 +142,7 @@ def new_email_ticket(request: HttpRequest) -> HttpResponse:
             cc=form.cc_addresses(),
             template=form.cleaned_data.get("template"),
             attachments=uploads.for_mail(files),
+            content_type=form.cleaned_data["content_type"],
             **form.common(),
         )
 

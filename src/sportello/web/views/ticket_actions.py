@@ -25,7 +25,7 @@ from sportello.accounts.models import User
 from sportello.core.actor import Actor
 from sportello.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from sportello.mail import forwarding
-from sportello.tickets import actions, presence, selectors
+from sportello.tickets import actions, presence, rich_text, selectors
 from sportello.tickets.history_types import HistoryType
 from sportello.tickets.models import Article, Ticket
 from sportello.web import article_templates, uploads
@@ -173,6 +173,10 @@ def _show(
             inserted, error = None, str(refused)
         if inserted is not None:
             initial[dialog.text_field] = inserted.text
+            if rich_text.looks_like_html(inserted.text):
+                # An HTML template: the editor takes it as such (without script, the
+                # textarea sends the markup as HTML, cleaned as the editor's).
+                initial["content_type"] = rich_text.HTML
             if inserted.subject and "subject" in dialog.form.base_fields:
                 initial["subject"] = inserted.subject
     if files is not None:

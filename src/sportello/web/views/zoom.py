@@ -125,6 +125,7 @@ def ticket_answer(request: HttpRequest, number: str) -> HttpResponse:
                 article_fields=form.article_values(),
                 attachments=uploads.for_mail(files.items),
                 accounted_minutes=form.cleaned_data["time_units"],
+                content_type=form.cleaned_data["content_type"],
             )
     except DomainError as error:
         fresh = visible_ticket(request, number)
