@@ -4,7 +4,9 @@
   "use strict";
   var holder = document.querySelector("[data-editor-labels]");
   var labels = holder ? JSON.parse(holder.getAttribute("data-editor-labels")) : {};
-  if (!window.gettext) {
-    window.gettext = function (text) { return labels[text] || text; };
-  }
+  // The admin loads Django's JavaScript catalog first: its gettext answers the rest.
+  var previous = window.gettext;
+  window.gettext = function (text) {
+    return labels[text] || (previous ? previous(text) : text);
+  };
 })();
