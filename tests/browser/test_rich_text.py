@@ -127,3 +127,55 @@ def test_payloads_typed_into_a_note_are_stored_and_shown_inert(
     assert flags(page) == []
     assert page.locator(".body-html script, .body-html iframe, .body-html svg").count() == 0
     assert errors == []
+
+
+def test_the_zoom_s_answer_form_sends_formatted_html(
+    make_agent: Callable[..., Any],
+    login: Callable[..., Any],
+    url: Callable[[str], str],
+    smtp_sink: SmtpSink,
+) -> None:
+    from playwright.sync_api import expect
+
+    address = SystemAddress.objects.create(email="wlan@helpdesk.example.org")
+    queue = ensure_queue("IT::WLAN", group=Group.objects.get(name="users"), system_address=address)
+    erika = make_agent("erika", first_name="Erika", last_name="Muster")
+    ticket = make_ticket(queue, Actor.system("mail"), customer_user_id="max@example.org",
+                         article=customer_mail(subject="WLAN kaputt"))  # fmt: skip
+    page = login(erika)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(url(f"/ticket/{ticket.number}/"))
+    answer = page.locator("#answer")
+    editor = answer.locator("[contenteditable=true]")
+    expect(editor).to_be_visible()
+    expect(answer.locator("input[name=content_type]")).to_have_value("text/html")
+    expect(answer.get_by_role("button", name="Bold")).to_be_visible()
+    editor.click()
+    page.keyboard.type("Router ")
+    page.keyboard.press("Control+i")
+    page.keyboard.type("neu")
+    page.keyboard.press("Control+i")
+    page.keyboard.type(" gestartet.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("- Stecker ziehen")
+    expect(editor.locator("em")).to_have_text("neu")
+    expect(editor.locator("ul li")).to_have_count(1)
+    answer.get_by_role("button", name="Send answer").click()
+    page.wait_for_url(url(f"/ticket/{ticket.number}/"))
+    deadline = time.monotonic() + 10  # the outbox sends after commit
+    while not smtp_sink.received and time.monotonic() < deadline:
+        time.sleep(0.1)
+    [mail] = smtp_sink.received
+    message = mail.message
+    assert message.get_content_type() == "multipart/alternative"
+    plain, html = message.get_payload()  # type: ignore[misc]
+    assert "Router neu gestartet." in plain.get_content()
+    assert "- Stecker ziehen" in plain.get_content()
+    assert re.search(r"<p>Router\s*<em>\s*neu</em>(\s|&nbsp;)*gestartet\.</p>", html.get_content())
+    assert "<ul><li><p>Stecker ziehen</p></li></ul>" in html.get_content()
+    stored = Article.objects.get(ticket=ticket, number=2)
+    assert "neu</em>" in stored.body_html
+    expect(page.locator("#article-2 .body-html em")).to_have_text(re.compile(r"^\s*neu$"))
+    assert problems == []
