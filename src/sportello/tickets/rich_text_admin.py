@@ -38,14 +38,15 @@ class RichTextarea(forms.Textarea):
                     "django_prose_editor/editor.css",
                 ]
             },
+            # The stubs know only paths; Django takes Script objects too (5.2).
             js=[
-                forms.Script("web/editor-labels.js", defer=True),
-                forms.Script("web/editor.js", type="module"),
+                forms.Script("web/editor-labels.js", defer=True),  # type: ignore[list-item]
+                forms.Script("web/editor.js", type="module"),  # type: ignore[list-item]
             ],
         )
 
 
-class RichTextAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class RichTextAdminForm(forms.ModelForm):
     """An admin form whose ``text`` is written with the editor. ``content_type`` tells the
     editor what the stored text holds (it turns plain text into paragraphs)."""
 
