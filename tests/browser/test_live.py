@@ -89,7 +89,7 @@ def test_counters_and_dashboard_follow_another_agents_change_keeping_typed_text(
     badge = zoom.locator(".topbar [data-counter=responsible] .badge")
     expect(badge).to_have_text("0")
     answer = zoom.locator("#answer textarea[name=text]")
-    answer.fill("Guten Tag, der Toner ist bestellt")
+    zoom.locator("#answer [contenteditable=true]").fill("Guten Tag, der Toner ist bestellt")
 
     # Another agent makes him responsible for the printer and closes the WLAN ticket.
     other = login(anna)
@@ -102,14 +102,14 @@ def test_counters_and_dashboard_follow_another_agents_change_keeping_typed_text(
     other.goto(url(f"/ticket/{wifi.number}/"))
     other.locator("nav.ticket-actions").get_by_role("button", name="Close", exact=True).click()
     other.select_option("#id_state", label="closed successful")
-    other.fill("#id_body", "Access Point neu gestartet.")
+    other.locator(".field-body [contenteditable=true]").fill("Access Point neu gestartet.")
     other.locator("form.dialog-form button[name=submit]").click()
     other.wait_for_url(url(f"/ticket/{wifi.number}/"))
     expect(new_widget).not_to_contain_text("WLAN im 3. Stock weg", timeout=PUSHED_WITHIN_MS)
     expect(dashboard.locator(".topbar [data-counter=responsible] .badge")).to_have_text("1")
 
     # No reload: the typed answer is still there.
-    expect(answer).to_have_value("Guten Tag, der Toner ist bestellt")
+    expect(answer).to_have_value("<p>Guten Tag, der Toner ist bestellt</p>")
     assert zoom.url == url(f"/ticket/{printer.number}/")
 
 
@@ -136,7 +136,7 @@ def test_the_others_see_who_is_writing_until_she_cancels(
     writer = login(anna)
     writer.goto(zoom)
     # Typing in the zoom's answer form: "answering", gone when she leaves the page.
-    writer.locator("#answer textarea[name=text]").fill("Guten Tag")
+    writer.locator("#answer [contenteditable=true]").fill("Guten Tag")
     expect(region).to_have_text("Anna Rossi is answering", timeout=PUSHED_WITHIN_MS)
     writer.goto(url("/"))
     expect(region).to_have_text("", timeout=PUSHED_WITHIN_MS)

@@ -55,7 +55,7 @@ def test_create_a_phone_ticket_and_answer_it(
     assert page.inner_text('.dynamic-fields dd[data-field="building"]') == "Hall 4"
     # Answer through the zoom; the outbox sends it after commit.
     assert page.input_value("#id_to") == "max@example.org"
-    page.fill("#id_text", "Bitte den Toner tauschen.")
+    page.locator("#answer [contenteditable=true]").fill("Bitte den Toner tauschen.")
     page.click("#answer button[type=submit]")
     page.wait_for_selector("#article-2")
     deadline = time.monotonic() + 10

@@ -107,7 +107,7 @@ def test_ticket_actions_end_to_end(
     expect(menu(other).get_by_role("button", name="Close", exact=True)).to_be_disabled()
     other.goto(url(f"/ticket/{ticket.number}/action/close/"))
     other.select_option("#id_state", label="closed successful")
-    other.fill("#id_body", "Erledigt?")
+    other.locator(".field-body [contenteditable=true]").fill("Erledigt?")
     submit(other)
     expect(other.locator("#dialog")).to_contain_text("locked by Erika Muster")
 
@@ -168,7 +168,7 @@ def test_ticket_actions_end_to_end(
     assert Ticket.objects.get(pk=ticket.pk).state.name == "pending reminder"
     menu(page).get_by_role("button", name="Close", exact=True).click()
     page.select_option("#id_state", label="closed successful")
-    page.fill("#id_body", "Gelöst.")
+    page.locator(".field-body [contenteditable=true]").fill("Gelöst.")
     submit(page)
     page.wait_for_url(zoom)
     assert Ticket.objects.get(pk=ticket.pk).state.name == "closed successful"

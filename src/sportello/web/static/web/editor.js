@@ -203,5 +203,11 @@ function setup(root) {
   root.querySelectorAll("textarea[data-rich-text]").forEach(create);
 }
 
+// The menu's icons are ligatures of this font: fetched now, before the page's load event,
+// so the buttons never show (nor are read as) their ligature names while it arrives.
+if (document.querySelector("textarea[data-rich-text]") && document.fonts) {
+  document.fonts.load('24px "Material Icons"');
+}
+
 setup(document);
 document.addEventListener("htmx:load", (event) => setup(event.target));
