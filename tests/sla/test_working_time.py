@@ -83,6 +83,19 @@ def test_measuring_is_additive_and_monotonic(
 
 
 @settings(max_examples=100, deadline=None)
+@given(calendars, st.lists(moments, min_size=2, max_size=6))
+def test_offsets_from_one_origin_measure_as_between_does(
+    calendar: WorkingCalendar, points: list[datetime]
+) -> None:
+    # The first point fixes the origin; later ones extend it both ways.
+    for start in points:
+        for end in points:
+            if start <= end:
+                span = calendar.offset_us(end) - calendar.offset_us(start)
+                assert span == calendar.between_us(start, end)
+
+
+@settings(max_examples=100, deadline=None)
 @given(calendars, moments, st.integers(1, 10_000))
 def test_a_due_time_is_reached_in_working_time(
     calendar: WorkingCalendar, start: datetime, n: int
