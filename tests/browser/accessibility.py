@@ -33,7 +33,9 @@ RUNNER = """
       summary: (n.failureSummary || "").slice(0, 300) })),
   }));
   const check = (reason) => {
-    queue = queue.then(() => {
+    // Icon fonts first: axe tells an icon ligature ("format_bold") from text only once
+    // its font has loaded, as the reader sees it.
+    queue = queue.then(() => (document.fonts ? document.fonts.ready : null)).then(() => {
       if (document.contentType !== "text/html") return null;
       const url = location.href;
       return window.axe.run(document, options).then((result) =>
