@@ -151,7 +151,8 @@ def test_the_zoom_s_answer_form_sends_formatted_html(
     editor = answer.locator("[contenteditable=true]")
     expect(editor).to_be_visible()
     expect(answer.locator("input[name=content_type]")).to_have_value("text/html")
-    expect(answer.get_by_role("button", name="Bold")).to_be_visible()
+    # The menu speaks the agent's language (the package's own label is "bold").
+    expect(answer.get_by_role("button", name="Bold", exact=True)).to_be_visible()
     editor.click()
     page.keyboard.type("Router ")
     page.keyboard.press("Control+i")
@@ -179,3 +180,17 @@ def test_the_zoom_s_answer_form_sends_formatted_html(
     assert "neu</em>" in stored.body_html
     expect(page.locator("#article-2 .body-html em")).to_have_text(re.compile(r"^\s*neu$"))
     assert problems == []
+
+
+def test_the_editor_menu_speaks_the_agent_s_language(
+    make_agent: Callable[..., Any], login: Callable[..., Any], url: Callable[[str], str]
+) -> None:
+    from playwright.sync_api import expect
+
+    queue = ensure_queue("IT::WLAN", group=Group.objects.get(name="users"))
+    giulia = make_agent("giulia", first_name="Giulia", last_name="Bianchi", language="it")
+    ticket = make_ticket(queue, Actor.system("mail"), article=customer_mail(subject="Menu"))
+    page = login(giulia)
+    page.goto(url(f"/ticket/{ticket.number}/action/note/"))
+    expect(page.locator(".field-body [contenteditable=true]")).to_be_visible()
+    expect(page.get_by_role("button", name="Grassetto", exact=True)).to_be_visible()

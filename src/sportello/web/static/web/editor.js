@@ -131,12 +131,18 @@ function create(textarea) {
     },
   });
   textarea.value = editor.isEmpty ? "" : editor.getHTML();
-  // The menu's buttons in the agent's language (editor-labels.js).
-  wrapper.querySelectorAll(".prose-menubar button[title]").forEach((button) => {
-    const translated = window.gettext ? window.gettext(button.title) : button.title;
-    button.title = translated;
-    button.setAttribute("aria-label", translated);
-  });
+  // The menu's buttons in the agent's language (editor-labels.js), also those the menu
+  // bar adds after the editor is made.
+  const translate = () => {
+    wrapper.querySelectorAll(".prose-menubar button[title]:not([data-label-done])").forEach((button) => {
+      const translated = window.gettext ? window.gettext(button.title) : button.title;
+      button.title = translated;
+      button.setAttribute("aria-label", translated);
+      button.dataset.labelDone = "1";
+    });
+  };
+  translate();
+  new MutationObserver(translate).observe(wrapper, { childList: true, subtree: true });
   if (contentType) { contentType.value = HTML; }
   textarea.dataset.richTextReady = "1";
   editors.set(textarea, editor);
