@@ -42,7 +42,9 @@ def test_create_a_phone_ticket_and_answer_it(
     page.fill("#id_customer", "mmuster")
     page.select_option("#id_queue", label="IT::Druck")
     page.fill("#id_title", "Drucker druckt leere Seiten")
-    page.fill("#id_text", "Anruf: seit heute früh nur leere Seiten.")
+    page.locator(".field-text [contenteditable=true]").fill(
+        "Anruf: seit heute früh nur leere Seiten."
+    )
     page.select_option("#id_next_state", label="open")
     page.select_option("#id_df_building", label="Hall 4")
     page.click("form.new-ticket button[type=submit]")

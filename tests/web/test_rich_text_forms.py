@@ -182,6 +182,19 @@ def test_the_phone_ticket_takes_an_html_template_as_text(
     assert re.search(r"<textarea[^>]*>\s*Hallo IT::Network::WLAN\n\nGruß</textarea>", page)
 
 
+def test_phone_ticket_keeps_the_editor_s_html(logged_in: Client, queue: Queue) -> None:
+    page = logged_in.get("/tickets/new/phone/").content.decode()
+    assert 'name="content_type" value="text/plain"' in page and "editor.js" in page
+    response = logged_in.post(
+        "/tickets/new/phone/",
+        form_data(queue, customer="max@example.org", text=WRITTEN, content_type="text/html"),
+    )
+    assert response.status_code == 302, response.content.decode()
+    article = Ticket.objects.latest("pk").articles.get()
+    assert article.channel == "phone"
+    assert (article.body_html, article.body) == (CLEANED, "Router getauscht\n\nok")
+
+
 @pytest.fixture
 def admin_client(db: None) -> Client:
     user = User.objects.create_superuser("root", "root@example.org", "a-long-password-1")

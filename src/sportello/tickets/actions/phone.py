@@ -14,7 +14,7 @@ from sportello.core.actor import Actor
 from sportello.core.errors import InvalidInput
 from sportello.core.events import publish
 from sportello.queues.models import Queue
-from sportello.tickets import events
+from sportello.tickets import events, rich_text
 from sportello.tickets.actions.create import create_ticket
 from sportello.tickets.articles import ArticleInput, AttachmentInput
 from sportello.tickets.models import (
@@ -46,10 +46,13 @@ def create_phone_ticket(
     pending_until: datetime | None = None,
     dynamic_fields: Mapping[DynamicField, Any] | None = None,
     article_fields: Mapping[DynamicField, Any] | None = None,
+    content_type: str = rich_text.PLAIN,
 ) -> Ticket:
     """The customer's call as a phone article of a new ticket. The customer is mailed
-    only when the queue has a "new ticket" auto-response (``PhoneTicketCreated``)."""
-    if not text.strip():
+    only when the queue has a "new ticket" auto-response (``PhoneTicketCreated``).
+    ``text`` is HTML with ``content_type="text/html"`` (cleaned here)."""
+    written = rich_text.from_input(text, content_type)
+    if written.empty:
         raise InvalidInput(_("The text is empty."))
     with transaction.atomic():
         ticket = create_ticket(
@@ -71,10 +74,12 @@ def create_phone_ticket(
                 visible_for_customer=True,
                 from_address=from_address,
                 subject=title,
-                body=text,
+                body=written.text,
+                body_html=written.html,
                 # Any object with these three (the web form's outgoing attachments).
                 attachments=[
-                    AttachmentInput(a.filename, a.content_type, a.content) for a in attachments
+                    *(AttachmentInput(a.filename, a.content_type, a.content) for a in attachments),
+                    *written.images,
                 ],
                 dynamic_fields=article_fields or {},
             ),

@@ -161,6 +161,12 @@ class NewTicketForm(forms.Form):
         return {f: v for f, v in values.items() if v not in (None, "", [], False)}
 
 
+class NewPhoneTicketForm(RichTextMixin, NewTicketForm):
+    """The customer's call as the agent writes it down: HTML from the editor."""
+
+    rich_text_field = "text"
+
+
 class NewEmailTicketForm(RichTextMixin, NewTicketForm):
     """The first article is a mail the agent writes: HTML from the editor."""
 

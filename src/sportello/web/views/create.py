@@ -21,7 +21,7 @@ from sportello.queues.models import Queue
 from sportello.tickets import actions, rich_text
 from sportello.tickets.models import Ticket
 from sportello.web import article_templates, uploads
-from sportello.web.forms.create import NewEmailTicketForm, NewTicketForm
+from sportello.web.forms.create import NewEmailTicketForm, NewPhoneTicketForm, NewTicketForm
 from sportello.web.models import FormUpload
 
 SEARCH_LIMIT = 15
@@ -125,10 +125,11 @@ def new_phone_ticket(request: HttpRequest) -> HttpResponse:
             text=form.cleaned_data["text"],
             from_address=form.customer_address(),
             attachments=uploads.for_article(files),
+            content_type=form.cleaned_data["content_type"],
             **form.common(),
         )
 
-    return _new_ticket(request, NewTicketForm, "phone", create)
+    return _new_ticket(request, NewPhoneTicketForm, "phone", create)
 
 
 @agent_required
