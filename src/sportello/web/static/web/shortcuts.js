@@ -45,7 +45,9 @@
     },
     "d": function () { return follow(".brand"); },
     "a": function () {
-      var answer = document.querySelector("#answer textarea");
+      // The editor's writing area where the rich-text editor runs, else the textarea.
+      var answer = document.querySelector("#answer [contenteditable=true]") ||
+        document.querySelector("#answer textarea");
       if (answer) { answer.focus(); answer.scrollIntoView({ block: "center" }); return true; }
       return false;
     },
