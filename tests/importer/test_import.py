@@ -22,7 +22,7 @@ from sportello.kb.models import Category, FaqAttachment, FaqHistory, FaqItem, Fa
 from sportello.mail.ingest import ingest_message
 from sportello.mail.models import AutoResponse, StandardTemplate
 from sportello.queues.models import FollowUpPolicy, Queue, SystemAddress
-from sportello.sla.models import SLA, Service
+from sportello.sla.models import SLA, Service, UpdateWait
 from sportello.tickets.models import (
     Article,
     ArticleFlag,
@@ -109,6 +109,7 @@ def test_whole_installation(znuny: tuple[ZnunyDB, Path]) -> None:
     assert Queue.objects.get(full_name="Sales").follow_up_policy == FollowUpPolicy.NEW_TICKET
     it = Queue.objects.get(full_name="IT")
     assert it.unlock_timeout == 30 and it.calendar.name == "Znuny calendar 1"
+    assert it.calendar.hours.count() == 5  # the default calendar's, for the admin to adjust
     assert it.group.name == "it"
     assert SystemAddress.objects.get(email="it@example.org").queue == it
     assert list(StandardTemplate.objects.get(name="WLAN reset").queues.all()) == [wlan]
@@ -187,6 +188,14 @@ def test_whole_installation(znuny: tuple[ZnunyDB, Path]) -> None:
     assert mail.raw_size > 0 and (call.channel, call.sender_type) == ("phone", "agent")
     broken = merged.articles.get()
     assert "Grüße" in broken.body_html
+    # The update clock from the articles: the answered contact with its working minutes
+    # (09:30-10:45 in Berlin, within the calendar's hours); the one still waiting.
+    assert [
+        (w.contact_at.isoformat(), w.answered_at.isoformat(), w.minutes)
+        for w in UpdateWait.objects.filter(ticket=ticket)
+    ] == [("2024-03-15T08:30:00+00:00", "2024-03-15T09:45:00+00:00", 75)]
+    assert ticket.update_wait_since is None
+    assert merged.update_wait_since.isoformat() == "2024-03-17T09:00:00+00:00"
     # History: every row, with its original type, actor and time.
     znuny_rows = db.query("SELECT COUNT(*) FROM ticket_history WHERE ticket_id = 100")[0][0]
     rows = list(ticket.history.order_by("id"))

@@ -20,6 +20,7 @@ import pytest
 import time_machine
 
 from sportello.accounts.models import User
+from sportello.core import cache as configuration_cache
 from sportello.core.actor import Actor
 from sportello.core.errors import InvalidInput
 from sportello.sla import services as sla_services
@@ -39,6 +40,7 @@ def _at(moment: Any) -> time_machine.travel:
 def extended(scenario: Scenario) -> Scenario:
     SLA.objects.filter(name="Report SLA").update(update_minutes=100)
     sla_services.clear_caches()
+    configuration_cache.bump()  # as the admin's save does: the SLA code sees the change
     worker = User.objects.get(username="worker")
     actor = Actor(user=worker, channel="web")
     t1, t3, t4 = (scenario.tickets[name] for name in ("T1", "T3", "T4"))

@@ -12,7 +12,7 @@ from sportello.core.actor import Actor
 from sportello.core.events import publish
 from sportello.queues.models import Queue
 from sportello.sla import services, subscribers
-from sportello.sla.models import SLA, Calendar, Service, WorkingHours
+from sportello.sla.models import SLA, Calendar, Service, UpdateWait, WorkingHours
 from sportello.sla.services import DueState, due_times
 from sportello.tickets import actions, events
 from sportello.tickets.articles import ArticleInput
@@ -208,6 +208,11 @@ def test_an_article_stores_the_due_times_in_its_own_transaction_without_reading_
     # One write of the ticket row: the change time with the due times the article moved.
     assert len(updates) == 1, updates
     assert '"changed"' in updates[0] and '"first_response_minutes"' in updates[0]
+    # And one insert: the customer contact it answered, with its working minutes.
+    waits = [q["sql"] for q in queries.captured_queries if 'INTO "sla_updatewait"' in q["sql"]]
+    assert len(waits) == 1, waits
+    wait = UpdateWait.objects.get(ticket=ticket)
+    assert (wait.contact_at, wait.minutes) == (ticket.created, 40)
 
 
 def test_due_times_roll_back_with_the_action(wlan: Queue, actor: Actor, clock: Any) -> None:

@@ -4,6 +4,7 @@ dynamic field definitions (in this order: each step's references exist before it
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 import yaml
@@ -13,7 +14,7 @@ from sportello.accounts.models import Group
 from sportello.importer.context import Context
 from sportello.mail.models import AutoResponse, AutoResponseType, StandardTemplate, TemplateType
 from sportello.queues.models import FollowUpPolicy, Queue, Salutation, Signature, SystemAddress
-from sportello.sla.models import SLA, Calendar, Service
+from sportello.sla.models import SLA, Calendar, Service, WorkingHours
 from sportello.tickets.models import (
     DynamicField,
     DynamicFieldObject,
@@ -135,6 +136,21 @@ def _calendar(ctx: Context, name: Any) -> Calendar | None:
     title = _("Znuny calendar %(n)s") % {"n": name}
     calendar, created = Calendar.objects.get_or_create(name=title)
     if created:
+        # The default calendar's zone and hours (Monday to Friday, 08:00-17:00 when there
+        # is none): without hours no clock of its tickets could ever run out.
+        default = Calendar.objects.filter(is_default=True).first()
+        if default is not None:
+            calendar.time_zone = default.time_zone
+            calendar.save(update_fields=["time_zone"])
+        hours = (
+            [(h.weekday, h.start, h.end) for h in default.hours.all()]
+            if default is not None
+            else [(day, time(8), time(17)) for day in range(5)]
+        )
+        WorkingHours.objects.bulk_create(
+            WorkingHours(calendar=calendar, weekday=day, start=start, end=end)
+            for day, start, end in hours
+        )
         ctx.report.count("calendar", "created")
         ctx.report.note(
             _("Working hours of Znuny's calendars are not in its database: check “%(name)s”.")

@@ -20,6 +20,7 @@ from sportello.importer.context import Context
 from sportello.importer.history_names import translate
 from sportello.importer.models import ImportedObject, ImportStep
 from sportello.search import pending
+from sportello.sla import update_waits
 from sportello.tickets import history, numbers
 from sportello.tickets.actions import imported
 from sportello.tickets.models import (
@@ -187,6 +188,8 @@ class TicketImport:
         self.dynamic_values(by_znuny, article_map, replace=[known[k] for k in known])
         self.watchers_and_flags(by_znuny, article_map)
         accounted_time.run(ctx, by_znuny, article_map, self.agent)
+        # The update clock per customer contact, from the articles just imported.
+        update_waits.rebuild(sorted(by_znuny.values()))
         # Indexed by the search job after commit, as after any article.
         pending.mark_many(sorted(by_znuny.values()))
 

@@ -1,10 +1,9 @@
-"""The built-in reports: SLA compliance, response/solution time distributions, agent
-workload, state changes (reopened), backlog over time, channel mix.
+"""The built-in reports: SLA compliance (``sla_compliance``), response/solution time
+distributions, agent workload, state changes (reopened), backlog over time, channel mix.
 
-Each is one or two statements that aggregate in the database; percentiles are
-nearest-rank values picked with window functions (the same SQL on PostgreSQL and
-SQLite). Working minutes are the ones the SLA code stored on the ticket when it was
-answered and solved, in the calendar of the ticket's SLA (or queue)."""
+Each is one or two statements that aggregate in the database. Working minutes are the
+ones the SLA code stored when a ticket was answered and solved, in the calendar of the
+ticket's SLA (or queue)."""
 
 # ruff: noqa: S608  (table names and column expressions are constants of this module; every value is a parameter)
 
@@ -15,15 +14,14 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 from typing import Any
 
-from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from sportello.accounts.models import User
-from sportello.reports import periods, update_time
+from sportello.reports import periods
 from sportello.reports.config import BuiltinConfig
 from sportello.reports.engine import attribute_label, period_text
 from sportello.reports.result import Result, Table, matrix_table
+from sportello.reports.sla_compliance import queue_column, sla_compliance
 from sportello.reports.sql import (
     CLOSED,
     NONE_LABEL,
@@ -40,7 +38,6 @@ from sportello.reports.sql import (
     permission_filter,
     restrict,
 )
-from sportello.sla.models import SLA
 
 Runner = Callable[[BuiltinConfig, User, datetime, tzinfo], list[Table]]
 
@@ -55,166 +52,6 @@ def _frame(
     permission_filter(query, agent)
     restrict(query, config.restrictions, Columns())
     return bkts, "WITH " + cte + " ", cte_params, query
-
-
-CLOCKS = (
-    ("first_response", gettext_lazy("First response")),
-    ("solution", gettext_lazy("Solution")),
-)
-# Not a ticket column: measured per customer contact from the articles (update_time).
-UPDATE_CLOCK = ("update", gettext_lazy("Update"))
-
-
-def _postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _queue(config: BuiltinConfig, query: Query) -> str:
-    """The queue a ticket counts under: the one it was created in (from its creation
-    history row, the default) or, with ``queue_at: current``, the one it is in now."""
-    if config.queue_at == "current":
-        return "t.queue_id"
-    query.join(f"LEFT JOIN {T['history']} hq ON hq.ticket_id = t.id AND hq.type = 'NewTicket'")
-    return "COALESCE(hq.queue_id_at, t.queue_id)"
-
-
-def _group(config: BuiltinConfig) -> str:
-    if config.by == "sla":
-        return "s.id"
-    return "t.queue_id" if config.queue_at == "current" else "COALESCE(hq.queue_id_at, t.queue_id)"
-
-
-def _sla_query(
-    config: BuiltinConfig, agent: User, start: datetime, end: datetime, timing: Any
-) -> Query:
-    """Tickets created in the period with their effective SLA (the ticket's, else its
-    service's, else its queue's default)."""
-    query = Query()
-    permission_filter(query, agent)
-    restrict(query, config.restrictions, Columns(queue=_queue(config, query)))
-    query.join(f"JOIN {T['queue']} q ON q.id = t.queue_id")
-    query.join(f"LEFT JOIN {T['service']} sv ON sv.id = t.service_id")
-    query.join(
-        f"JOIN {SLA._meta.db_table} s ON s.id = COALESCE(t.sla_id, sv.sla_id, q.default_sla_id)"
-    )
-    query.condition("t.created >= %s AND t.created < %s", db_time(start), db_time(end))
-    if timing.join:
-        query.join(timing.join)
-    return query
-
-
-def _sla_rows_postgresql(
-    config: BuiltinConfig,
-    agent: User,
-    now: datetime,
-    zone: tzinfo,
-    bkts: list[periods.Bucket],
-) -> dict[str, list[tuple[Any, ...]]]:
-    """Both clocks in one pass over the period's tickets: aggregates with FILTER and the
-    ordered-set ``percentile_disc``."""
-    start, end = bkts[0].start, bkts[-1].end
-    timing = bucketing(bkts, "t.created", config.granularity, zone)
-    query = _sla_query(config, agent, start, end, timing)
-    query.condition("(s.first_response_minutes > 0 OR s.solution_minutes > 0)")
-    group = _group(config)
-    columns = []
-    params: list[Any] = []
-    for clock, _label in CLOCKS:
-        m, target, due = f"t.{clock}_minutes", f"s.{clock}_minutes", f"t.{clock}_due"
-        applies = f"FILTER (WHERE {target} > 0)"
-        columns += [
-            f"COUNT(*) {applies}",
-            f"COUNT(*) FILTER (WHERE {target} > 0 AND {m} <= {target})",
-            f"COUNT(*) FILTER (WHERE {target} > 0 AND ({m} > {target}"
-            f" OR ({m} IS NULL AND {due} < %s)))",
-            f"percentile_disc(0.5) WITHIN GROUP (ORDER BY {m}) {applies}",
-            f"percentile_disc(0.9) WITHIN GROUP (ORDER BY {m}) {applies}",
-        ]
-        params.append(db_time(now))
-    tail, tail_params = query.tail()
-    found = fetch(
-        f"SELECT {group}, {timing.expr}, {', '.join(columns)} FROM {T['ticket']} t {tail}"
-        " GROUP BY 1, 2",
-        [*timing.params, *params, *tail_params],
-    )
-    result: dict[str, list[tuple[Any, ...]]] = {}
-    for number, (clock, _label) in enumerate(CLOCKS):
-        first = 2 + 5 * number
-        result[clock] = [(row[0], row[1], *row[first : first + 5]) for row in found if row[first]]
-    return result
-
-
-def sla_compliance(config: BuiltinConfig, agent: User, now: datetime, zone: tzinfo) -> list[Table]:
-    """Tickets created per period with an SLA target: met, breached (late, or still
-    unanswered past the due time), the share met, median and 90th percentile; the
-    update time per customer contact of the period (``update_time``).
-
-    Percentiles are nearest-rank: PostgreSQL's ``percentile_disc``; elsewhere the row
-    of rank ceil(p * n) picked with window functions (the same values)."""
-    start, end = periods.resolve(config.period, now, zone)
-    bkts = periods.buckets(start, end, config.granularity, zone)
-    tables = []
-    combined = _sla_rows_postgresql(config, agent, now, zone, bkts) if _postgres() else {}
-    for clock, clock_label in (*CLOCKS, UPDATE_CLOCK):
-        timing = bucketing(bkts, "t.created", config.granularity, zone)
-        if clock == "update":
-            found = update_time.update_rows(config, agent, now, bkts)
-        elif combined:
-            found = combined[clock]
-        else:
-            query = _sla_query(config, agent, start, end, timing)
-            query.condition(f"s.{clock}_minutes > 0")
-            group = _group(config)
-            m, target, due = f"t.{clock}_minutes", f"s.{clock}_minutes", f"t.{clock}_due"
-            tail, params = query.tail()
-            sql = (
-                f"{timing.cte}SELECT g, idx, COUNT(*),"
-                " SUM(CASE WHEN m IS NOT NULL AND m <= target THEN 1 ELSE 0 END),"
-                " SUM(CASE WHEN (m IS NOT NULL AND m > target) OR (m IS NULL AND due < %s)"
-                " THEN 1 ELSE 0 END),"
-                " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 50 + 99) / 100 THEN m END),"
-                " MAX(CASE WHEN m IS NOT NULL AND rn = (n * 90 + 99) / 100 THEN m END)"
-                f" FROM (SELECT {group} AS g, {timing.expr} AS idx, {m} AS m,"
-                f" {target} AS target, {due} AS due,"
-                f" ROW_NUMBER() OVER (PARTITION BY {group}, {timing.expr}, {m} IS NULL"
-                f" ORDER BY {m}) AS rn,"
-                f" COUNT({m}) OVER (PARTITION BY {group}, {timing.expr}) AS n"
-                f" FROM {T['ticket']} t {tail}) x GROUP BY g, idx"
-            )
-            found = fetch(sql, [*timing.cte_params, db_time(now), *params])
-        if clock != "update":
-            found = [(row[0], timing.index(row[1]), *row[2:]) for row in found]
-        names = labels(config.by, [row[0] for row in found])
-        rows = []
-        for row in sorted(found, key=lambda r: (names[r[0]].lower(), r[1])):
-            met_n, breached_n = int(row[3] or 0), int(row[4] or 0)
-            share = round(100.0 * met_n / (met_n + breached_n), 1) if met_n + breached_n else None
-            label, period = names[row[0]], bkts[row[1]].label
-            rows.append([label, period, row[2], met_n, breached_n, share, row[5], row[6]])
-        totals = [sum(int(r[i]) for r in rows) for i in (2, 3, 4)]
-        all_share = (
-            round(100.0 * totals[1] / (totals[1] + totals[2]), 1) if totals[1] + totals[2] else None
-        )
-        tables.append(
-            Table(
-                title=_("SLA compliance: %(clock)s") % {"clock": clock_label},
-                header=[
-                    attribute_label(config.by),
-                    _("Period"),
-                    _("Customer contacts") if clock == "update" else _("Tickets"),
-                    _("Met"),
-                    _("Breached"),
-                    _("Met (%)"),
-                    _("Median (working minutes)"),
-                    _("90th percentile (working minutes)"),
-                ],
-                kinds=["text", "text", "int", "int", "int", "percent", "minutes", "minutes"],
-                rows=rows,
-                footer=[_("Total"), "", *totals, all_share, None, None],
-                chartable=False,
-            )
-        )
-    return tables
 
 
 # Upper bounds (working minutes) of the distribution's classes.
@@ -240,7 +77,7 @@ def _distribution(clock: str) -> Runner:
         start, end = periods.resolve(config.period, now, zone)
         query = Query()
         permission_filter(query, agent)
-        queue = _queue(config, query)
+        queue = queue_column(config, query)
         restrict(query, config.restrictions, Columns(queue=queue))
         query.condition("t.created >= %s AND t.created < %s", db_time(start), db_time(end))
         cases = " ".join(f"WHEN m < {edge} THEN {i}" for i, edge in enumerate(EDGES))

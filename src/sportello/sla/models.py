@@ -310,3 +310,34 @@ class EscalationNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.ticket_id}"
+
+
+class UpdateWait(models.Model):
+    """A customer contact and the agent's answer to it: the update clock of the SLA
+    reports (OTRS's UpdateTime). A contact is the customer's first article after an
+    agent's answer for the customer (or the ticket's first); the next agent article for
+    the customer answers it. ``minutes`` are the working minutes between, in the
+    calendar of the ticket's SLA (else its queue's) when it was answered, stored then as
+    the first response's are, so a report sums them instead of walking the articles;
+    and the queue the ticket was in then.
+    The contact still waiting is the ticket's ``update_wait_since``; ``sla.update_waits``
+    writes both."""
+
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="+", verbose_name=_("ticket")
+    )
+    # The queue the ticket was in when answered: where the contact counts in reports.
+    queue = models.ForeignKey(
+        "queues.Queue", on_delete=models.PROTECT, related_name="+", verbose_name=_("queue")
+    )
+    contact_at = models.DateTimeField(_("customer contact"))
+    answered_at = models.DateTimeField(_("answered"))
+    minutes = models.PositiveIntegerField(_("update time (working minutes)"))
+
+    class Meta:
+        verbose_name = _("customer contact")
+        verbose_name_plural = _("customer contacts")
+        indexes = [models.Index(fields=["contact_at"], name="sla_update_wait_contact")]
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} {self.contact_at:%Y-%m-%d %H:%M}"

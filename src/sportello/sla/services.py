@@ -38,6 +38,7 @@ SLA_FIELDS = (
     "first_response_at",
     "first_response_minutes",
     "update_start",
+    "update_wait_since",
     "sla_paused_since",
     "sla_paused_minutes",
     "solution_minutes",
@@ -72,32 +73,43 @@ def working_calendar(calendar: Calendar | None) -> WorkingCalendar:
     if calendar is None:
         key = (0, datetime.min)
         if key not in _calendars:
-            _calendars[key] = WorkingCalendar(**FALLBACK)  # type: ignore[arg-type]
+            _calendars[key] = fallback_calendar()
         return _calendars[key]
     key = (calendar.pk, calendar.changed)
     found = _calendars.get(key)
     if found is None:
         if len(_calendars) > 256:
             _calendars.clear()
-        hours: dict[int, list[tuple[int, int]]] = {}
-        for row in calendar.hours.all():
-            hours.setdefault(row.weekday, []).append(row.minutes)
-        yearly, once = set(), set()
-        for holiday in calendar.holidays.all():
-            if holiday.yearly:
-                yearly.add((holiday.date.month, holiday.date.day))
-            else:
-                once.add(holiday.date)
-        found = WorkingCalendar(
-            time_zone=calendar.time_zone,
-            hours=hours,
-            yearly_holidays=frozenset(yearly),
-            holidays=frozenset(once),
-            country=calendar.holiday_country,
-            subdivision=calendar.holiday_subdivision,
-        )
-        _calendars[key] = found
+        found = _calendars[key] = computing_form(calendar)
     return found
+
+
+def computing_form(calendar: Any) -> WorkingCalendar:
+    """A calendar row with its hours and holidays as a ``WorkingCalendar``. Reads only
+    columns, so a migration's historical model serves as well."""
+    hours: dict[int, list[tuple[int, int]]] = {}
+    for row in calendar.hours.all():
+        start = row.start.hour * 60 + row.start.minute
+        end = row.end.hour * 60 + row.end.minute
+        hours.setdefault(row.weekday, []).append((start, end or 1440))
+    yearly, once = set(), set()
+    for holiday in calendar.holidays.all():
+        if holiday.yearly:
+            yearly.add((holiday.date.month, holiday.date.day))
+        else:
+            once.add(holiday.date)
+    return WorkingCalendar(
+        time_zone=calendar.time_zone,
+        hours=hours,
+        yearly_holidays=frozenset(yearly),
+        holidays=frozenset(once),
+        country=calendar.holiday_country,
+        subdivision=calendar.holiday_subdivision,
+    )
+
+
+def fallback_calendar() -> WorkingCalendar:
+    return WorkingCalendar(**FALLBACK)  # type: ignore[arg-type]
 
 
 def _valid(sla: SLA | None) -> SLA | None:
@@ -116,6 +128,11 @@ def sla_calendar(sla: SLA | None, queue: Queue) -> WorkingCalendar:
     return working_calendar(queue.calendar)
 
 
+def ticket_calendar(ticket: Ticket) -> WorkingCalendar:
+    """The calendar the ticket's clocks run on (configuration attached)."""
+    return sla_calendar(effective_sla(ticket), ticket.queue)
+
+
 def _elapsed(ticket: Ticket, calendar: WorkingCalendar, at: datetime) -> int:
     """Working minutes from creation to ``at``, without the time spent pending."""
     end = min(at, ticket.sla_paused_since) if ticket.sla_paused_since else at
@@ -124,7 +141,7 @@ def _elapsed(ticket: Ticket, calendar: WorkingCalendar, at: datetime) -> int:
 
 def record_first_response(ticket: Ticket, at: datetime) -> None:
     if ticket.first_response_at is None:
-        calendar = sla_calendar(effective_sla(ticket), ticket.queue)
+        calendar = ticket_calendar(ticket)
         ticket.first_response_minutes = _elapsed(ticket, calendar, at)
         ticket.first_response_at = at
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db import DatabaseError
 
 from sportello.core.events import subscribe_in_transaction
-from sportello.sla import services
+from sportello.sla import services, update_waits
 from sportello.tickets import events
 from sportello.tickets.models import SenderType, Ticket
 
@@ -45,7 +45,8 @@ for _event_type in (
 @subscribe_in_transaction(events.ArticleAdded)
 def on_article(event: events.ArticleAdded, ticket: Ticket) -> None:
     """A customer article or an agent article for the customer is a contact: it restarts
-    the update clock, and the first agent one is the first response. Any article by the
+    the update clock, and the first agent one is the first response; the customer's
+    starts a wait for an answer (``update_waits``) that the agent's ends. Any article by the
     owner of a locked ticket restarts the unlock timer (a customer's does not)."""
     if event.is_automatic:
         return
@@ -55,10 +56,12 @@ def on_article(event: events.ArticleAdded, ticket: Ticket) -> None:
         if event.sender_type == SenderType.AGENT:
             if event.visible_for_customer:
                 services.record_first_response(current, at)
+                update_waits.answered(current, at, services.ticket_calendar(current))
                 current.update_start = at
             if current.is_locked and event.actor_id == current.owner_id:
                 current.unlock_timeout_start = at
         elif event.sender_type == SenderType.CUSTOMER:
+            update_waits.contact(current, at)
             current.update_start = at
 
     _apply(ticket, at, change)

@@ -158,6 +158,8 @@ class Ticket(Audited):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     # Last contact (customer article or agent article for the customer): the update clock.
     update_start = models.DateTimeField(null=True, blank=True, editable=False)
+    # The customer contact still waiting for an answer (sla.models.UpdateWait), if any.
+    update_wait_since = models.DateTimeField(null=True, blank=True, editable=False)
     sla_paused_since = models.DateTimeField(null=True, blank=True, editable=False)
     sla_paused_minutes = models.FloatField(default=0, editable=False)
     first_response_minutes = models.PositiveIntegerField(
@@ -194,6 +196,12 @@ class Ticket(Audited):
             models.Index(fields=["state", "pending_until", "queue"], name="ticket_state_pending"),
             models.Index(fields=["first_response_due"], name="ticket_first_response_due"),
             models.Index(fields=["update_due"], name="ticket_update_due"),
+            # The customer contacts still waiting, for the SLA reports' period scan.
+            models.Index(
+                fields=["update_wait_since"],
+                condition=models.Q(update_wait_since__isnull=False),
+                name="ticket_update_wait",
+            ),
             models.Index(fields=["solution_due"], name="ticket_solution_due"),
             models.Index(
                 fields=["escalation_next_at"],
@@ -567,6 +575,13 @@ class History(models.Model):
             models.Index(
                 fields=["created", "queue_id_at", "ticket"],
                 name="history_new_tickets",
+                condition=models.Q(type="NewTicket"),
+            ),
+            # The queue each ticket was created in (statistics by creation queue): one
+            # lookup per ticket from the index alone.
+            models.Index(
+                fields=["ticket", "queue_id_at"],
+                name="history_creation_queue",
                 condition=models.Q(type="NewTicket"),
             ),
         ]
