@@ -161,7 +161,10 @@ class StatisticForm(forms.Form):
         ],
         initial="history",
         required=False,
-        help_text=_("SLA compliance and the time distributions."),
+        help_text=_(
+            "SLA compliance and the time distributions. A customer contact counts in the"
+            " queue it was answered in."
+        ),
     )
     # Shared by the matrix and the built-in reports
     granularity = forms.ChoiceField(
