@@ -7,6 +7,8 @@
     var names = Array.prototype.map.call(root.querySelectorAll("[data-widget]"), function (el) {
       return el.getAttribute("data-widget");
     });
+    // "saving" until this order is stored: a second drag is not taken for saved by the first.
+    root.setAttribute("data-saved", "saving");
     return window.sportelloPost(root.getAttribute("data-order-url"), "widget", names).then(function (response) {
       root.setAttribute("data-saved", response.ok ? "yes" : "failed");
     });

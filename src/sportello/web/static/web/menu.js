@@ -8,6 +8,8 @@
     var keys = Array.prototype.map.call(entries.querySelectorAll("[data-menu]"), function (el) {
       return el.getAttribute("data-menu");
     });
+    // "saving" until this order is stored: a second drag is not taken for saved by the first.
+    nav.setAttribute("data-saved", "saving");
     return window.sportelloPost(nav.getAttribute("data-menu-order-url"), "order", keys).then(function (response) {
       nav.setAttribute("data-saved", response.ok ? "yes" : "failed");
     });
