@@ -38,11 +38,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
 
 from sportello.accounts.models import Group, User
 from tests.browser import accessibility
@@ -59,6 +61,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AGENT_PASSWORD = "browser-pw-Kx81-long"
+# How long a test's end waits for the live server to finish the requests its pages left.
+SETTLE_SECONDS = 10.0
 ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts"
 TIMEOUT_MS = 10_000
 
@@ -136,6 +140,43 @@ def browser(_initial_snapshot: str) -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class _Requests:
+    """The live server's requests in flight, so that a test ends only after they are
+    done: a request still running when the test database is flushed holds a table lock
+    there (SQLite) or meets a blocked database. A request starts and finishes on its
+    server thread, which remembers whether it counted. The event stream (``/events/``)
+    is left out: it lasts as long as its page and ends on its own."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+        self._thread = threading.local()
+
+    def started(self, environ: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        counted = not str((environ or {}).get("PATH_INFO", "")).startswith("/events/")
+        self._thread.counted = counted
+        if counted:
+            with self._idle:
+                self._count += 1
+
+    def finished(self, **kwargs: Any) -> None:
+        if getattr(self._thread, "counted", False):
+            self._thread.counted = False
+            with self._idle:
+                self._count -= 1
+                self._idle.notify_all()
+
+    def settle(self, timeout: float) -> None:
+        with self._idle:
+            self._idle.wait_for(lambda: self._count <= 0, timeout=timeout)
+
+
+_requests = _Requests()
+# Should a receiver before these raise, a test's end waits SETTLE_SECONDS, no longer.
+request_started.connect(_requests.started, dispatch_uid="browser-requests-started")
+request_finished.connect(_requests.finished, dispatch_uid="browser-requests-finished")
+
+
 @pytest.fixture
 def new_context(
     browser: Any, request: pytest.FixtureRequest, live_server: Any
@@ -178,6 +219,7 @@ def new_context(
                     pass
     for context in contexts:
         context.close()
+    _requests.settle(SETTLE_SECONDS)
 
 
 @pytest.fixture
